@@ -1,0 +1,41 @@
+//! Collectors: one module per spec item kind. Each turns a request into a [`RawItem`]
+//! (unredacted, in memory); none of them writes anywhere. A failure is a status on the item,
+//! never an error of the run.
+
+pub mod command;
+pub mod deny;
+pub mod env;
+pub mod file;
+pub mod http;
+pub mod listing;
+pub mod paths;
+pub mod system;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub use crate::item::RawItem;
+
+/// Default timeout for one command or request when the spec names none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default byte cap for one item's content when the spec names none.
+pub const DEFAULT_MAX_BYTES: u64 = 8 * 1024 * 1024;
+
+/// What every collector may consult about the run. Built once per run by the planner.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Every absolute path a spec names resolves under this directory (`--sysroot`).
+    pub sysroot: Option<PathBuf>,
+    /// The directory relative paths in a spec resolve against.
+    pub cwd: PathBuf,
+    /// The user's home directory, for `~/` paths.
+    pub home: Option<PathBuf>,
+    /// The `PATH` commands are resolved in and that children inherit.
+    pub path_env: Option<OsString>,
+    /// Stop everything still running at this instant (overall deadline).
+    pub deadline: Instant,
+    /// The never-collect denylist: built-in patterns plus the spec's `deny` globs.
+    pub deny: deny::DenyList,
+}

@@ -1,0 +1,1 @@
+//! Resolving the paths a spec names: `~/`, relative paths, and `--sysroot`.
