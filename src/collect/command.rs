@@ -1,9 +1,43 @@
 //! `command` items: run an argv (never a shell string) with a timeout and byte caps.
+//!
+//! Conventions:
+//! - `argv[0]` is looked up on the context's `PATH` (or, if it contains a `/`, taken as a path
+//!   relative to the context's working directory); it is never handed to a shell.
+//! - The child runs in its own process group with stdin from `/dev/null` and a scrubbed
+//!   environment: `PATH`, `HOME`, the toolchain locations listed in [`PASSED_THROUGH`] when
+//!   this process has them, and `LC_ALL=C`, `NO_COLOR=1`, `TERM=dumb` so output is plain and
+//!   stable. Nothing about the environment is recorded.
+//! - Timeout is the smaller of the item's timeout and the time left in the run; on timeout
+//!   the whole group is killed so forked grandchildren do not outlive the run.
+//! - Content is stdout, then (when stderr is not empty) a `--- stderr ---` separator line and
+//!   stderr, so patterns matching the output see stdout first. The byte cap applies to the
+//!   two streams together, stdout first; output is kept even on failure or timeout.
 
-use std::time::Duration;
+use std::fmt::Write as _;
+use std::io::ErrorKind;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use super::Context;
-use crate::item::{Format, RawItem, Status};
+use super::capture::{self, Ending, Stream};
+use crate::item::{Format, RawEntry, RawItem, Status};
+
+/// Variables copied from this process into the child when set: without them `cargo`,
+/// `rustc`, `go` and friends may not find their toolchains.
+const PASSED_THROUGH: [&str; 7] = [
+    "RUSTUP_HOME",
+    "CARGO_HOME",
+    "RUSTUP_TOOLCHAIN",
+    "GOPATH",
+    "GOROOT",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+];
+
+/// Separates stdout from stderr in the stored content.
+const STDERR_SEPARATOR: &[u8] = b"\n--- stderr ---\n";
 
 /// One command to run.
 #[derive(Debug, Clone)]
@@ -21,6 +55,535 @@ pub struct CommandRequest<'a> {
 }
 
 /// Run the command and capture its output.
-pub fn collect(req: &CommandRequest<'_>, _ctx: &Context) -> RawItem {
-    RawItem::empty(req.id, "command", req.argv.join(" "), Status::Failed, "not built yet")
+pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
+    let source = req.argv.join(" ");
+    let fail = |status: Status, detail: String| {
+        let mut item = RawItem::empty(req.id, "command", source.clone(), status, detail);
+        item.format = req.format;
+        item
+    };
+
+    let Some(program) = req.argv.first() else {
+        return fail(Status::Failed, "empty argv".to_string());
+    };
+    let resolved = match resolve(program, ctx) {
+        Ok(path) => path,
+        Err(detail) => return fail(Status::Missing, detail),
+    };
+
+    let timeout = req
+        .timeout
+        .min(ctx.deadline.saturating_duration_since(Instant::now()));
+    if timeout.is_zero() {
+        return fail(
+            Status::Timeout,
+            "not started: the run's deadline had passed".to_string(),
+        );
+    }
+
+    let mut cmd = Command::new(&resolved);
+    cmd.args(&req.argv[1..])
+        .current_dir(&ctx.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .env_clear();
+    if let Some(path) = &ctx.path_env {
+        cmd.env("PATH", path);
+    }
+    if let Some(home) = &ctx.home {
+        cmd.env("HOME", home);
+    }
+    for name in PASSED_THROUGH {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
+    cmd.env("LC_ALL", "C")
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb");
+
+    let child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+            return fail(
+                Status::Denied,
+                format!("cannot run `{program}`: permission denied"),
+            );
+        }
+        Err(e) => return fail(Status::Failed, format!("cannot run `{program}`: {e}")),
+    };
+
+    let cap = usize::try_from(req.max_bytes).unwrap_or(usize::MAX);
+    let finished = capture::run(child, timeout, cap);
+    let (data, dropped) = assemble(&finished.stdout, &finished.stderr, cap);
+
+    let (status, mut detail) = match &finished.ending {
+        Ending::TimedOut => (
+            Status::Timeout,
+            Some(format!(
+                "timed out after {}; process group killed",
+                show_duration(timeout)
+            )),
+        ),
+        Ending::WaitFailed(msg) => (Status::Failed, Some(msg.clone())),
+        Ending::Exited(st) if st.success() => match read_error(&finished) {
+            Some(msg) => (Status::Failed, Some(msg)),
+            None if dropped > 0 => (Status::Truncated, None),
+            None => (Status::Ok, None),
+        },
+        Ending::Exited(st) => (Status::Failed, Some(show_exit(*st))),
+    };
+    if dropped > 0 {
+        let note = format!(
+            "output cut to {} bytes, {dropped} bytes dropped",
+            req.max_bytes
+        );
+        detail = Some(match detail {
+            Some(mut d) => {
+                let _ = write!(d, "; {note}");
+                d
+            }
+            None => note,
+        });
+    }
+
+    RawItem {
+        id: req.id.to_string(),
+        kind: "command",
+        source: source.clone(),
+        status,
+        detail,
+        entry: Some(RawEntry {
+            source,
+            name: format!("{}.txt", req.id),
+            data,
+            binary: false,
+        }),
+        format: req.format,
+    }
+}
+
+/// Find the program: a name with a `/` is a path (relative to the context's working
+/// directory), anything else is looked up on the context's `PATH`.
+fn resolve(program: &str, ctx: &Context) -> Result<PathBuf, String> {
+    if program.contains('/') {
+        let path = ctx.cwd.join(program);
+        // Existence only: an existing file that cannot be executed is reported as denied by
+        // the spawn itself.
+        return if path.exists() {
+            Ok(path)
+        } else {
+            Err(format!("command `{program}` not found"))
+        };
+    }
+    if program.is_empty() {
+        return Err("command `` not found on PATH".to_string());
+    }
+    which::which_in(program, ctx.path_env.as_ref(), &ctx.cwd)
+        .map_err(|_| format!("command `{program}` not found on PATH"))
+}
+
+/// Concatenate the kept heads of both streams under one cap, stdout first. Returns the
+/// content and how many bytes were dropped.
+fn assemble(stdout: &Stream, stderr: &Stream, cap: usize) -> (Vec<u8>, u64) {
+    let out = &stdout.data[..stdout.data.len().min(cap)];
+    let room = cap - out.len();
+    let err = &stderr.data[..stderr.data.len().min(room)];
+    let kept = (out.len() + err.len()) as u64;
+    let dropped = (stdout.total + stderr.total).saturating_sub(kept);
+
+    let mut data = Vec::with_capacity(out.len() + err.len() + STDERR_SEPARATOR.len());
+    data.extend_from_slice(out);
+    if !err.is_empty() {
+        data.extend_from_slice(STDERR_SEPARATOR);
+        data.extend_from_slice(err);
+    }
+    (data, dropped)
+}
+
+fn read_error(finished: &capture::Finished) -> Option<String> {
+    if let Some(e) = &finished.stdout.error {
+        return Some(format!("reading stdout: {e}"));
+    }
+    finished
+        .stderr
+        .error
+        .as_ref()
+        .map(|e| format!("reading stderr: {e}"))
+}
+
+fn show_exit(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        format!("exit status {code}")
+    } else if let Some(sig) = status.signal() {
+        match nix::sys::signal::Signal::try_from(sig) {
+            Ok(name) => format!("killed by signal {sig} ({name})"),
+            Err(_) => format!("killed by signal {sig}"),
+        }
+    } else {
+        status.to_string()
+    }
+}
+
+/// `10s` for whole seconds, `1500ms` otherwise.
+fn show_duration(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::time::Instant;
+
+    fn ctx(dir: &Path) -> Context {
+        Context {
+            sysroot: None,
+            cwd: dir.to_path_buf(),
+            home: None,
+            path_env: std::env::var_os("PATH"),
+            deadline: Instant::now() + Duration::from_secs(60),
+            deny: Default::default(),
+        }
+    }
+
+    fn argv(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    fn run(words: &[&str], timeout: Duration, max_bytes: u64) -> RawItem {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let argv = argv(words);
+        let req = CommandRequest {
+            id: "probe",
+            argv: &argv,
+            timeout,
+            max_bytes,
+            format: Format::Text,
+        };
+        collect(&req, &ctx(dir.path()))
+    }
+
+    fn content(item: &RawItem) -> String {
+        let entry = item.entry.as_ref().expect("entry");
+        String::from_utf8_lossy(&entry.data).into_owned()
+    }
+
+    /// Whether a process with this pid still exists (zombies of other parents included).
+    fn alive(pid: i32) -> bool {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+    }
+
+    /// Poll for a pid to disappear; reaping by init can take a moment.
+    fn gone_within(pid: i32, within: Duration) -> bool {
+        let until = Instant::now() + within;
+        while Instant::now() < until {
+            if !alive(pid) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        !alive(pid)
+    }
+
+    #[test]
+    fn captures_stdout_and_names_entry() {
+        let item = run(&["printf", "%s-%s", "alpha", "beta"], DEFAULT, CAP);
+        assert_eq!(item.status, Status::Ok, "{:?}", item.detail);
+        assert_eq!(content(&item), "alpha-beta");
+        assert_eq!(item.source, "printf %s-%s alpha beta");
+        let entry = item.entry.as_ref().expect("entry");
+        assert_eq!(entry.name, "probe.txt");
+        assert_eq!(entry.source, item.source);
+        assert!(item.detail.is_none());
+    }
+
+    const DEFAULT: Duration = Duration::from_secs(20);
+    const CAP: u64 = 1 << 20;
+
+    #[test]
+    fn nonzero_exit_is_failed_with_output_kept() {
+        let item = run(&["sh", "-c", "echo partial; exit 3"], DEFAULT, CAP);
+        assert_eq!(item.status, Status::Failed);
+        assert_eq!(item.detail.as_deref(), Some("exit status 3"));
+        assert_eq!(content(&item), "partial\n");
+    }
+
+    #[test]
+    fn death_by_signal_is_reported() {
+        let item = run(&["sh", "-c", "kill -TERM $$"], DEFAULT, CAP);
+        assert_eq!(item.status, Status::Failed);
+        let detail = item.detail.unwrap_or_default();
+        assert!(detail.starts_with("killed by signal 15"), "{detail}");
+    }
+
+    #[test]
+    fn missing_binary_is_missing() {
+        let item = run(&["sb-no-such-program-x7", "--version"], DEFAULT, CAP);
+        assert_eq!(item.status, Status::Missing);
+        assert_eq!(
+            item.detail.as_deref(),
+            Some("command `sb-no-such-program-x7` not found on PATH")
+        );
+        assert!(item.entry.is_none());
+    }
+
+    #[test]
+    fn missing_path_is_missing() {
+        let item = run(&["./not-here.sh"], DEFAULT, CAP);
+        assert_eq!(item.status, Status::Missing);
+        assert_eq!(
+            item.detail.as_deref(),
+            Some("command `./not-here.sh` not found")
+        );
+    }
+
+    #[test]
+    fn empty_argv_is_failed() {
+        let item = run(&[], DEFAULT, CAP);
+        assert_eq!(item.status, Status::Failed);
+        assert_eq!(item.detail.as_deref(), Some("empty argv"));
+    }
+
+    #[test]
+    fn non_executable_file_is_denied() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let script = dir.path().join("plain.sh");
+        std::fs::write(&script, "#!/bin/sh\necho hi\n").expect("write script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let argv = argv(&["./plain.sh"]);
+        let req = CommandRequest {
+            id: "plain",
+            argv: &argv,
+            timeout: DEFAULT,
+            max_bytes: CAP,
+            format: Format::Text,
+        };
+        let item = collect(&req, &ctx(dir.path()));
+        assert_eq!(item.status, Status::Denied, "{:?}", item.detail);
+        assert_eq!(
+            item.detail.as_deref(),
+            Some("cannot run `./plain.sh`: permission denied")
+        );
+    }
+
+    #[test]
+    fn relative_path_runs_in_cwd() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let script = dir.path().join("where.sh");
+        std::fs::write(&script, "#!/bin/sh\npwd\n").expect("write script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let argv = argv(&["./where.sh"]);
+        let req = CommandRequest {
+            id: "where",
+            argv: &argv,
+            timeout: DEFAULT,
+            max_bytes: CAP,
+            format: Format::Text,
+        };
+        let item = collect(&req, &ctx(dir.path()));
+        assert_eq!(item.status, Status::Ok, "{:?}", item.detail);
+        let expected = dir.path().canonicalize().expect("canonicalize");
+        assert_eq!(content(&item).trim_end(), expected.to_string_lossy());
+    }
+
+    #[test]
+    fn stderr_follows_stdout_after_separator() {
+        // stderr is written first, yet stored after stdout.
+        let item = run(&["sh", "-c", "echo oops >&2; echo fine"], DEFAULT, CAP);
+        assert_eq!(item.status, Status::Ok);
+        assert_eq!(content(&item), "fine\n\n--- stderr ---\noops\n");
+    }
+
+    #[test]
+    fn no_separator_without_stderr() {
+        let item = run(&["sh", "-c", "echo only"], DEFAULT, CAP);
+        assert!(!content(&item).contains("--- stderr ---"));
+    }
+
+    #[test]
+    fn large_output_is_truncated_without_deadlock() {
+        let total: u64 = 50_000_000;
+        let cap: u64 = 64 * 1024;
+        let started = Instant::now();
+        // Both streams flooded at once: a reader that drained them one after the other
+        // would deadlock here.
+        let script = format!("head -c {total} /dev/zero >&2 & head -c {total} /dev/zero; wait");
+        let item = run(&["sh", "-c", &script], DEFAULT, cap);
+        assert_eq!(item.status, Status::Truncated, "{:?}", item.detail);
+        let entry = item.entry.as_ref().expect("entry");
+        // All of the cap goes to stdout, which comes first: no room is left for stderr.
+        assert_eq!(entry.data.len() as u64, cap);
+        assert!(entry.data.iter().all(|&b| b == 0));
+        let dropped = 2 * total - cap;
+        assert_eq!(
+            item.detail.as_deref(),
+            Some(format!("output cut to {cap} bytes, {dropped} bytes dropped").as_str())
+        );
+        assert!(started.elapsed() < Duration::from_secs(15));
+    }
+
+    #[test]
+    fn cap_shared_between_streams_stdout_first() {
+        let item = run(
+            &["sh", "-c", "printf 0123456789; printf abcdef >&2"],
+            DEFAULT,
+            13,
+        );
+        assert_eq!(item.status, Status::Truncated);
+        assert_eq!(content(&item), "0123456789\n--- stderr ---\nabc");
+        assert_eq!(
+            item.detail.as_deref(),
+            Some("output cut to 13 bytes, 3 bytes dropped")
+        );
+    }
+
+    #[test]
+    fn timeout_kills_the_whole_group() {
+        let started = Instant::now();
+        let item = run(
+            &["sh", "-c", "sleep 1000 & echo $!; sleep 1000"],
+            Duration::from_secs(1),
+            CAP,
+        );
+        let elapsed = started.elapsed();
+        assert_eq!(item.status, Status::Timeout);
+        assert_eq!(
+            item.detail.as_deref(),
+            Some("timed out after 1s; process group killed")
+        );
+        assert!(elapsed < Duration::from_millis(2500), "took {elapsed:?}");
+        let text = content(&item);
+        let pid: i32 = text
+            .trim()
+            .parse()
+            .expect("script printed the background pid");
+        assert!(
+            gone_within(pid, Duration::from_secs(2)),
+            "grandchild {pid} survived"
+        );
+    }
+
+    #[test]
+    fn grandchild_holding_pipes_does_not_hang() {
+        let started = Instant::now();
+        let item = run(&["sh", "-c", "sleep 1000 & echo $!"], DEFAULT, CAP);
+        let elapsed = started.elapsed();
+        assert_eq!(item.status, Status::Ok, "{:?}", item.detail);
+        assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+        let pid: i32 = content(&item).trim().parse().expect("pid");
+        assert!(
+            gone_within(pid, Duration::from_secs(2)),
+            "grandchild {pid} survived"
+        );
+    }
+
+    #[test]
+    fn deadline_bounds_the_timeout() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut context = ctx(dir.path());
+        context.deadline = Instant::now() + Duration::from_millis(500);
+        let argv = argv(&["sleep", "30"]);
+        let req = CommandRequest {
+            id: "slow",
+            argv: &argv,
+            timeout: Duration::from_secs(30),
+            max_bytes: CAP,
+            format: Format::Text,
+        };
+        let started = Instant::now();
+        let item = collect(&req, &context);
+        assert_eq!(item.status, Status::Timeout);
+        assert!(started.elapsed() < Duration::from_secs(3));
+
+        context.deadline = Instant::now();
+        let item = collect(&req, &context);
+        assert_eq!(item.status, Status::Timeout);
+        assert!(item.entry.is_none());
+    }
+
+    #[test]
+    fn stdin_is_null() {
+        let item = run(&["cat"], Duration::from_secs(5), CAP);
+        assert_eq!(item.status, Status::Ok);
+        assert_eq!(content(&item), "");
+    }
+
+    #[test]
+    fn environment_is_scrubbed() {
+        let item = run(&["env"], DEFAULT, CAP);
+        assert_eq!(item.status, Status::Ok, "{:?}", item.detail);
+        let text = content(&item);
+        let names: Vec<&str> = text
+            .lines()
+            .filter_map(|line| line.split_once('=').map(|(name, _)| name))
+            .collect();
+        assert!(text.lines().any(|l| l == "LC_ALL=C"), "{text}");
+        assert!(text.lines().any(|l| l == "NO_COLOR=1"));
+        assert!(text.lines().any(|l| l == "TERM=dumb"));
+        // Every variable of this process outside the allowlist must be gone. The test
+        // runner always sets some (CARGO_*), so this set is never empty.
+        let allowed = ["PATH", "HOME", "LC_ALL", "NO_COLOR", "TERM"];
+        let leaked: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .filter(|k| !allowed.contains(&k.as_str()) && !PASSED_THROUGH.contains(&k.as_str()))
+            .filter(|k| names.contains(&k.as_str()))
+            .collect();
+        assert!(leaked.is_empty(), "leaked: {leaked:?}");
+        assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some());
+        assert!(!names.contains(&"CARGO_MANIFEST_DIR"));
+        // home is None in this context, so HOME is not set either.
+        assert!(!names.contains(&"HOME"));
+    }
+
+    #[test]
+    fn home_comes_from_context() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut context = ctx(dir.path());
+        context.home = Some(dir.path().join("home-of-test"));
+        let argv = argv(&["sh", "-c", "printf %s \"$HOME\""]);
+        let req = CommandRequest {
+            id: "home",
+            argv: &argv,
+            timeout: DEFAULT,
+            max_bytes: CAP,
+            format: Format::Text,
+        };
+        let item = collect(&req, &context);
+        assert_eq!(
+            content(&item),
+            dir.path().join("home-of-test").to_string_lossy()
+        );
+    }
+
+    #[test]
+    fn path_comes_from_context() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut context = ctx(dir.path());
+        context.path_env = Some(dir.path().as_os_str().to_owned());
+        let argv = argv(&["sh", "-c", "true"]);
+        let req = CommandRequest {
+            id: "nopath",
+            argv: &argv,
+            timeout: DEFAULT,
+            max_bytes: CAP,
+            format: Format::Text,
+        };
+        // `sh` is not in the temporary directory, the only PATH entry.
+        assert_eq!(collect(&req, &context).status, Status::Missing);
+    }
+
+    #[test]
+    fn durations_render_compactly() {
+        assert_eq!(show_duration(Duration::from_secs(10)), "10s");
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
+    }
 }

@@ -2,6 +2,7 @@
 //! (unredacted, in memory); none of them writes anywhere. A failure is a status on the item,
 //! never an error of the run.
 
+mod capture;
 pub mod command;
 pub mod deny;
 pub mod env;

@@ -1,0 +1,240 @@
+//! Wait for a spawned process group while draining its stdout and stderr under a byte cap.
+//!
+//! Conventions:
+//! - The child must have been spawned as the leader of its own process group
+//!   (`process_group(0)`), so the group id equals its pid.
+//! - The leader is never reaped before the group is signalled: its exit is observed with
+//!   `waitid(WNOWAIT)`, so the zombie keeps the pid (and with it the group id) reserved and
+//!   `killpg` can never hit an unrelated process that later took the number.
+//! - Each pipe is read on its own thread so a child writing a lot to one stream never blocks
+//!   on the other. Readers keep only the head of each stream (up to the cap) and count the
+//!   rest, but keep reading so the child never stalls on a full pipe.
+//! - Waiting on pipes is always bounded: a grandchild holding a pipe open after the leader
+//!   exited gets a short grace, then the group is killed; a process that escaped the group
+//!   (e.g. with `setsid`) is abandoned to its reader thread, which ends when the pipe closes.
+
+use std::io::{ErrorKind, Read};
+use std::process::{Child, ExitStatus};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, killpg};
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+use nix::unistd::Pid;
+
+/// How long pipes may stay open after the leader exited before the group is killed.
+const EXIT_GRACE: Duration = Duration::from_millis(300);
+
+/// How long to wait for pipes to close once the group has been killed.
+const KILL_GRACE: Duration = Duration::from_millis(500);
+
+/// Longest sleep between checks on the leader.
+const MAX_POLL: Duration = Duration::from_millis(20);
+
+/// Size of one read from a pipe.
+const CHUNK: usize = 64 * 1024;
+
+/// What was read from one stream.
+#[derive(Debug, Default)]
+pub(super) struct Stream {
+    /// The head of the stream, at most the cap.
+    pub data: Vec<u8>,
+    /// Every byte read, kept or not.
+    pub total: u64,
+    /// A read error that ended the stream early.
+    pub error: Option<String>,
+}
+
+/// How the leader ended.
+#[derive(Debug)]
+pub(super) enum Ending {
+    /// The leader exited (normally or by a signal) before the timeout.
+    Exited(ExitStatus),
+    /// The timeout passed; the group was killed.
+    TimedOut,
+    /// Waiting on the leader failed; the group was killed.
+    WaitFailed(String),
+}
+
+/// The result of [`run`].
+#[derive(Debug)]
+pub(super) struct Finished {
+    /// How the leader ended.
+    pub ending: Ending,
+    /// Captured stdout.
+    pub stdout: Stream,
+    /// Captured stderr.
+    pub stderr: Stream,
+}
+
+/// Shared between a reader thread and [`run`]; `closed` tells the reader its result was
+/// already taken, so it only drains from then on.
+#[derive(Debug, Default)]
+struct Slot {
+    stream: Stream,
+    closed: bool,
+}
+
+type Shared = Arc<Mutex<Slot>>;
+
+fn lock(slot: &Shared) -> MutexGuard<'_, Slot> {
+    // A reader that panicked leaves consistent data behind: every update is a single append.
+    slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Wait for `child` (a process-group leader with piped stdout and stderr) for at most
+/// `timeout`, keeping at most `cap` bytes of each stream.
+pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
+    let limit = Instant::now() + timeout;
+    let (done_tx, done_rx) = mpsc::channel();
+    let stdout = spawn_reader(child.stdout.take(), cap, done_tx.clone());
+    let stderr = spawn_reader(child.stderr.take(), cap, done_tx);
+    let mut open_pipes = 2usize;
+
+    let pid = i32::try_from(child.id()).ok().map(Pid::from_raw);
+    let ending = match pid {
+        Some(pid) => wait_leader(pid, limit),
+        None => Err(LeaderWait::Failed("process id out of range".to_string())),
+    };
+
+    let ending = match ending {
+        Ok(()) => {
+            // The leader is a zombie now. Give the pipes a moment to reach end of file; if a
+            // grandchild still holds them, kill the group rather than wait on it.
+            let grace = Instant::now() + EXIT_GRACE;
+            open_pipes = wait_pipes(&done_rx, open_pipes, grace.min(limit));
+            if open_pipes > 0 {
+                kill_group(&mut child, pid);
+            }
+            match child.wait() {
+                Ok(status) => Ending::Exited(status),
+                Err(e) => Ending::WaitFailed(e.to_string()),
+            }
+        }
+        Err(LeaderWait::TimedOut) => {
+            kill_group(&mut child, pid);
+            // Reaping cannot block long: the leader was just sent SIGKILL.
+            let _ = child.wait();
+            Ending::TimedOut
+        }
+        Err(LeaderWait::Failed(msg)) => {
+            kill_group(&mut child, pid);
+            let _ = child.wait();
+            Ending::WaitFailed(msg)
+        }
+    };
+
+    wait_pipes(&done_rx, open_pipes, Instant::now() + KILL_GRACE);
+    Finished {
+        ending,
+        stdout: take(&stdout),
+        stderr: take(&stderr),
+    }
+}
+
+enum LeaderWait {
+    TimedOut,
+    Failed(String),
+}
+
+/// Poll until the leader has exited (without reaping it) or `limit` passes.
+fn wait_leader(pid: Pid, limit: Instant) -> Result<(), LeaderWait> {
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match waitid(Id::Pid(pid), flags) {
+            Ok(WaitStatus::StillAlive) => {}
+            Ok(_) => return Ok(()),
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(LeaderWait::Failed(format!("waiting for the process: {e}"))),
+        }
+        let now = Instant::now();
+        if now >= limit {
+            return Err(LeaderWait::TimedOut);
+        }
+        thread::sleep(pause.min(limit - now));
+        pause = (pause * 2).min(MAX_POLL);
+    }
+}
+
+/// Wait until `open` readers have reported end of stream or `until` passes; returns how many
+/// are still open.
+fn wait_pipes(done: &Receiver<()>, mut open: usize, until: Instant) -> usize {
+    while open > 0 {
+        let left = until.saturating_duration_since(Instant::now());
+        match done.recv_timeout(left) {
+            Ok(()) => open -= 1,
+            // Timeout, or every sender gone (a reader that could not start counts as done).
+            Err(mpsc::RecvTimeoutError::Timeout) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return 0,
+        }
+    }
+    open
+}
+
+/// SIGKILL the whole group, and the leader directly in case it left the group. The leader
+/// must not have been reaped yet (see the module conventions).
+fn kill_group(child: &mut Child, pid: Option<Pid>) {
+    if let Some(pid) = pid {
+        // ESRCH only means every member is already gone.
+        let _ = killpg(pid, Signal::SIGKILL);
+    }
+    let _ = child.kill();
+}
+
+fn take(slot: &Shared) -> Stream {
+    let mut slot = lock(slot);
+    slot.closed = true;
+    std::mem::take(&mut slot.stream)
+}
+
+fn spawn_reader<R>(pipe: Option<R>, cap: usize, done: Sender<()>) -> Shared
+where
+    R: Read + Send + 'static,
+{
+    let slot = Shared::default();
+    let Some(pipe) = pipe else {
+        let _ = done.send(());
+        return slot;
+    };
+    let shared = Arc::clone(&slot);
+    let spawned = thread::Builder::new()
+        .name("capture".to_string())
+        .spawn(move || {
+            read_into(pipe, cap, &shared);
+            let _ = done.send(());
+        });
+    if let Err(e) = spawned {
+        // The closure (and with it the pipe and the sender) was dropped: the stream reads as
+        // ended, and the child sees a closed pipe.
+        lock(&slot).stream.error = Some(format!("cannot start a reader: {e}"));
+    }
+    slot
+}
+
+fn read_into<R: Read>(mut pipe: R, cap: usize, slot: &Shared) {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                let mut slot = lock(slot);
+                if slot.closed {
+                    continue;
+                }
+                let stream = &mut slot.stream;
+                stream.total += n as u64;
+                let room = cap.saturating_sub(stream.data.len()).min(n);
+                stream.data.extend_from_slice(&buf[..room]);
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                lock(slot).stream.error = Some(e.to_string());
+                return;
+            }
+        }
+    }
+}
