@@ -1,1 +1,157 @@
 //! Environment variables named in the spec.
+//!
+//! Conventions: values come from this process's environment, unredacted (the redaction stage
+//! handles them as the `env` format). One line per requested name, in spec order:
+//! `NAME=value` when set, `NAME is not set` otherwise. A value that is not valid UTF-8 is
+//! converted lossily. Newlines inside a value are kept as they are.
+
+use super::Context;
+use crate::item::{Format, RawEntry, RawItem, Status};
+
+/// The variables to read.
+#[derive(Debug, Clone)]
+pub struct EnvRequest<'a> {
+    /// The spec item's id.
+    pub id: &'a str,
+    /// Variable names, in the order they are to be listed.
+    pub vars: &'a [String],
+}
+
+/// Read the requested variables from the process environment.
+pub fn collect(req: &EnvRequest<'_>, _ctx: &Context) -> RawItem {
+    let mut text = String::new();
+    let mut set = 0usize;
+    for name in req.vars {
+        // `var_os` panics on an empty name or one containing `=` or NUL; no such variable
+        // can exist, so report it as unset.
+        let value = if is_valid_name(name) {
+            std::env::var_os(name)
+        } else {
+            None
+        };
+        match value {
+            Some(value) => {
+                set += 1;
+                text.push_str(name);
+                text.push('=');
+                text.push_str(&value.to_string_lossy());
+            }
+            None => {
+                text.push_str(name);
+                text.push_str(" is not set");
+            }
+        }
+        text.push('\n');
+    }
+
+    let source = req.vars.join(" ");
+    let (status, detail) = if set > 0 {
+        (Status::Ok, None)
+    } else if req.vars.is_empty() {
+        (Status::Missing, Some("no variables requested".to_string()))
+    } else {
+        (
+            Status::Missing,
+            Some("none of the variables is set".to_string()),
+        )
+    };
+    RawItem {
+        id: req.id.to_string(),
+        kind: "env",
+        source: source.clone(),
+        status,
+        detail,
+        entry: Some(RawEntry {
+            source,
+            name: "env.txt".to_string(),
+            data: text.into_bytes(),
+            binary: false,
+        }),
+        format: Format::Env,
+    }
+}
+
+fn is_valid_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['=', '\0'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn ctx() -> Context {
+        Context {
+            sysroot: None,
+            cwd: std::env::temp_dir(),
+            home: None,
+            path_env: std::env::var_os("PATH"),
+            deadline: Instant::now() + Duration::from_secs(60),
+            deny: Default::default(),
+        }
+    }
+
+    fn names(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    /// A name no test environment sets; checked rather than assumed.
+    const UNSET: &str = "SB_TEST_SURELY_UNSET_5C1D";
+
+    #[test]
+    fn lists_set_and_unset_in_spec_order() {
+        assert!(std::env::var_os(UNSET).is_none());
+        // Cargo sets these for every test run; their values are read, not assumed.
+        let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("run under cargo");
+        let path = std::env::var_os("PATH").expect("PATH");
+        let vars = names(&[UNSET, "CARGO_MANIFEST_DIR", "PATH"]);
+        let item = collect(
+            &EnvRequest {
+                id: "env",
+                vars: &vars,
+            },
+            &ctx(),
+        );
+        assert_eq!(item.status, Status::Ok);
+        assert_eq!(item.format, Format::Env);
+        let entry = item.entry.expect("entry");
+        assert_eq!(entry.name, "env.txt");
+        let expected = format!(
+            "{UNSET} is not set\nCARGO_MANIFEST_DIR={}\nPATH={}\n",
+            manifest.to_string_lossy(),
+            path.to_string_lossy()
+        );
+        assert_eq!(String::from_utf8(entry.data).expect("utf8"), expected);
+    }
+
+    #[test]
+    fn none_set_is_missing_with_content() {
+        let vars = names(&[UNSET, "", "A=B"]);
+        let item = collect(
+            &EnvRequest {
+                id: "env",
+                vars: &vars,
+            },
+            &ctx(),
+        );
+        assert_eq!(item.status, Status::Missing);
+        assert_eq!(item.detail.as_deref(), Some("none of the variables is set"));
+        let data = item.entry.expect("entry").data;
+        assert_eq!(
+            String::from_utf8(data).expect("utf8"),
+            format!("{UNSET} is not set\n is not set\nA=B is not set\n")
+        );
+    }
+
+    #[test]
+    fn empty_request_is_missing() {
+        let item = collect(
+            &EnvRequest {
+                id: "env",
+                vars: &[],
+            },
+            &ctx(),
+        );
+        assert_eq!(item.status, Status::Missing);
+    }
+}
