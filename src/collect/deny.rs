@@ -1,5 +1,183 @@
-//! The never-collect denylist: private keys, databases, data directories.
+//! The never-collect denylist: private keys, credential stores, databases, data directories.
+//!
+//! Conventions:
+//! - Patterns are globs, matched case-insensitively, with `*` not crossing `/` (write `**/` to
+//!   match any number of directories).
+//! - Every pattern is tried against the file name alone and against the full path, so `*.key`
+//!   catches `/etc/tls/server.key` and `**/nats_store/**` catches anything under such a
+//!   directory. Collectors check both the real path and the path as the spec author sees it
+//!   (sysroot removed), so `/var/lib/caddy/**` works under `--sysroot` too.
+//! - The check runs on path names only, before anything is opened, and again on a symlink's
+//!   target. The first matching pattern is reported, built-ins before the spec's globs.
 
-/// Compiled never-collect patterns.
-#[derive(Debug, Clone, Default)]
-pub struct DenyList {}
+use std::path::Path;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+/// Built-in never-collect patterns. A spec can add to these (its `deny` globs) but never
+/// remove one.
+pub const BUILTIN_PATTERNS: &[&str] = &[
+    // Private keys and key stores. Public `*.pub` keys are harmless and stay collectable; a
+    // spec that wants them kept out (Gojinn's signing-key pairs) denies them itself.
+    "*.key",
+    "*.priv",
+    // A `.pem` often carries the private key next to the certificate, and certificates are
+    // rarely what a bug report needs.
+    "*.pem",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "*.kdbx",
+    // Credential files.
+    ".netrc",
+    ".pgpass",
+    ".git-credentials",
+    "**/.aws/credentials",
+    "**/.gnupg/**",
+    // Databases hold user data, and SQLite's side files (`-wal`, `-shm`, `-journal`) too.
+    "*.db",
+    "*.sqlite",
+    "*.sqlite3",
+    "*.sqlite-*",
+    // Gojinn: the embedded NATS store holds request payloads; snapshots hold everything.
+    "**/nats_store/**",
+    "**/jetstream/**",
+    "**/gojinn_snapshot_*.tar.gz",
+    "**/snapshots/*.tar.gz",
+    // Caddy's data directory: TLS private keys and ACME account keys.
+    "**/share/caddy/**",
+    "/var/lib/caddy/**",
+];
+
+/// Compiled never-collect patterns. `Default` holds the built-ins only.
+#[derive(Debug, Clone)]
+pub struct DenyList {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl DenyList {
+    /// The built-in patterns plus `extra_globs` (a spec's `deny` list).
+    pub fn new(extra_globs: &[String]) -> Result<DenyList, globset::Error> {
+        let mut patterns: Vec<String> = BUILTIN_PATTERNS.iter().map(|p| p.to_string()).collect();
+        patterns.extend(extra_globs.iter().cloned());
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &patterns {
+            builder.add(
+                GlobBuilder::new(pattern)
+                    .case_insensitive(true)
+                    .literal_separator(true)
+                    .build()?,
+            );
+        }
+        Ok(DenyList {
+            set: builder.build()?,
+            patterns,
+        })
+    }
+
+    /// The first pattern that matches `path` (by file name or full path), if any.
+    pub fn check(&self, path: &Path) -> Option<&str> {
+        let mut hits = self.set.matches(path);
+        if let Some(name) = path.file_name() {
+            hits.extend(self.set.matches(name));
+        }
+        hits.into_iter().min().map(|i| self.patterns[i].as_str())
+    }
+
+    /// The patterns in the order they are tried.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+}
+
+impl Default for DenyList {
+    fn default() -> Self {
+        // The built-ins are fixed text checked by `builtins_compile`; failing here is a bug.
+        #[allow(
+            clippy::expect_used,
+            reason = "built-in patterns are constant and tested"
+        )]
+        DenyList::new(&[]).expect("built-in never-collect patterns compile")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_compile() {
+        let list = DenyList::new(&[]).unwrap();
+        assert_eq!(list.patterns().len(), BUILTIN_PATTERNS.len());
+    }
+
+    #[test]
+    fn denies_keys_databases_and_data_dirs() {
+        let list = DenyList::default();
+        let cases = [
+            ("/etc/gojinn/signer.priv", "*.priv"),
+            ("/root/.ssh/id_rsa", "id_rsa*"),
+            ("/root/.ssh/ID_ED25519", "id_ed25519*"),
+            ("/etc/tls/Server.KEY", "*.key"),
+            ("/etc/letsencrypt/live/x/privkey.pem", "*.pem"),
+            ("/home/u/.netrc", ".netrc"),
+            ("/home/u/.aws/credentials", "**/.aws/credentials"),
+            ("/var/lib/app/state.sqlite-wal", "*.sqlite-*"),
+            (
+                "/srv/gojinn/data/nats_store/jetstream/a/b.blk",
+                "**/nats_store/**",
+            ),
+            (
+                "/srv/gojinn/data/snapshots/gojinn_snapshot_1.tar.gz",
+                "**/gojinn_snapshot_*.tar.gz",
+            ),
+            (
+                "/root/.local/share/caddy/certificates/x.crt",
+                "**/share/caddy/**",
+            ),
+            (
+                "/var/lib/caddy/.config/caddy/autosave.json",
+                "/var/lib/caddy/**",
+            ),
+            ("relative/app.db", "*.db"),
+        ];
+        for (path, pattern) in cases {
+            assert_eq!(list.check(Path::new(path)), Some(pattern), "{path}");
+        }
+    }
+
+    #[test]
+    fn allows_ordinary_files() {
+        let list = DenyList::default();
+        for path in [
+            "/etc/kestrel/config.toml",
+            "/etc/caddy/Caddyfile",
+            "/etc/gojinn/signer.pub",
+            "/var/log/kestrel/alerts.json",
+            "/home/u/.aws/config",
+            "/srv/keys.txt",
+            "/srv/a.sqlite-dir-notes/readme.txt",
+            "/srv/monkey.txt",
+        ] {
+            assert_eq!(list.check(Path::new(path)), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn extra_globs_come_after_builtins() {
+        let list = DenyList::new(&["*.pub".to_string(), "**/rules/*.yaml".to_string()]).unwrap();
+        assert_eq!(list.check(Path::new("/x/signer.pub")), Some("*.pub"));
+        assert_eq!(
+            list.check(Path::new("/x/rules/a.yaml")),
+            Some("**/rules/*.yaml")
+        );
+        assert_eq!(list.check(Path::new("/x/id_rsa.pub")), Some("id_rsa*"));
+        assert!(DenyList::new(&["a[".to_string()]).is_err());
+    }
+}
