@@ -9,6 +9,8 @@
 //!   (sysroot removed), so `/var/lib/caddy/**` works under `--sysroot` too.
 //! - The check runs on path names only, before anything is opened, and again on a symlink's
 //!   target. The first matching pattern is reported, built-ins before the spec's globs.
+//! - A directory is checked with [`DenyList::check_dir`]: a pattern ending in `/**` (everything
+//!   under a directory) also denies that directory itself, so walks do not enter it.
 
 use std::path::Path;
 
@@ -59,6 +61,9 @@ pub const BUILTIN_PATTERNS: &[&str] = &[
 pub struct DenyList {
     patterns: Vec<String>,
     set: GlobSet,
+    /// The `/**`-ending patterns without that suffix, and their index in `patterns`.
+    dir_set: GlobSet,
+    dir_index: Vec<usize>,
 }
 
 impl DenyList {
@@ -66,19 +71,54 @@ impl DenyList {
     pub fn new(extra_globs: &[String]) -> Result<DenyList, globset::Error> {
         let mut patterns: Vec<String> = BUILTIN_PATTERNS.iter().map(|p| p.to_string()).collect();
         patterns.extend(extra_globs.iter().cloned());
+        let glob = |pattern: &str| {
+            GlobBuilder::new(pattern)
+                .case_insensitive(true)
+                .literal_separator(true)
+                .build()
+        };
         let mut builder = GlobSetBuilder::new();
-        for pattern in &patterns {
-            builder.add(
-                GlobBuilder::new(pattern)
-                    .case_insensitive(true)
-                    .literal_separator(true)
-                    .build()?,
-            );
+        let mut dir_builder = GlobSetBuilder::new();
+        let mut dir_index = Vec::new();
+        for (i, pattern) in patterns.iter().enumerate() {
+            builder.add(glob(pattern)?);
+            if let Some(dir) = pattern.strip_suffix("/**")
+                && !dir.is_empty()
+            {
+                dir_builder.add(glob(dir)?);
+                dir_index.push(i);
+            }
         }
         Ok(DenyList {
             set: builder.build()?,
+            dir_set: dir_builder.build()?,
+            dir_index,
             patterns,
         })
+    }
+
+    /// Like [`DenyList::check`], for a directory: also true when a pattern denies everything
+    /// under it.
+    pub fn check_dir(&self, path: &Path) -> Option<&str> {
+        let mut hits: Vec<usize> = self
+            .dir_set
+            .matches(path)
+            .into_iter()
+            .map(|i| self.dir_index[i])
+            .collect();
+        if let Some(name) = path.file_name() {
+            hits.extend(
+                self.dir_set
+                    .matches(name)
+                    .into_iter()
+                    .map(|i| self.dir_index[i]),
+            );
+        }
+        hits.extend(self.set.matches(path));
+        if let Some(name) = path.file_name() {
+            hits.extend(self.set.matches(name));
+        }
+        hits.into_iter().min().map(|i| self.patterns[i].as_str())
     }
 
     /// The first pattern that matches `path` (by file name or full path), if any.
@@ -179,5 +219,23 @@ mod tests {
         );
         assert_eq!(list.check(Path::new("/x/id_rsa.pub")), Some("id_rsa*"));
         assert!(DenyList::new(&["a[".to_string()]).is_err());
+    }
+
+    #[test]
+    fn directories_under_a_star_star_pattern_are_denied_themselves() {
+        let list = DenyList::default();
+        let dir = Path::new("/srv/gojinn/data/nats_store");
+        assert_eq!(list.check(dir), None);
+        assert_eq!(list.check_dir(dir), Some("**/nats_store/**"));
+        assert_eq!(
+            list.check_dir(Path::new("/var/lib/caddy")),
+            Some("/var/lib/caddy/**")
+        );
+        assert_eq!(
+            list.check_dir(Path::new("/root/.local/share/caddy")),
+            Some("**/share/caddy/**")
+        );
+        assert_eq!(list.check_dir(Path::new("/srv/keys.d")), None);
+        assert_eq!(list.check_dir(Path::new("/var/lib")), None);
     }
 }

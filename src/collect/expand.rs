@@ -107,10 +107,10 @@ pub fn expand(
             };
             if kind.is_dir() {
                 let full = root.join(&child);
-                let denied = ctx.deny.check(&full).is_some()
+                let denied = ctx.deny.check_dir(&full).is_some()
                     || ctx
                         .deny
-                        .check(Path::new(&paths::display(&full, ctx)))
+                        .check_dir(Path::new(&paths::display(&full, ctx)))
                         .is_some();
                 if depth < MAX_DEPTH && !denied {
                     stack.push((child, depth + 1));
@@ -248,6 +248,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let c = ctx(tmp.path());
         touch(&tmp.path().join("sys/srv/data/nats_store/jetstream/x.log"));
+        touch(&tmp.path().join("sys/srv/data/nats_store/y.log"));
         touch(&tmp.path().join("sys/srv/data/app.log"));
         let e = expand("/srv/data/**/*.log", &c, None).unwrap();
         assert_eq!(rels(&e), ["app.log"]);
