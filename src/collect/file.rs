@@ -1,9 +1,41 @@
 //! `file` items: paths and globs, with caps for logs and detection of binary content.
+//!
+//! Conventions:
+//! - Order of checks for each file: never-collect list (on the path names, nothing opened),
+//!   then `lstat`, then the canonical target (symlinks followed; the target is checked against
+//!   the list again and must stay inside the sysroot), then the file type (only regular files
+//!   are opened, so a fifo or device is never read), then open and re-check the type and size
+//!   on the handle. A file is read as it was when opened: growth after that is ignored.
+//! - Binary means a NUL byte in the first [`SNIFF_BYTES`] (which includes the `\0asm` wasm
+//!   magic). Binary content is stored whole and byte-exact when the item says `binary = true`
+//!   and it fits the cap, and skipped otherwise: never stored in part.
+//! - Text over `max_bytes` keeps its head and tail (half the cap each, cut to line boundaries)
+//!   around `[... support-bundle: N bytes omitted ...]`; `tail_lines` keeps the last lines
+//!   (still within `max_bytes`) after `[... support-bundle: first N bytes omitted ...]`. N
+//!   counts bytes of the file. Both end as `truncated`; see [`super::tail`].
+//! - The entry name is the file's base name. When two matches of one glob share a base name,
+//!   each of those is named by its path below the glob root with `/` replaced by `_`.
+//! - `source` is [`paths::display`] of the path, so it reads the same under any sysroot.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::fs::{self, File, Metadata, OpenOptions};
+use std::io;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 
-use super::Context;
-use crate::item::{Format, RawItem, Status};
+use super::ansi::AnsiStripper;
+use super::expand::{self, ExpandError, MAX_MATCHES};
+use super::tail::{self, head_omitted_marker, middle_omitted_marker, read_up_to};
+use super::{Context, paths};
+use crate::item::{Format, RawEntry, RawItem, Status};
+
+/// Remove ANSI escape sequences; also for other collectors' text (a command's coloured output).
+pub use super::ansi::strip_ansi;
+
+/// How much of the start of a file is looked at to tell binary from text.
+pub const SNIFF_BYTES: u64 = 8 * 1024;
+
+const KIND: &str = "file";
 
 /// One file (or glob) to read.
 #[derive(Debug, Clone)]
@@ -28,6 +60,331 @@ pub struct FileRequest<'a> {
 }
 
 /// Read the file(s); a glob yields one item per match, in sorted order.
-pub fn collect(req: &FileRequest<'_>, _ctx: &Context) -> Vec<RawItem> {
-    vec![RawItem::empty(req.id, "file", req.path, Status::Failed, "not built yet")]
+///
+/// A glob that matches nothing yields one `missing` item; one that matches more than
+/// [`MAX_MATCHES`] files yields the first ones plus a `skipped` item saying so.
+pub fn collect(req: &FileRequest<'_>, ctx: &Context) -> Vec<RawItem> {
+    if expand::is_glob(req.path) {
+        return collect_glob(req, ctx);
+    }
+    match paths::resolve(req.path, ctx, req.base) {
+        Ok(path) => {
+            let name = base_name(&path, req.id);
+            vec![read_one(req, ctx, &path, name)]
+        }
+        Err(e) => vec![status_item(req, req.path, e.status(), e.to_string())],
+    }
 }
+
+/// How an I/O error is recorded: not found is `missing`, permission denied is `denied`,
+/// anything else `failed` with the system's message.
+pub fn classify_io_error(error: &io::Error) -> (Status, String) {
+    match error.kind() {
+        io::ErrorKind::NotFound => (Status::Missing, "no such file".to_string()),
+        io::ErrorKind::PermissionDenied => (Status::Denied, "permission denied".to_string()),
+        _ => (Status::Failed, error.to_string()),
+    }
+}
+
+fn collect_glob(req: &FileRequest<'_>, ctx: &Context) -> Vec<RawItem> {
+    let expansion = match expand::expand(req.path, ctx, req.base) {
+        Ok(expansion) => expansion,
+        Err(ExpandError::Resolve(e)) => {
+            return vec![status_item(req, req.path, e.status(), e.to_string())];
+        }
+        Err(ExpandError::Pattern(e)) => {
+            return vec![status_item(
+                req,
+                req.path,
+                Status::Failed,
+                format!("invalid glob: {e}"),
+            )];
+        }
+        Err(ExpandError::Root(e)) => {
+            let (status, detail) = classify_io_error(&e);
+            return vec![status_item(req, req.path, status, detail)];
+        }
+    };
+    if expansion.matches.is_empty() {
+        let detail = format!("no file matches `{}`", req.path);
+        return vec![status_item(req, req.path, Status::Missing, detail)];
+    }
+    let names = match_names(&expansion.matches);
+    let mut items: Vec<RawItem> = expansion
+        .matches
+        .iter()
+        .zip(names)
+        .map(|(rel, name)| read_one(req, ctx, &expansion.root.join(rel), name))
+        .collect();
+    if expansion.cut {
+        let detail = format!(
+            "`{}` matches more files than the {MAX_MATCHES} kept (or too many to search); \
+             the rest were not collected",
+            req.path
+        );
+        items.push(status_item(req, req.path, Status::Skipped, detail));
+    }
+    items
+}
+
+/// Entry names for sorted glob matches: base names, or the `_`-joined relative path for
+/// base names that occur more than once.
+fn match_names(matches: &[PathBuf]) -> Vec<String> {
+    let base = |p: &PathBuf| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut counts: HashMap<Option<String>, usize> = HashMap::new();
+    for m in matches {
+        *counts.entry(base(m)).or_default() += 1;
+    }
+    matches
+        .iter()
+        .map(|m| match base(m) {
+            Some(name) if counts.get(&Some(name.clone())) == Some(&1) => name,
+            _ => m.to_string_lossy().replace('/', "_"),
+        })
+        .collect()
+}
+
+fn base_name(path: &Path, id: &str) -> String {
+    match path.file_name() {
+        Some(name) => name.to_string_lossy().into_owned(),
+        None => id.to_string(),
+    }
+}
+
+fn status_item(req: &FileRequest<'_>, source: &str, status: Status, detail: String) -> RawItem {
+    let mut item = RawItem::empty(req.id, KIND, source, status, detail);
+    item.format = req.format;
+    item
+}
+
+/// The first never-collect pattern matching the real path or the path as displayed.
+fn denied<'c>(ctx: &'c Context, path: &Path, shown: &str) -> Option<&'c str> {
+    ctx.deny
+        .check(path)
+        .or_else(|| ctx.deny.check(Path::new(shown)))
+}
+
+fn kind_name(meta: &Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        "directory"
+    } else if t.is_fifo() {
+        "fifo"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_block_device() {
+        "block device"
+    } else if t.is_char_device() {
+        "character device"
+    } else {
+        "special file"
+    }
+}
+
+/// Collect one resolved path (see the module doc for the order of checks).
+fn read_one(req: &FileRequest<'_>, ctx: &Context, path: &Path, name: String) -> RawItem {
+    let source = paths::display(path, ctx);
+    let fail = |status: Status, detail: String| status_item(req, &source, status, detail);
+    let io_fail = |e: &io::Error| {
+        let (status, detail) = classify_io_error(e);
+        status_item(req, &source, status, detail)
+    };
+
+    if let Some(pattern) = denied(ctx, path, &source) {
+        return fail(
+            Status::Skipped,
+            format!("denied by never-collect pattern `{pattern}`"),
+        );
+    }
+    let link_meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) => return io_fail(&e),
+    };
+    let target = match fs::canonicalize(path) {
+        Ok(target) => target,
+        Err(e) if e.kind() == io::ErrorKind::NotFound && link_meta.is_symlink() => {
+            return fail(Status::Missing, "symlink target does not exist".to_string());
+        }
+        Err(e) => return io_fail(&e),
+    };
+    if target != path {
+        if paths::escapes_sysroot(path, &target, ctx) {
+            return fail(
+                Status::Skipped,
+                "symlink target escapes sysroot".to_string(),
+            );
+        }
+        if let Some(pattern) = denied(ctx, &target, &paths::display(&target, ctx)) {
+            let detail = format!("symlink target denied by never-collect pattern `{pattern}`");
+            return fail(Status::Skipped, detail);
+        }
+    }
+    let meta = match fs::metadata(&target) {
+        Ok(meta) => meta,
+        Err(e) => return io_fail(&e),
+    };
+    if !meta.is_file() {
+        return fail(
+            Status::Skipped,
+            format!("not a regular file ({})", kind_name(&meta)),
+        );
+    }
+    // O_NONBLOCK: should the path be swapped for a fifo after the check above, opening it
+    // must not wait for a writer. It has no effect on regular files.
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(&target)
+    {
+        Ok(file) => file,
+        Err(e) => return io_fail(&e),
+    };
+    let meta = match file.metadata() {
+        Ok(meta) => meta,
+        Err(e) => return io_fail(&e),
+    };
+    if !meta.is_file() {
+        return fail(
+            Status::Skipped,
+            format!("not a regular file ({})", kind_name(&meta)),
+        );
+    }
+    match read_content(req, &file, meta.len()) {
+        Ok(Content::Skipped(detail)) => fail(Status::Skipped, detail),
+        Ok(Content::Read {
+            data,
+            binary,
+            truncated,
+        }) => RawItem {
+            id: req.id.to_string(),
+            kind: KIND,
+            source: source.clone(),
+            status: if truncated.is_some() {
+                Status::Truncated
+            } else {
+                Status::Ok
+            },
+            detail: truncated,
+            entry: Some(RawEntry {
+                source: source.clone(),
+                name,
+                data,
+                binary,
+            }),
+            format: req.format,
+        },
+        Err(e) => io_fail(&e),
+    }
+}
+
+enum Content {
+    Read {
+        data: Vec<u8>,
+        binary: bool,
+        /// Why content was cut, when it was.
+        truncated: Option<String>,
+    },
+    Skipped(String),
+}
+
+/// Read an open regular file of `len` bytes according to the request.
+fn read_content(req: &FileRequest<'_>, file: &File, len: u64) -> io::Result<Content> {
+    let max = req.max_bytes;
+    let sniff = read_up_to(file, 0, SNIFF_BYTES.min(len))?;
+    if sniff.contains(&0) {
+        if !req.binary {
+            return Ok(Content::Skipped(
+                "binary content; set binary = true to store it".into(),
+            ));
+        }
+        if len > max {
+            let detail = format!("binary file is {len} bytes, over the cap of {max}");
+            return Ok(Content::Skipped(detail));
+        }
+        let data = read_up_to(file, 0, len)?;
+        return Ok(Content::Read {
+            data,
+            binary: true,
+            truncated: None,
+        });
+    }
+
+    let mut text = Text::new(req.strip_ansi);
+    let truncated = if let Some(lines) = req.tail_lines {
+        let start = tail::tail_start(file, len, lines, max)?;
+        let body = read_up_to(file, start, len - start)?;
+        if start == 0 {
+            text.push(&body);
+            None
+        } else {
+            let kept_lines = body.split_inclusive(|&b| b == b'\n').count() as u64;
+            text.marker(&head_omitted_marker(start));
+            text.push(&body);
+            Some(if kept_lines < lines {
+                format!(
+                    "the last {lines} lines are over the cap of {max} bytes; kept the last \
+                     {} bytes, first {start} bytes omitted",
+                    body.len()
+                )
+            } else {
+                format!("kept the last {lines} lines; first {start} bytes omitted")
+            })
+        }
+    } else if len <= max {
+        text.push(&read_up_to(file, 0, len)?);
+        None
+    } else {
+        let (head, tail) = tail::head_and_tail(file, len, max)?;
+        let omitted = len - head.len() as u64 - tail.len() as u64;
+        text.push(&head);
+        text.marker(&middle_omitted_marker(omitted));
+        text.push(&tail);
+        Some(format!(
+            "file is {len} bytes, over the cap of {max}; kept the first {} and last {} bytes",
+            head.len(),
+            tail.len()
+        ))
+    };
+    Ok(Content::Read {
+        data: text.out,
+        binary: false,
+        truncated,
+    })
+}
+
+/// Text output being assembled: pieces of the file (ANSI-stripped on request) and markers.
+struct Text {
+    out: Vec<u8>,
+    stripper: Option<AnsiStripper>,
+}
+
+impl Text {
+    fn new(strip: bool) -> Self {
+        Text {
+            out: Vec::new(),
+            stripper: strip.then(AnsiStripper::default),
+        }
+    }
+
+    fn push(&mut self, piece: &[u8]) {
+        match &mut self.stripper {
+            Some(stripper) => stripper.push(piece, &mut self.out),
+            None => self.out.extend_from_slice(piece),
+        }
+    }
+
+    /// A marker always sits on its own line, and an escape sequence cut by the omission
+    /// does not carry over into the next piece.
+    fn marker(&mut self, marker: &str) {
+        if self.out.last().is_some_and(|&b| b != b'\n') {
+            self.out.push(b'\n');
+        }
+        self.out.extend_from_slice(marker.as_bytes());
+        if let Some(stripper) = &mut self.stripper {
+            *stripper = AnsiStripper::default();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -12,6 +12,10 @@ pub mod listing;
 pub mod paths;
 pub mod system;
 
+mod ansi;
+mod expand;
+mod tail;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

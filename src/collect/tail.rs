@@ -1,0 +1,205 @@
+//! Bounded reads of large text files: the last N lines, or the head and tail around a cap.
+//!
+//! Conventions: every function works on the first `len` bytes of an open file (its size when
+//! it was opened, so a log that grows meanwhile is read as it was) with positional reads, and
+//! never holds more than the byte cap plus one [`BLOCK`]. Omitted content is replaced by one
+//! marker line, `[... support-bundle: first K bytes omitted ...]` before a tail or
+//! `[... support-bundle: K bytes omitted ...]` between head and tail, where K counts bytes of
+//! the original file; the markers are fixed text so the same input gives the same output.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+
+/// Read size when scanning backwards for line starts.
+pub const BLOCK: usize = 64 * 1024;
+
+/// The marker line put in front of a tail that does not start at the top of the file.
+pub fn head_omitted_marker(omitted: u64) -> String {
+    format!("[... support-bundle: first {omitted} bytes omitted ...]\n")
+}
+
+/// The marker line put between the kept head and tail.
+pub fn middle_omitted_marker(omitted: u64) -> String {
+    format!("[... support-bundle: {omitted} bytes omitted ...]\n")
+}
+
+/// Read up to `n` bytes at `offset`, fewer only at end of file.
+pub fn read_up_to(file: &File, offset: u64, n: u64) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0; usize::try_from(n).unwrap_or(usize::MAX)];
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read_at(&mut buf[filled..], offset + filled as u64) {
+            Ok(0) => break,
+            Ok(k) => filled += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(filled);
+    Ok(buf)
+}
+
+/// The offset where the last `lines` lines of the first `len` bytes start, but never more than
+/// `max_bytes` before `len`. When the cap cuts a line, the start moves forward to the next line
+/// start if there is one, so the tail begins with a whole line.
+///
+/// A final newline ends the last line rather than starting an empty one; `\r\n` endings count
+/// like `\n` (the `\r` stays with its line).
+pub fn tail_start(file: &File, len: u64, lines: u64, max_bytes: u64) -> io::Result<u64> {
+    if lines == 0 || len == 0 {
+        return Ok(len);
+    }
+    let floor = len.saturating_sub(max_bytes);
+    // One byte below the floor too: a newline there means the floor starts a whole line.
+    let scan_floor = floor.saturating_sub(1);
+    let mut buf = vec![0u8; BLOCK];
+    let mut pos = len;
+    let mut found = 0u64;
+    let mut lowest_line_start = None;
+    while pos > scan_floor {
+        let start = pos.saturating_sub(BLOCK as u64).max(scan_floor);
+        let n = (pos - start) as usize;
+        let chunk = &mut buf[..n];
+        file.read_exact_at(chunk, start).map_err(shrank)?;
+        for (i, &b) in chunk.iter().enumerate().rev() {
+            let at = start + i as u64;
+            if b == b'\n' && at + 1 != len {
+                found += 1;
+                if found == lines {
+                    return Ok(at + 1);
+                }
+                lowest_line_start = Some(at + 1);
+            }
+        }
+        pos = start;
+    }
+    if floor == 0 {
+        Ok(0)
+    } else {
+        Ok(lowest_line_start.unwrap_or(floor))
+    }
+}
+
+/// The first and last bytes of a file of `len` bytes, each at most half of `max_bytes`. The
+/// head is cut back to its last line end and the tail starts after its first line end, when
+/// such a boundary exists inside them, so no half lines are kept.
+pub fn head_and_tail(file: &File, len: u64, max_bytes: u64) -> io::Result<(Vec<u8>, Vec<u8>)> {
+    let head_cap = max_bytes / 2;
+    let tail_cap = (max_bytes - head_cap).min(len.saturating_sub(head_cap));
+    let mut head = read_up_to(file, 0, head_cap)?;
+    if let Some(last) = head.iter().rposition(|&b| b == b'\n') {
+        head.truncate(last + 1);
+    }
+    let mut tail = read_up_to(file, len - tail_cap, tail_cap)?;
+    if (tail.len() as u64) < tail_cap {
+        return Err(shrank(io::ErrorKind::UnexpectedEof.into()));
+    }
+    if let Some(first) = tail.iter().position(|&b| b == b'\n')
+        && first + 1 < tail.len()
+    {
+        tail.drain(..=first);
+    }
+    Ok((head, tail))
+}
+
+fn shrank(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        io::Error::other("file shrank while it was read")
+    } else {
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file_with(data: &[u8]) -> File {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(data).unwrap();
+        f
+    }
+
+    fn tail(data: &[u8], lines: u64, max: u64) -> String {
+        let f = file_with(data);
+        let start = tail_start(&f, data.len() as u64, lines, max).unwrap();
+        String::from_utf8(data[start as usize..].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn tail_lines_with_and_without_final_newline() {
+        assert_eq!(tail(b"a\nb\nc\n", 2, 100), "b\nc\n");
+        assert_eq!(tail(b"a\nb\nc", 2, 100), "b\nc");
+        assert_eq!(tail(b"a\nb\nc", 1, 100), "c");
+        assert_eq!(tail(b"a\nb\nc\n", 3, 100), "a\nb\nc\n");
+        assert_eq!(tail(b"a\nb\nc\n", 9, 100), "a\nb\nc\n");
+        assert_eq!(tail(b"a\nb\nc\n", 0, 100), "");
+        assert_eq!(tail(b"\n\n\n", 2, 100), "\n\n");
+        assert_eq!(tail(b"", 2, 100), "");
+    }
+
+    #[test]
+    fn tail_lines_with_crlf() {
+        assert_eq!(tail(b"a\r\nb\r\nc\r\n", 2, 100), "b\r\nc\r\n");
+        assert_eq!(tail(b"a\r\nb\r\nc", 1, 100), "c");
+    }
+
+    #[test]
+    fn tail_is_capped_and_aligned() {
+        // The last 3 lines are 12 bytes; a cap of 10 keeps only whole lines that fit.
+        assert_eq!(tail(b"aaa\nbbb\nccc\nddd\n", 3, 10), "ccc\nddd\n");
+        // The cap falls exactly on a line start.
+        assert_eq!(tail(b"aaa\nbbb\nccc\nddd\n", 3, 8), "ccc\nddd\n");
+        assert_eq!(tail(b"aaa\nbbb\nccc\nddd\n", 3, 12), "bbb\nccc\nddd\n");
+        // One line longer than the cap: keep its last bytes.
+        assert_eq!(tail(b"0123456789", 5, 4), "6789");
+    }
+
+    #[test]
+    fn tail_across_blocks() {
+        let mut data = Vec::new();
+        for i in 0..40_000 {
+            data.extend_from_slice(format!("line {i}\n").as_bytes());
+        }
+        let got = tail(&data, 30_000, u64::MAX);
+        assert!(got.starts_with("line 10000\n"));
+        assert!(got.ends_with("line 39999\n"));
+        assert_eq!(got.lines().count(), 30_000);
+    }
+
+    #[test]
+    fn head_and_tail_align_to_lines() {
+        let data = b"one\ntwo\nthree\nfour\nfive\nsix\n";
+        let f = file_with(data);
+        let (head, tail) = head_and_tail(&f, data.len() as u64, 12).unwrap();
+        assert_eq!(head, b"one\n");
+        assert_eq!(tail, b"six\n");
+        // No newline at all: raw bytes.
+        let data = b"abcdefghijklmnopqrstuvwxyz";
+        let f = file_with(data);
+        let (head, tail) = head_and_tail(&f, data.len() as u64, 10).unwrap();
+        assert_eq!(head, b"abcde");
+        assert_eq!(tail, b"vwxyz");
+    }
+
+    #[test]
+    fn shrinking_file_is_an_error_not_a_panic() {
+        let f = file_with(b"abc\n");
+        assert!(tail_start(&f, 100, 2, 50).is_err());
+        assert!(head_and_tail(&f, 100, 20).is_err());
+    }
+
+    #[test]
+    fn markers_are_fixed_text() {
+        assert_eq!(
+            head_omitted_marker(7),
+            "[... support-bundle: first 7 bytes omitted ...]\n"
+        );
+        assert_eq!(
+            middle_omitted_marker(7),
+            "[... support-bundle: 7 bytes omitted ...]\n"
+        );
+    }
+}
