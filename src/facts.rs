@@ -1,1 +1,131 @@
-//! (in progress)
+//! Facts: named values pulled from items' redacted content (`kestrel_version`, `kernel`).
+//!
+//! The first item in spec order that yields a fact wins, so a spec can list fallbacks
+//! (`caddy build-info` before `caddy list-modules`). `system` items contribute every key of
+//! their JSON object. Values are trimmed and capped at 200 characters.
+
+use std::collections::BTreeMap;
+
+use crate::bundle::FactRecord;
+use crate::spec::{Kind, Spec};
+
+const MAX_FACT_LEN: usize = 200;
+
+/// Redacted content of one item, as the fact extractor sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The item's id.
+    pub id: &'a str,
+    /// The redacted content.
+    pub data: &'a [u8],
+}
+
+/// Extract facts from redacted content, in spec order.
+pub fn extract(spec: &Spec, sources: &[Source<'_>]) -> BTreeMap<String, FactRecord> {
+    let mut facts: BTreeMap<String, FactRecord> = BTreeMap::new();
+    let mut add = |name: &str, value: &str, item: &str| {
+        let value = clean(value);
+        if !value.is_empty() && !facts.contains_key(name) {
+            facts.insert(
+                name.to_string(),
+                FactRecord {
+                    value,
+                    item: item.to_string(),
+                },
+            );
+        }
+    };
+    for item in &spec.items {
+        for source in sources.iter().filter(|s| s.id == item.id) {
+            if item.kind == Kind::System {
+                let map: BTreeMap<String, String> =
+                    serde_json::from_slice(source.data).unwrap_or_default();
+                for (name, value) in &map {
+                    add(name, value, &item.id);
+                }
+            }
+            let text = String::from_utf8_lossy(source.data);
+            for fact in &item.facts {
+                if let Some(caps) = fact.regex.captures(&text) {
+                    let m = caps.get(1).or_else(|| caps.get(0));
+                    if let Some(m) = m {
+                        add(&fact.name, m.as_str(), &item.id);
+                    }
+                }
+            }
+        }
+    }
+    facts
+}
+
+fn clean(value: &str) -> String {
+    let value = value.trim();
+    match value.char_indices().nth(MAX_FACT_LEN) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+schema = 1
+[project]
+name = "t"
+[[collect]]
+id = "sys"
+kind = "system"
+[[collect]]
+id = "build-info"
+kind = "command"
+argv = ["caddy", "build-info"]
+fact = { name = "gojinn_version", regex = '(?m)^dep\s+\S+/gojinn\s+(\S+)' }
+[[collect]]
+id = "modules"
+kind = "command"
+argv = ["caddy", "list-modules"]
+facts = [
+  { name = "gojinn_version", regex = '(?m)^http\.handlers\.gojinn\s+(\S+)' },
+  { name = "has_module", regex = 'http\.handlers\.gojinn' },
+]
+"#;
+
+    #[test]
+    fn first_item_in_spec_order_wins_and_system_keys_become_facts() {
+        let spec = crate::spec::parse("t.toml", SPEC).unwrap();
+        let sources = [
+            Source {
+                id: "modules",
+                data: b"http.handlers.gojinn v9.9.9\n",
+            },
+            Source {
+                id: "build-info",
+                data: b"go\tgo1.25.1\ndep\tgithub.com/gojinn-io/gojinn\tv1.0.0-rc7\th1:x=\n",
+            },
+            Source {
+                id: "sys",
+                data: br#"{"kernel": "6.1.0-18-amd64", "os": "Debian"}"#,
+            },
+        ];
+        let facts = extract(&spec, &sources);
+        assert_eq!(facts["gojinn_version"].value, "v1.0.0-rc7");
+        assert_eq!(facts["gojinn_version"].item, "build-info");
+        assert_eq!(facts["has_module"].value, "http.handlers.gojinn");
+        assert_eq!(facts["kernel"].item, "sys");
+    }
+
+    #[test]
+    fn absent_and_empty_values_are_not_facts() {
+        let spec = crate::spec::parse("t.toml", SPEC).unwrap();
+        let facts = extract(
+            &spec,
+            &[Source {
+                id: "modules",
+                data: b"http.handlers.file_server\n",
+            }],
+        );
+        assert!(facts.is_empty(), "{facts:?}");
+    }
+}

@@ -12,6 +12,7 @@
 //! [`run::collect`].
 
 pub mod bundle;
+pub mod check;
 pub mod collect;
 pub mod facts;
 pub mod issue;

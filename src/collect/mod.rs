@@ -12,7 +12,7 @@ pub mod listing;
 pub mod paths;
 pub mod system;
 
-mod ansi;
+pub mod ansi;
 mod expand;
 mod tail;
 

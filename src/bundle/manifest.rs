@@ -1,0 +1,145 @@
+//! `manifest.json`: what the bundle holds and how it was made.
+//!
+//! Serialised as canonical JSON (keys sorted, two-space indent, trailing newline), so the same
+//! bundle always has the same manifest bytes; the bundle id is their sha256.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::item::Status;
+
+/// The manifest of one bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`super::FORMAT`] for bundles this build writes.
+    pub format: String,
+    /// The tool that wrote it.
+    pub tool: Tool,
+    /// The project the spec is for.
+    pub project: ProjectRecord,
+    /// Which spec ran.
+    pub spec: SpecRecord,
+    /// Creation time (RFC 3339): `SOURCE_DATE_EPOCH`, else 1980-01-01.
+    pub created: String,
+    /// Marked by `--security`: not for a public issue.
+    pub private: bool,
+    /// Facts extracted from redacted content.
+    pub facts: BTreeMap<String, FactRecord>,
+    /// One record per collected item (a glob gives one per match), in spec order.
+    pub items: Vec<ItemRecord>,
+    /// Check outcomes.
+    pub checks: Vec<CheckOutcome>,
+    /// Every other entry of the zip with its size and sha256 (all but `manifest.json`).
+    pub files: BTreeMap<String, FileRecord>,
+}
+
+/// The writing tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// `support-bundle`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+impl Tool {
+    /// This build.
+    pub fn this() -> Tool {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// The project, as the spec names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectRecord {
+    /// Short name.
+    pub name: String,
+    /// Human name.
+    pub display: String,
+    /// Repository URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+}
+
+/// The spec that ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecRecord {
+    /// `built-in:<name>` or the spec file's base name.
+    pub origin: String,
+    /// sha256 of `spec.toml`.
+    pub sha256: String,
+}
+
+/// A fact and the item it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactRecord {
+    /// The value (from redacted content).
+    pub value: String,
+    /// The id of the item it was extracted from.
+    pub item: String,
+}
+
+/// One collected item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRecord {
+    /// The spec item's id.
+    pub id: String,
+    /// Collector kind.
+    pub kind: String,
+    /// What was run or read (redacted).
+    pub source: String,
+    /// Path inside the zip; absent when nothing was stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// How collecting ended.
+    pub status: Status,
+    /// Why, when not ok (redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Stored size in bytes.
+    pub size: u64,
+    /// sha256 of the stored content; absent when nothing was stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Values replaced by redaction in this item (content, name, source, detail).
+    pub redactions: u64,
+    /// Stored as-is, not redacted (binary).
+    pub binary: bool,
+}
+
+/// One check's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckOutcome {
+    /// The check's id.
+    pub id: String,
+    /// `pass`, `warn`, `fail` or `unknown` (a fact it needs is absent).
+    pub outcome: String,
+    /// The condition as written.
+    pub when: String,
+    /// The check's message.
+    pub message: String,
+}
+
+/// An entry's size and hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Uncompressed size.
+    pub size: u64,
+    /// sha256 of the uncompressed bytes.
+    pub sha256: String,
+}
+
+impl Manifest {
+    /// Canonical JSON bytes: sorted keys, two-space indent, trailing newline.
+    pub fn to_canonical_json(&self) -> Vec<u8> {
+        // Going through `Value` sorts every object's keys (serde_json's map is a BTreeMap).
+        let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        let mut out = serde_json::to_vec_pretty(&value).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
+}

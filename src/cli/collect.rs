@@ -1,0 +1,309 @@
+//! `collect`: run a spec, write the bundle and issue file, print a one-screen summary.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use support_bundle::item::Status;
+use support_bundle::run::{self, Action, Event, Outcome, Step};
+use support_bundle::sanitize::for_terminal;
+use support_bundle::spec::{self, DEFAULT_SPEC};
+
+use super::{Exit, RedactionArgs, output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Built-in spec name (see `specs`) or path to a spec file
+    #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_SPEC)]
+    spec: String,
+    /// Directory to write the bundle and issue file to
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    out: PathBuf,
+    /// Resolve every absolute path the spec names under DIR
+    #[arg(long, value_name = "DIR")]
+    sysroot: Option<PathBuf>,
+    /// Set a spec variable, e.g. `--var caddyfile=./Caddyfile`; repeatable
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    #[command(flatten)]
+    redaction: RedactionArgs,
+    /// Issue title (redacted like everything else)
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+    /// Your description of the problem, from FILE or `-` for stdin (redacted)
+    #[arg(long, value_name = "FILE|-")]
+    describe: Option<PathBuf>,
+    /// Print what would run and be read, and write nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the summary (or the plan, with --dry-run) as JSON on stdout
+    #[arg(long)]
+    json: bool,
+    /// Overall deadline for collection, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    timeout: u64,
+    /// Never show the progress line
+    #[arg(long)]
+    no_progress: bool,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))?;
+    if name.is_empty() {
+        return Err(format!("`{s}` has an empty name"));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    let spec = spec::load(&args.spec)?;
+    let known: Vec<&str> = spec.vars.keys().map(String::as_str).collect();
+    for (name, _) in &args.vars {
+        if !spec.vars.contains_key(name) {
+            let list = if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            };
+            bail!(
+                "spec `{}` has no variable `{name}` (its variables: {list})",
+                spec.project.name
+            );
+        }
+    }
+    let mut opts = run::Options::from_env(spec)?;
+    opts.out_dir = args.out.clone();
+    if let Some(root) = &args.sysroot {
+        if !root.is_dir() {
+            bail!("--sysroot `{}` is not a directory", root.display());
+        }
+        opts.sysroot = Some(std::path::absolute(root)?);
+    }
+    opts.vars = args.vars.iter().cloned().collect::<BTreeMap<_, _>>();
+    opts.redaction = args.redaction.options();
+    opts.timeout = Duration::from_secs(args.timeout.max(1));
+    opts.title = args.title.clone();
+    opts.description = args.describe.as_ref().map(read_description).transpose()?;
+
+    if args.dry_run {
+        let steps = opts.plan()?;
+        let text = if args.json {
+            let value = serde_json::json!({
+                "spec": opts.spec.origin,
+                "project": opts.spec.project.name,
+                "sysroot": opts.sysroot,
+                "out": opts.out_dir,
+                "steps": steps,
+            });
+            format!("{}\n", serde_json::to_string_pretty(&value)?)
+        } else {
+            dry_run_text(&opts, &steps)
+        };
+        output::print(&text)?;
+        return Ok(Exit::Success);
+    }
+
+    let bar = progress_bar(args.no_progress || args.json, opts.spec.items.len());
+    let on_event = |e: Event<'_>| {
+        let Event::Finished { id, done, .. } = e;
+        bar.set_position(done as u64);
+        bar.set_message(id.to_string());
+    };
+    let outcome = run::collect(&opts, &on_event)?;
+    bar.finish_and_clear();
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    let text = if args.json {
+        summary_json(&outcome)?
+    } else {
+        summary_text(&outcome)
+    };
+    output::print(&text)?;
+    Ok(Exit::Success)
+}
+
+fn read_description(path: &PathBuf) -> anyhow::Result<String> {
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(1024 * 1024)
+            .read_to_end(&mut bytes)
+            .context("cannot read the description from stdin")?;
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(1024 * 1024).read_to_end(&mut bytes))
+            .with_context(|| format!("cannot read description `{}`", path.display()))?;
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn progress_bar(hidden: bool, total: usize) -> indicatif::ProgressBar {
+    if hidden || !output::stderr_is_tty() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("collecting {pos}/{len} {wide_msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "spec {} ({} steps); nothing will be written",
+        opts.spec.origin,
+        steps.len()
+    );
+    if let Some(root) = &opts.sysroot {
+        let _ = writeln!(out, "sysroot {}", root.display());
+    }
+    let width = steps.iter().map(|s| s.id.len()).max().unwrap_or(0);
+    for step in steps {
+        let what = match &step.action {
+            Action::System => "os_info + sysinfo facts".to_string(),
+            Action::Command {
+                argv,
+                resolved,
+                timeout_secs,
+                max_bytes,
+                ..
+            } => format!(
+                "run {:?} ({}; timeout {timeout_secs}s, cap {max_bytes} bytes)",
+                argv,
+                resolved
+                    .as_deref()
+                    .map_or("not found on PATH".to_string(), |p| format!("found at {p}"))
+            ),
+            Action::File {
+                resolved,
+                max_bytes,
+                tail_lines,
+                binary,
+                ..
+            } => format!(
+                "read {resolved} (cap {max_bytes} bytes{}{})",
+                tail_lines
+                    .map(|n| format!(", last {n} lines"))
+                    .unwrap_or_default(),
+                if *binary { ", binary stored as-is" } else { "" }
+            ),
+            Action::FileFrom {
+                item,
+                regex,
+                max_bytes,
+                binary,
+                ..
+            } => format!(
+                "read files named in `{item}` matching {regex} (cap {max_bytes} bytes each{})",
+                if *binary { ", binary stored as-is" } else { "" }
+            ),
+            Action::Listing {
+                resolved,
+                recursive,
+                ..
+            } => format!(
+                "list {resolved}{}",
+                if *recursive { " recursively" } else { "" }
+            ),
+            Action::Http {
+                url,
+                timeout_secs,
+                max_bytes,
+                allow_remote,
+                ..
+            } => format!(
+                "GET {url} (timeout {timeout_secs}s, cap {max_bytes} bytes{})",
+                if *allow_remote {
+                    ", remote allowed"
+                } else {
+                    ", loopback only"
+                }
+            ),
+            Action::Env { vars } => format!("read environment variables {}", vars.join(", ")),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<7} {:width$}  {}",
+            step.action.kind(),
+            step.id,
+            for_terminal(&what)
+        );
+    }
+    out
+}
+
+fn summary_text(o: &Outcome) -> String {
+    let m = &o.manifest;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} bundle from spec {}",
+        m.project.display, m.spec.origin
+    );
+    let width = m.items.iter().map(|i| i.id.len()).max().unwrap_or(0);
+    for item in &m.items {
+        let detail = item
+            .detail
+            .as_deref()
+            .map(|d| format!(" ({})", for_terminal(d)))
+            .unwrap_or_default();
+        let redacted = if item.redactions > 0 {
+            format!(", {} redacted", item.redactions)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {:<9} {:width$}  {}{detail}{redacted}",
+            item.status.as_str(),
+            item.id,
+            for_terminal(&item.source)
+        );
+    }
+    let count = |pred: fn(Status) -> bool| m.items.iter().filter(|i| pred(i.status)).count();
+    let redacted: u64 = m.items.iter().map(|i| i.redactions).sum();
+    let _ = writeln!(
+        out,
+        "collected {}, missing {}, skipped {}, failed or timed out {}; {redacted} values redacted",
+        count(|s| matches!(s, Status::Ok | Status::Truncated)),
+        count(|s| matches!(s, Status::Missing | Status::Denied)),
+        count(|s| s == Status::Skipped),
+        count(|s| matches!(s, Status::Failed | Status::Timeout)),
+    );
+    for c in m
+        .checks
+        .iter()
+        .filter(|c| c.outcome == "fail" || c.outcome == "warn")
+    {
+        let _ = writeln!(
+            out,
+            "check {} {}: {}",
+            c.outcome.to_uppercase(),
+            c.id,
+            for_terminal(&c.message)
+        );
+    }
+    let _ = writeln!(out, "bundle {}", o.bundle.display());
+    let _ = writeln!(out, "issue  {}", o.issue.display());
+    out
+}
+
+fn summary_json(o: &Outcome) -> anyhow::Result<String> {
+    let value = serde_json::json!({
+        "bundle": o.bundle,
+        "issue": o.issue,
+        "id": o.id,
+        "manifest": o.manifest,
+    });
+    Ok(format!("{}\n", serde_json::to_string_pretty(&value)?))
+}

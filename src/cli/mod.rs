@@ -1,0 +1,127 @@
+//! Command-line types (clap derive) and the one `match` over subcommands. No clap type
+//! leaves this module tree: each subcommand builds the library's own options.
+
+mod collect;
+mod exit;
+mod output;
+mod redact;
+mod specs;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+pub use exit::Exit;
+
+/// Gather what a project's support policy asks for, redact secrets and personal identifiers,
+/// and write a reproducible bundle plus a prefilled issue.
+#[derive(Debug, Parser)]
+#[command(name = "support-bundle", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Collect a bundle and an issue body (default spec: any Rust project and machine)
+    Collect(collect::Args),
+    /// List the built-in specs
+    Specs,
+    /// Redact a file or stdin to stdout with the same engine `collect` uses
+    Redact(redact::Args),
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
+}
+
+/// Redaction flags shared by `collect` and `redact`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RedactionArgs {
+    /// Add a redaction rule file (gitleaks-compatible TOML); repeatable
+    #[arg(long = "rules", value_name = "FILE")]
+    rules: Vec<PathBuf>,
+    /// Turn off the built-in secret and identifier rules
+    #[arg(long)]
+    no_default_rules: bool,
+    /// Redact this literal value wherever it occurs; repeatable
+    #[arg(long = "redact", value_name = "VALUE")]
+    redact: Vec<String>,
+    /// Keep identifiers (hostnames, IPs, emails, user names) instead of pseudonymizing them
+    #[arg(long)]
+    keep_identifiers: bool,
+    /// Pseudonym key file (default: a per-installation key in your config directory)
+    #[arg(long, value_name = "FILE")]
+    pseudonym_key: Option<PathBuf>,
+}
+
+impl RedactionArgs {
+    fn options(&self) -> support_bundle::redact::Options {
+        support_bundle::redact::Options {
+            rule_files: self.rules.clone(),
+            no_default_rules: self.no_default_rules,
+            keep_identifiers: self.keep_identifiers,
+            literals: self.redact.clone(),
+            pseudonym_key: self.pseudonym_key.clone(),
+        }
+    }
+}
+
+/// Parse arguments, run, and turn the outcome into an exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::Success
+            };
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    let result = match cli.command {
+        Command::Collect(args) => collect::run(&args),
+        Command::Specs => specs::run(),
+        Command::Redact(args) => redact::run(&args),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "support-bundle", &mut buf);
+            output::print(&String::from_utf8_lossy(&buf))
+                .map(|()| Exit::Success)
+                .map_err(Into::into)
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut buf) {
+                Ok(()) => output::print(&String::from_utf8_lossy(&buf))
+                    .map(|()| Exit::Success)
+                    .map_err(Into::into),
+                Err(e) => Err(e.into()),
+            }
+        }
+    };
+    match result {
+        Ok(code) => code.into(),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Exit::Error.into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,617 @@
+//! Parsing and validating spec text into a [`Spec`].
+//!
+//! Deserialisation (unknown keys, wrong types) stops at the first problem, since that is what
+//! the TOML parser can report; everything after it (ids, kinds, regexes, durations, keys that
+//! do not apply to a kind, `from` references, check expressions) is validated in one pass that
+//! collects every problem.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{
+    Check, Diagnostic, FactSpec, FromRef, IssueSpec, Item, Kind, Level, Project, SCHEMA, Spec,
+    SpecError, suggest,
+};
+use crate::check::Condition;
+use crate::item::Format;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    schema: Spanned<i64>,
+    project: RawProject,
+    #[serde(default)]
+    deny: Vec<Spanned<String>>,
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
+    #[serde(default)]
+    collect: Vec<RawItem>,
+    #[serde(default)]
+    check: Vec<RawCheck>,
+    issue: Option<RawIssue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProject {
+    name: Spanned<String>,
+    display: Option<String>,
+    description: Option<String>,
+    repository: Option<Spanned<String>>,
+    issue_template: Option<String>,
+    security: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFact {
+    name: Spanned<String>,
+    regex: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFrom {
+    item: Spanned<String>,
+    regex: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    id: Spanned<String>,
+    kind: Spanned<String>,
+    label: Option<String>,
+    #[serde(default)]
+    required: bool,
+    hint: Option<String>,
+    fact: Option<RawFact>,
+    #[serde(default)]
+    facts: Vec<RawFact>,
+    format: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_bytes: Option<Spanned<i64>>,
+    tail_lines: Option<Spanned<i64>>,
+    binary: Option<Spanned<bool>>,
+    strip_ansi: Option<Spanned<bool>>,
+    #[serde(default)]
+    log: bool,
+    argv: Option<Spanned<Vec<String>>>,
+    path: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
+    allow_remote: Option<Spanned<bool>>,
+    vars: Option<Spanned<Vec<String>>>,
+    from: Option<Spanned<RawFrom>>,
+    recursive: Option<Spanned<bool>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    id: Spanned<String>,
+    when: Spanned<String>,
+    level: Spanned<String>,
+    message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIssue {
+    title: Option<String>,
+    sections: Option<Vec<String>>,
+    #[serde(default)]
+    labels: Vec<String>,
+    log_lines: Option<Spanned<i64>>,
+}
+
+/// Load a spec by built-in name or file path: a value naming an existing file, or containing
+/// a `/` or ending in `.toml`, is a path; anything else is a built-in name.
+pub fn load(name_or_path: &str) -> Result<Spec, SpecError> {
+    let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".toml");
+    if looks_like_path || Path::new(name_or_path).is_file() {
+        return load_file(Path::new(name_or_path));
+    }
+    match super::builtin(name_or_path) {
+        Some(b) => parse(&format!("built-in:{}", b.name), b.text),
+        None => {
+            let names: Vec<&str> = super::BUILTINS.iter().map(|b| b.name).collect();
+            let mut err = SpecError::whole_file(
+                name_or_path,
+                format!(
+                    "no built-in spec named `{name_or_path}` (built-ins: {})",
+                    names.join(", ")
+                ),
+            );
+            if let Some(s) = suggest(name_or_path, &names) {
+                err.diagnostics[0].help = Some(format!("did you mean `{s}`?"));
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Load and validate a spec file.
+pub fn load_file(path: &Path) -> Result<Spec, SpecError> {
+    let origin = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| SpecError::whole_file(&origin, format!("cannot read spec: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| SpecError::whole_file(&origin, format!("spec is not valid UTF-8: {e}")))?;
+    parse(&origin, &text)
+}
+
+/// Validate spec `text`; `origin` names it in errors.
+pub fn parse(origin: &str, text: &str) -> Result<Spec, SpecError> {
+    let fail = |diagnostics| SpecError {
+        origin: origin.to_string(),
+        text: text.to_string(),
+        diagnostics,
+    };
+    let raw: RawSpec = toml::from_str(text).map_err(|e| {
+        fail(vec![Diagnostic::at(
+            e.span(),
+            e.message().trim_end().replace('\n', "; "),
+        )])
+    })?;
+    let mut v = Validator::default();
+    let spec = v.spec(raw, origin, text);
+    if v.problems.is_empty() {
+        Ok(spec)
+    } else {
+        v.problems
+            .sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+        Err(fail(v.problems))
+    }
+}
+
+#[derive(Default)]
+struct Validator {
+    problems: Vec<Diagnostic>,
+}
+
+impl Validator {
+    fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.problems.push(Diagnostic::at(Some(span), message));
+    }
+
+    fn spec(&mut self, raw: RawSpec, origin: &str, text: &str) -> Spec {
+        if *raw.schema.get_ref() != SCHEMA {
+            self.err(
+                raw.schema.span(),
+                format!(
+                    "unsupported schema {}; this build reads schema {SCHEMA}",
+                    raw.schema.get_ref()
+                ),
+            );
+        }
+        let project = self.project(raw.project);
+        let deny = raw
+            .deny
+            .into_iter()
+            .filter_map(|g| match globset::Glob::new(g.get_ref()) {
+                Ok(_) => Some(g.into_inner()),
+                Err(e) => {
+                    self.err(g.span(), format!("invalid deny glob: {}", e.kind()));
+                    None
+                }
+            })
+            .collect();
+        for name in raw.vars.keys() {
+            if !is_fact_name(name) || super::BUILTIN_VARS.contains(&name.as_str()) {
+                self.problems.push(Diagnostic::at(
+                    text.find(&format!("{name} =")).map(|s| s..s + name.len()),
+                    format!(
+                        "variable `{name}` must be lowercase letters, digits and `_`, and not one of {}",
+                        super::BUILTIN_VARS.join(", ")
+                    ),
+                ));
+            }
+        }
+        let mut seen = HashSet::new();
+        let mut items = Vec::new();
+        for raw_item in raw.collect {
+            let id_span = raw_item.id.span();
+            if !seen.insert(raw_item.id.get_ref().clone()) {
+                self.err(
+                    id_span.clone(),
+                    format!("duplicate collector id `{}`", raw_item.id.get_ref()),
+                );
+            }
+            self.placeholders(&raw_item, &raw.vars);
+            if let Some(item) = self.item(raw_item) {
+                items.push(item);
+            }
+        }
+        self.check_references(&items, text);
+        let mut check_ids = HashSet::new();
+        let checks = raw
+            .check
+            .into_iter()
+            .filter_map(|c| {
+                if !check_ids.insert(c.id.get_ref().clone()) {
+                    self.err(
+                        c.id.span(),
+                        format!("duplicate check id `{}`", c.id.get_ref()),
+                    );
+                }
+                self.check(c)
+            })
+            .collect();
+        let issue = self.issue(raw.issue);
+        Spec {
+            project,
+            vars: raw.vars,
+            deny,
+            items,
+            checks,
+            issue,
+            origin: origin.to_string(),
+            text: text.to_string(),
+        }
+    }
+
+    /// Every `{name}` in argv, path and url must be a built-in or a declared variable.
+    fn placeholders(&mut self, raw: &RawItem, vars: &BTreeMap<String, String>) {
+        let mut fields: Vec<(&str, Range<usize>)> = Vec::new();
+        if let Some(argv) = &raw.argv {
+            fields.extend(argv.get_ref().iter().map(|a| (a.as_str(), argv.span())));
+        }
+        for s in [&raw.path, &raw.url].into_iter().flatten() {
+            fields.push((s.get_ref().as_str(), s.span()));
+        }
+        for (value, span) in fields {
+            for name in super::placeholders(value) {
+                if !vars.contains_key(name) && !super::BUILTIN_VARS.contains(&name) {
+                    self.err(
+                        span.clone(),
+                        format!(
+                            "unknown placeholder `{{{name}}}`; declare it under `[vars]` or use one of {}",
+                            super::BUILTIN_VARS.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn project(&mut self, raw: RawProject) -> Project {
+        let name = raw.name.get_ref().clone();
+        if !is_slug(&name) {
+            self.err(
+                raw.name.span(),
+                format!("project name `{name}` must be lowercase letters, digits and `-`"),
+            );
+        }
+        if let Some(repo) = &raw.repository
+            && !(repo.get_ref().starts_with("https://") || repo.get_ref().starts_with("http://"))
+        {
+            self.err(repo.span(), "repository must be an http(s) URL");
+        }
+        Project {
+            display: raw.display.unwrap_or_else(|| name.clone()),
+            name,
+            description: raw.description,
+            repository: raw.repository.map(Spanned::into_inner),
+            issue_template: raw.issue_template,
+            security: raw.security,
+        }
+    }
+
+    fn item(&mut self, raw: RawItem) -> Option<Item> {
+        let id = raw.id.get_ref().clone();
+        if !is_slug(&id) {
+            self.err(
+                raw.id.span(),
+                format!("collector id `{id}` must be lowercase letters, digits and `-`"),
+            );
+        }
+        let Some(kind) = Kind::from_name(raw.kind.get_ref()) else {
+            let mut d = Diagnostic::at(
+                Some(raw.kind.span()),
+                format!(
+                    "collector `{id}` has unknown kind `{}`; expected one of {}",
+                    raw.kind.get_ref(),
+                    Kind::NAMES.join(", ")
+                ),
+            );
+            if let Some(s) = suggest(raw.kind.get_ref(), &Kind::NAMES) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            self.problems.push(d);
+            return None;
+        };
+        self.kind_keys(&id, kind, &raw);
+        let format = raw.format.as_ref().map_or(Format::Text, |f| {
+            Format::ALL
+                .into_iter()
+                .find(|x| x.as_str() == f.get_ref())
+                .unwrap_or_else(|| {
+                    let names: Vec<&str> = Format::ALL.iter().map(|x| x.as_str()).collect();
+                    self.err(
+                        f.span(),
+                        format!(
+                            "unknown format `{}`; expected one of {}",
+                            f.get_ref(),
+                            names.join(", ")
+                        ),
+                    );
+                    Format::Text
+                })
+        });
+        let timeout = raw.timeout.as_ref().and_then(|t| self.duration(t));
+        let max_bytes = raw
+            .max_bytes
+            .as_ref()
+            .and_then(|n| self.positive(n, "max_bytes"));
+        let tail_lines = raw
+            .tail_lines
+            .as_ref()
+            .and_then(|n| self.positive(n, "tail_lines"));
+        let facts = raw
+            .fact
+            .into_iter()
+            .chain(raw.facts)
+            .filter_map(|f| {
+                if !is_fact_name(f.name.get_ref()) {
+                    self.err(
+                        f.name.span(),
+                        format!(
+                            "fact name `{}` must be lowercase letters, digits and `_`",
+                            f.name.get_ref()
+                        ),
+                    );
+                }
+                let regex = self.regex(&f.regex)?;
+                Some(FactSpec {
+                    name: f.name.into_inner(),
+                    regex,
+                })
+            })
+            .collect();
+        let from = raw.from.as_ref().and_then(|f| {
+            let regex = self.regex(&f.get_ref().regex)?;
+            Some(FromRef {
+                item: f.get_ref().item.get_ref().clone(),
+                regex,
+            })
+        });
+        // A URL built from placeholders is checked once they are filled in, at plan time.
+        if let Some(url) = &raw.url
+            && super::placeholders(url.get_ref()).is_empty()
+            && !(url.get_ref().starts_with("http://") || url.get_ref().starts_with("https://"))
+        {
+            self.err(
+                url.span(),
+                format!("collector `{id}`: url must start with http:// or https://"),
+            );
+        }
+        if let Some(argv) = &raw.argv
+            && argv.get_ref().first().is_none_or(|a| a.is_empty())
+        {
+            self.err(
+                argv.span(),
+                format!("collector `{id}`: argv must name a program"),
+            );
+        }
+        Some(Item {
+            id,
+            kind,
+            label: raw.label,
+            required: raw.required,
+            hint: raw.hint,
+            facts,
+            format,
+            timeout,
+            max_bytes,
+            tail_lines,
+            binary: raw.binary.is_some_and(Spanned::into_inner),
+            strip_ansi: raw.strip_ansi.is_some_and(Spanned::into_inner),
+            log: raw.log,
+            argv: raw.argv.map(Spanned::into_inner).unwrap_or_default(),
+            path: raw.path.map(Spanned::into_inner),
+            url: raw.url.map(Spanned::into_inner),
+            allow_remote: raw.allow_remote.is_some_and(Spanned::into_inner),
+            vars: raw.vars.map(Spanned::into_inner).unwrap_or_default(),
+            from,
+            recursive: raw.recursive.is_some_and(Spanned::into_inner),
+        })
+    }
+
+    /// Keys that a kind needs, and keys that make no sense for it.
+    fn kind_keys(&mut self, id: &str, kind: Kind, raw: &RawItem) {
+        let present: [(&str, Option<Range<usize>>); 10] = [
+            ("argv", raw.argv.as_ref().map(Spanned::span)),
+            ("path", raw.path.as_ref().map(Spanned::span)),
+            ("url", raw.url.as_ref().map(Spanned::span)),
+            ("vars", raw.vars.as_ref().map(Spanned::span)),
+            ("from", raw.from.as_ref().map(Spanned::span)),
+            ("binary", raw.binary.as_ref().map(Spanned::span)),
+            ("tail_lines", raw.tail_lines.as_ref().map(Spanned::span)),
+            ("allow_remote", raw.allow_remote.as_ref().map(Spanned::span)),
+            ("recursive", raw.recursive.as_ref().map(Spanned::span)),
+            ("strip_ansi", raw.strip_ansi.as_ref().map(Spanned::span)),
+        ];
+        let allowed: &[&str] = match kind {
+            Kind::System => &[],
+            Kind::Command => &["argv", "strip_ansi"],
+            Kind::File => &["path", "from", "binary", "tail_lines", "strip_ansi"],
+            Kind::Listing => &["path", "recursive"],
+            Kind::Http => &["url", "allow_remote"],
+            Kind::Env => &["vars"],
+        };
+        for (key, span) in &present {
+            if let Some(span) = span
+                && !allowed.contains(key)
+            {
+                self.err(
+                    span.clone(),
+                    format!(
+                        "key `{key}` does not apply to `{}` collector `{id}`",
+                        kind.as_str()
+                    ),
+                );
+            }
+        }
+        let has = |key: &str| present.iter().any(|(k, s)| *k == key && s.is_some());
+        let needed: &[&str] = match kind {
+            Kind::Command => &["argv"],
+            Kind::Listing => &["path"],
+            Kind::Http => &["url"],
+            Kind::Env => &["vars"],
+            Kind::System | Kind::File => &[],
+        };
+        for key in needed {
+            if !has(key) {
+                self.err(
+                    raw.kind.span(),
+                    format!("`{}` collector `{id}` needs `{key}`", kind.as_str()),
+                );
+            }
+        }
+        if kind == Kind::File && has("path") == has("from") {
+            self.err(
+                raw.kind.span(),
+                format!("`file` collector `{id}` needs exactly one of `path` and `from`"),
+            );
+        }
+    }
+
+    fn check_references(&mut self, items: &[Item], text: &str) {
+        for item in items {
+            if let Some(from) = &item.from {
+                let target = items.iter().find(|i| i.id == from.item);
+                let problem = match target {
+                    None => Some(format!(
+                        "collector `{}` follows unknown collector `{}`",
+                        item.id, from.item
+                    )),
+                    Some(t) if t.kind != Kind::File => Some(format!(
+                        "collector `{}` follows `{}`, which is not a `file` collector",
+                        item.id, from.item
+                    )),
+                    Some(t) if t.from.is_some() => Some(format!(
+                        "collector `{}` follows `{}`, which itself follows another collector",
+                        item.id, from.item
+                    )),
+                    _ => None,
+                };
+                if let Some(message) = problem {
+                    // The span of the referenced name is found in the text: one line per id.
+                    let needle = format!("item = \"{}\"", from.item);
+                    let span = text.find(&needle).map(|s| s..s + needle.len());
+                    self.problems.push(Diagnostic::at(span, message));
+                }
+            }
+        }
+    }
+
+    fn check(&mut self, raw: RawCheck) -> Option<Check> {
+        let level = match raw.level.get_ref().as_str() {
+            "fail" => Some(Level::Fail),
+            "warn" => Some(Level::Warn),
+            other => {
+                self.err(
+                    raw.level.span(),
+                    format!("unknown check level `{other}`; expected `fail` or `warn`"),
+                );
+                None
+            }
+        };
+        let when = match Condition::parse(raw.when.get_ref()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.err(raw.when.span(), format!("invalid check condition: {e}"));
+                None
+            }
+        };
+        Some(Check {
+            id: raw.id.into_inner(),
+            when: when?,
+            level: level?,
+            message: raw.message,
+        })
+    }
+
+    fn issue(&mut self, raw: Option<RawIssue>) -> IssueSpec {
+        let mut issue = IssueSpec::default();
+        let Some(raw) = raw else { return issue };
+        if let Some(title) = raw.title {
+            issue.title = title;
+        }
+        if let Some(sections) = raw.sections {
+            issue.sections = sections;
+        }
+        issue.labels = raw.labels;
+        if let Some(n) = raw
+            .log_lines
+            .as_ref()
+            .and_then(|n| self.positive(n, "log_lines"))
+        {
+            issue.log_lines = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        issue
+    }
+
+    fn duration(&mut self, raw: &Spanned<String>) -> Option<Duration> {
+        match humantime::parse_duration(raw.get_ref()) {
+            Ok(d) if d > Duration::ZERO => Some(d),
+            Ok(_) => {
+                self.err(raw.span(), "timeout must be more than zero");
+                None
+            }
+            Err(e) => {
+                self.err(
+                    raw.span(),
+                    format!(
+                        "invalid duration `{}`: {e} (write e.g. `10s`, `500ms`, `2m`)",
+                        raw.get_ref()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn positive(&mut self, raw: &Spanned<i64>, key: &str) -> Option<u64> {
+        match u64::try_from(*raw.get_ref()) {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                self.err(
+                    raw.span(),
+                    format!("`{key}` must be a positive whole number"),
+                );
+                None
+            }
+        }
+    }
+
+    fn regex(&mut self, raw: &Spanned<String>) -> Option<Regex> {
+        match Regex::new(raw.get_ref()) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let msg = e.to_string();
+                let last = msg.lines().last().unwrap_or("invalid").trim().to_string();
+                self.err(raw.span(), format!("invalid regex: {last}"));
+                None
+            }
+        }
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn is_fact_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}

@@ -1,0 +1,279 @@
+//! Collector specs: what a project's support policy asks for, as TOML.
+//!
+//! A spec is loaded from a built-in (`collectors/*.toml`, embedded) or a file, validated in one
+//! pass that reports every problem with its file, line and column ([`SpecError`]), and turned
+//! into the typed [`Spec`] the planner runs. The spec's exact text travels into the bundle as
+//! `spec.toml`, so `check` can replay it later.
+
+mod builtin;
+mod diagnostic;
+mod load;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use regex::Regex;
+
+pub use builtin::{BUILTINS, Builtin, DEFAULT_SPEC, builtin};
+pub use diagnostic::{Diagnostic, Location, SpecError, suggest};
+pub use load::{load, load_file, parse};
+
+use crate::check::Condition;
+use crate::item::Format;
+
+/// The only spec schema version this build understands.
+pub const SCHEMA: i64 = 1;
+
+/// A validated collector spec.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Who the bundle is for.
+    pub project: Project,
+    /// Variables for `{name}` placeholders in argv, paths and URLs, with their defaults
+    /// (`--var NAME=VALUE` overrides them).
+    pub vars: BTreeMap<String, String>,
+    /// Extra never-collect globs on top of the built-in denylist.
+    pub deny: Vec<String>,
+    /// What to collect, in spec order.
+    pub items: Vec<Item>,
+    /// Checks evaluated against the bundle's facts.
+    pub checks: Vec<Check>,
+    /// How the issue body is laid out.
+    pub issue: IssueSpec,
+    /// Where the spec came from (`built-in:kestrel` or the path given).
+    pub origin: String,
+    /// The spec's text, stored in the bundle as `spec.toml`.
+    pub text: String,
+}
+
+/// The `[project]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// Short name used in bundle and file names (`[a-z0-9-]`).
+    pub name: String,
+    /// Human name (`Kestrel`).
+    pub display: String,
+    /// One line on what the spec covers (shown by `specs`).
+    pub description: Option<String>,
+    /// The project's repository URL, for the new-issue link.
+    pub repository: Option<String>,
+    /// Issue template file name (`bug_report.md`).
+    pub issue_template: Option<String>,
+    /// Where vulnerability reports go instead of a public issue.
+    pub security: Option<String>,
+}
+
+/// The kinds of collector a spec item can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// OS, kernel, architecture, CPU and memory facts.
+    System,
+    /// Run an argv.
+    Command,
+    /// Read files (paths or globs).
+    File,
+    /// List a directory without contents.
+    Listing,
+    /// GET a URL.
+    Http,
+    /// Read named environment variables.
+    Env,
+}
+
+impl Kind {
+    /// Every kind's spec name, in documentation order.
+    pub const NAMES: [&'static str; 6] = ["system", "command", "file", "listing", "http", "env"];
+
+    /// The kind's name in specs and manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::System => "system",
+            Kind::Command => "command",
+            Kind::File => "file",
+            Kind::Listing => "listing",
+            Kind::Http => "http",
+            Kind::Env => "env",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Kind> {
+        Some(match name {
+            "system" => Kind::System,
+            "command" => Kind::Command,
+            "file" => Kind::File,
+            "listing" => Kind::Listing,
+            "http" => Kind::Http,
+            "env" => Kind::Env,
+            _ => return None,
+        })
+    }
+}
+
+/// A value to pull out of an item's redacted content.
+#[derive(Debug, Clone)]
+pub struct FactSpec {
+    /// Fact name (`kestrel_version`).
+    pub name: String,
+    /// The first capture group (or the whole match) is the value.
+    pub regex: Regex,
+}
+
+/// Follow references found in another item's content (`from = { item, regex }`).
+#[derive(Debug, Clone)]
+pub struct FromRef {
+    /// The id of the item whose content is searched.
+    pub item: String,
+    /// Every match's first capture group is a path, relative to that item's directory.
+    pub regex: Regex,
+}
+
+/// One `[[collect]]` entry.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Unique id, `[a-z0-9-]`.
+    pub id: String,
+    /// Collector kind.
+    pub kind: Kind,
+    /// Row label in the issue (`Kestrel version`).
+    pub label: Option<String>,
+    /// The policy asks for it: counts in completeness.
+    pub required: bool,
+    /// How to supply it when it is missing, shown in the issue checklist.
+    pub hint: Option<String>,
+    /// Facts to extract from the redacted content.
+    pub facts: Vec<FactSpec>,
+    /// Redaction format of the content.
+    pub format: Format,
+    /// Per-item timeout (commands, requests).
+    pub timeout: Option<Duration>,
+    /// Per-item byte cap.
+    pub max_bytes: Option<u64>,
+    /// Keep only the last N lines (files).
+    pub tail_lines: Option<u64>,
+    /// Store binary content as-is (files).
+    pub binary: bool,
+    /// Strip ANSI escape sequences (files, commands).
+    pub strip_ansi: bool,
+    /// Show the tail of this item in the issue's Logs section.
+    pub log: bool,
+    /// Command argv (`command`).
+    pub argv: Vec<String>,
+    /// Path or glob (`file`, `listing`).
+    pub path: Option<String>,
+    /// URL (`http`).
+    pub url: Option<String>,
+    /// Allow a non-loopback host (`http`).
+    pub allow_remote: bool,
+    /// Variable names (`env`).
+    pub vars: Vec<String>,
+    /// Follow references in another item (`file`).
+    pub from: Option<FromRef>,
+    /// Descend into subdirectories (`listing`).
+    pub recursive: bool,
+}
+
+/// Whether a failing check fails the bundle or only warns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The environment is unsupported.
+    Fail,
+    /// Worth a maintainer's attention.
+    Warn,
+}
+
+/// One `[[check]]` entry: when `when` holds, the check's level applies.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// Unique id.
+    pub id: String,
+    /// The condition, over facts.
+    pub when: Condition,
+    /// Outcome when the condition holds.
+    pub level: Level,
+    /// What to tell the user and maintainer.
+    pub message: String,
+}
+
+/// The `[issue]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueSpec {
+    /// Title prefix (`[BUG] `).
+    pub title: String,
+    /// Section headings in order.
+    pub sections: Vec<String>,
+    /// Labels for the new-issue link.
+    pub labels: Vec<String>,
+    /// How many trailing lines of each log item the body shows.
+    pub log_lines: usize,
+}
+
+impl Default for IssueSpec {
+    fn default() -> Self {
+        IssueSpec {
+            title: String::new(),
+            sections: [
+                "Description",
+                "Steps to reproduce",
+                "Expected behavior",
+                "Actual behavior",
+                "Environment",
+                "Logs",
+            ]
+            .map(String::from)
+            .to_vec(),
+            labels: Vec::new(),
+            log_lines: 50,
+        }
+    }
+}
+
+/// Placeholders every spec may use without declaring them: `{sysroot}` is the `--sysroot`
+/// directory (empty without one), `{home}` the user's home, `{cwd}` the working directory.
+pub const BUILTIN_VARS: [&str; 3] = ["sysroot", "home", "cwd"];
+
+/// The names of the `{name}` placeholders in `text`, in order. `{{` and `}}` are not
+/// placeholders, so literal braces (e.g. in a regex) survive.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        if after.starts_with('{') {
+            rest = &after[1..];
+            continue;
+        }
+        match after.find('}') {
+            Some(end) if is_var_name(&after[..end]) => {
+                names.push(&after[..end]);
+                rest = &after[end + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    names
+}
+
+/// Replace each `{name}` placeholder with its value from `vars`; unknown ones stay as written.
+pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> String {
+    let mut out = text.to_string();
+    for name in placeholders(text) {
+        if let Some(value) = vars.get(name) {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+    }
+    out
+}
+
+fn is_var_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+impl Spec {
+    /// The item with this id.
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.id == id)
+    }
+}
