@@ -6,7 +6,8 @@
 //!   cwd); the rest is matched against paths relative to that root, with `/` separators, `*`
 //!   staying inside one directory and `**` crossing any number.
 //! - The walk is bounded: [`MAX_DEPTH`] directory levels below the root, [`MAX_VISITED`]
-//!   entries looked at, [`MAX_MATCHES`] matches kept (the first ones in sorted order).
+//!   entries looked at, [`MAX_MATCHES`] matches kept (the first ones in sorted order), and the
+//!   walk stops at the run deadline.
 //! - Directories never match (a glob collects files), symlinked directories are not
 //!   descended into (no loops, no leaving the tree), and directories on the never-collect list
 //!   are not entered. Unreadable subdirectories are passed over.
@@ -15,6 +16,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use globset::GlobBuilder;
 
@@ -97,7 +99,7 @@ pub fn expand(
         first = false;
         for entry in entries.flatten() {
             visited += 1;
-            if visited > MAX_VISITED {
+            if visited > MAX_VISITED || Instant::now() >= ctx.deadline {
                 cut = true;
                 break;
             }
@@ -119,7 +121,7 @@ pub fn expand(
                 matches.push(child);
             }
         }
-        if visited > MAX_VISITED {
+        if cut {
             break;
         }
     }

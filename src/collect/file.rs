@@ -12,7 +12,7 @@
 //! - Text over `max_bytes` keeps its head and tail (half the cap each, cut to line boundaries)
 //!   around `[... support-bundle: N bytes omitted ...]`; `tail_lines` keeps the last lines
 //!   (still within `max_bytes`) after `[... support-bundle: first N bytes omitted ...]`. N
-//!   counts bytes of the file. Both end as `truncated`; see [`super::tail`].
+//!   counts bytes of the file. Both end as `truncated`.
 //! - The entry name is the file's base name. When two matches of one glob share a base name,
 //!   each of those is named by its path below the glob root with `/` replaced by `_`.
 //! - `source` is [`paths::display`] of the path, so it reads the same under any sysroot.
@@ -62,7 +62,7 @@ pub struct FileRequest<'a> {
 /// Read the file(s); a glob yields one item per match, in sorted order.
 ///
 /// A glob that matches nothing yields one `missing` item; one that matches more than
-/// [`MAX_MATCHES`] files yields the first ones plus a `skipped` item saying so.
+/// 1000 files yields the first ones plus a `skipped` item saying so.
 pub fn collect(req: &FileRequest<'_>, ctx: &Context) -> Vec<RawItem> {
     if expand::is_glob(req.path) {
         return collect_glob(req, ctx);
