@@ -12,7 +12,7 @@ pub mod listing;
 pub mod paths;
 pub mod system;
 
-pub mod ansi;
+mod ansi;
 mod expand;
 mod tail;
 

@@ -110,7 +110,7 @@ fn run_step(
             };
             let mut item = collect::command::collect(&req, ctx);
             if *strip_ansi && let Some(entry) = item.entry.as_mut() {
-                entry.data = collect::ansi::strip_ansi(&entry.data);
+                entry.data = collect::file::strip_ansi(&entry.data);
             }
             vec![item]
         }
