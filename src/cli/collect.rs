@@ -178,11 +178,12 @@ fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
                 max_bytes,
                 ..
             } => format!(
-                "run {:?} ({}; timeout {timeout_secs}s, cap {max_bytes} bytes)",
+                "run {:?} ({}; timeout {timeout_secs}s, cap {})",
                 argv,
                 resolved
                     .as_deref()
-                    .map_or("not found on PATH".to_string(), |p| format!("found at {p}"))
+                    .map_or("not found on PATH".to_string(), |p| format!("found at {p}")),
+                size(*max_bytes)
             ),
             Action::File {
                 resolved,
@@ -191,7 +192,8 @@ fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
                 binary,
                 ..
             } => format!(
-                "read {resolved} (cap {max_bytes} bytes{}{})",
+                "read {resolved} (cap {}{}{})",
+                size(*max_bytes),
                 tail_lines
                     .map(|n| format!(", last {n} lines"))
                     .unwrap_or_default(),
@@ -204,7 +206,8 @@ fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
                 binary,
                 ..
             } => format!(
-                "read files named in `{item}` matching {regex} (cap {max_bytes} bytes each{})",
+                "read files named in `{item}` matching {regex} (cap {} each{})",
+                size(*max_bytes),
                 if *binary { ", binary stored as-is" } else { "" }
             ),
             Action::Listing {
@@ -222,7 +225,8 @@ fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
                 allow_remote,
                 ..
             } => format!(
-                "GET {url} (timeout {timeout_secs}s, cap {max_bytes} bytes{})",
+                "GET {url} (timeout {timeout_secs}s, cap {}{})",
+                size(*max_bytes),
                 if *allow_remote {
                     ", remote allowed"
                 } else {
@@ -240,6 +244,17 @@ fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
         );
     }
     out
+}
+
+/// A byte count for people: `8 MiB`, `512 KiB`, `100 bytes`.
+fn size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    match bytes {
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
 }
 
 fn summary_text(o: &Outcome) -> String {

@@ -98,6 +98,7 @@ fn run_step(
             timeout_secs,
             max_bytes,
             strip_ansi,
+            missing_when,
             format,
             ..
         } => {
@@ -111,6 +112,9 @@ fn run_step(
             let mut item = collect::command::collect(&req, ctx);
             if *strip_ansi && let Some(entry) = item.entry.as_mut() {
                 entry.data = collect::file::strip_ansi(&entry.data);
+            }
+            if let Some(pattern) = missing_when {
+                mark_missing(&mut item, pattern);
             }
             vec![item]
         }
@@ -237,6 +241,22 @@ fn run_step(
             &collect::env::EnvRequest { id, vars },
             ctx,
         )],
+    }
+}
+
+/// Record a command whose output says the thing is absent (no journal, no systemd) as
+/// `missing`, with the line that says so as the reason.
+fn mark_missing(item: &mut RawItem, pattern: &str) {
+    if !matches!(item.status, Status::Ok | Status::Failed) {
+        return;
+    }
+    let (Ok(regex), Some(entry)) = (Regex::new(pattern), item.entry.as_ref()) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&entry.data);
+    if let Some(line) = text.lines().find(|l| regex.is_match(l)) {
+        item.status = Status::Missing;
+        item.detail = Some(line.trim().chars().take(200).collect());
     }
 }
 

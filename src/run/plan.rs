@@ -49,6 +49,8 @@ pub enum Action {
         max_bytes: u64,
         /// Strip ANSI escapes from the output.
         strip_ansi: bool,
+        /// Output matching this means absent.
+        missing_when: Option<String>,
         /// Redaction format.
         format: Format,
     },
@@ -193,6 +195,7 @@ fn action(item: &Item, vars: &BTreeMap<String, String>, ctx: &Context) -> Action
                 timeout_secs: secs(item.timeout),
                 max_bytes,
                 strip_ansi: item.strip_ansi,
+                missing_when: item.missing_when.as_ref().map(|r| r.as_str().to_string()),
                 format: item.format,
             }
         }

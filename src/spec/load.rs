@@ -83,6 +83,7 @@ struct RawItem {
     #[serde(default)]
     log: bool,
     argv: Option<Spanned<Vec<String>>>,
+    missing_when: Option<Spanned<String>>,
     path: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
     allow_remote: Option<Spanned<bool>>,
@@ -374,6 +375,7 @@ impl Validator {
                 })
             })
             .collect();
+        let missing_when = raw.missing_when.as_ref().and_then(|r| self.regex(r));
         let from = raw.from.as_ref().and_then(|f| {
             let regex = self.regex(&f.get_ref().regex)?;
             Some(FromRef {
@@ -414,6 +416,7 @@ impl Validator {
             strip_ansi: raw.strip_ansi.is_some_and(Spanned::into_inner),
             log: raw.log,
             argv: raw.argv.map(Spanned::into_inner).unwrap_or_default(),
+            missing_when,
             path: raw.path.map(Spanned::into_inner),
             url: raw.url.map(Spanned::into_inner),
             allow_remote: raw.allow_remote.is_some_and(Spanned::into_inner),
@@ -425,8 +428,9 @@ impl Validator {
 
     /// Keys that a kind needs, and keys that make no sense for it.
     fn kind_keys(&mut self, id: &str, kind: Kind, raw: &RawItem) {
-        let present: [(&str, Option<Range<usize>>); 10] = [
+        let present: [(&str, Option<Range<usize>>); 11] = [
             ("argv", raw.argv.as_ref().map(Spanned::span)),
+            ("missing_when", raw.missing_when.as_ref().map(Spanned::span)),
             ("path", raw.path.as_ref().map(Spanned::span)),
             ("url", raw.url.as_ref().map(Spanned::span)),
             ("vars", raw.vars.as_ref().map(Spanned::span)),
@@ -439,7 +443,7 @@ impl Validator {
         ];
         let allowed: &[&str] = match kind {
             Kind::System => &[],
-            Kind::Command => &["argv", "strip_ansi"],
+            Kind::Command => &["argv", "strip_ansi", "missing_when"],
             Kind::File => &["path", "from", "binary", "tail_lines", "strip_ansi"],
             Kind::Listing => &["path", "recursive"],
             Kind::Http => &["url", "allow_remote"],

@@ -158,6 +158,10 @@ pub struct Item {
     pub log: bool,
     /// Command argv (`command`).
     pub argv: Vec<String>,
+    /// Output matching this means the thing is absent (`command`): e.g. journalctl's
+    /// `-- No entries --` or systemctl's "not booted with systemd". The item is recorded as
+    /// `missing` with the matching line as its reason; the output is kept.
+    pub missing_when: Option<Regex>,
     /// Path or glob (`file`, `listing`).
     pub path: Option<String>,
     /// URL (`http`).
