@@ -243,8 +243,8 @@ pub fn placeholders(text: &str) -> Vec<&str> {
     let mut rest = text;
     while let Some(start) = rest.find('{') {
         let after = &rest[start + 1..];
-        if after.starts_with('{') {
-            rest = &after[1..];
+        if let Some(escaped) = after.strip_prefix('{') {
+            rest = escaped;
             continue;
         }
         match after.find('}') {
