@@ -59,7 +59,7 @@ mod tests {
 
     #[test]
     fn names_cannot_escape() {
-        assert_eq!(safe_name("../../etc/passwd"), "_._.._etc_passwd");
+        assert_eq!(safe_name("../../etc/passwd"), "__.._etc_passwd");
         assert_eq!(safe_name(".."), "_");
         assert_eq!(safe_name("a\u{1b}[31mb"), "a_[31mb");
         assert_eq!(safe_name("Caddyfile"), "Caddyfile");

@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn parses_and_converts() {
         let t = Timestamp::from_source_date_epoch(Some("1795393164")).unwrap();
-        assert_eq!(t.rfc3339(), "2026-11-22T23:39:24Z");
+        assert_eq!(t.rfc3339(), "2026-11-23T00:19:24Z");
         let z = t.zip_time();
         assert_eq!(
             (
@@ -93,7 +93,7 @@ mod tests {
                 z.minute(),
                 z.second()
             ),
-            (2026, 11, 22, 23, 39, 24)
+            (2026, 11, 23, 0, 19, 24)
         );
     }
 

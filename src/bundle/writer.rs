@@ -127,3 +127,129 @@ pub fn write_bundle(
         manifest,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+    use crate::bundle::manifest::{ProjectRecord, SpecRecord, Tool};
+
+    fn manifest() -> Manifest {
+        Manifest {
+            format: crate::bundle::FORMAT.into(),
+            tool: Tool {
+                name: "support-bundle".into(),
+                version: "0.0.0-test".into(),
+            },
+            project: ProjectRecord {
+                name: "demo".into(),
+                display: "Demo".into(),
+                repository: None,
+            },
+            spec: SpecRecord {
+                origin: "built-in:demo".into(),
+                sha256: "0".repeat(64),
+            },
+            created: "2026-11-22T23:39:24Z".into(),
+            private: false,
+            facts: BTreeMap::new(),
+            items: Vec::new(),
+            checks: Vec::new(),
+            files: BTreeMap::new(),
+        }
+    }
+
+    fn entries() -> BTreeMap<String, Vec<u8>> {
+        [
+            ("system.json", &b"{}\n"[..]),
+            ("commands/b.txt", b"bravo\n"),
+            ("commands/a.txt", b"alpha\n"),
+            ("files/x/blob.wasm", b"\0asm\x01\0\0\0"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_vec()))
+        .collect()
+    }
+
+    fn write(dir: &Path) -> Written {
+        let t = Timestamp::from_source_date_epoch(Some("1795393164")).unwrap();
+        write_bundle(dir, manifest(), entries(), t).unwrap()
+    }
+
+    #[test]
+    fn same_entries_same_bytes_and_name() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (wa, wb) = (write(a.path()), write(b.path()));
+        assert_eq!(wa.path.file_name(), wb.path.file_name());
+        assert_eq!(
+            std::fs::read(&wa.path).unwrap(),
+            std::fs::read(&wb.path).unwrap()
+        );
+        let name = wa.path.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(name, format!("demo-bundle-{}.zip", &wa.id[..12]));
+        // Only the bundle is left: the temp file was renamed, not copied.
+        assert_eq!(std::fs::read_dir(a.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn entries_are_sorted_with_fixed_time_and_mode_and_hashed_in_the_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let written = write(dir.path());
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&written.path).unwrap()).unwrap();
+        let names: Vec<String> = (0..zip.len())
+            .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert!(names.contains(&"manifest.json".to_string()));
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).unwrap();
+            assert_eq!(f.unix_mode().map(|m| m & 0o777), Some(0o644));
+            let t = f.last_modified().unwrap();
+            assert_eq!((t.year(), t.month(), t.day()), (2026, 11, 23));
+            assert!(
+                f.extra_data().as_deref().is_none_or(<[u8]>::is_empty),
+                "extra fields in {}",
+                f.name().unwrap()
+            );
+            let name = f.name().unwrap().to_string();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            if name == "manifest.json" {
+                assert_eq!(crate::bundle::sha256_hex(&data), written.id);
+            } else {
+                assert_eq!(
+                    written.manifest.files[&name].sha256,
+                    crate::bundle::sha256_hex(&data)
+                );
+            }
+        }
+    }
+
+    /// Golden hash: changes when the zip crate, the deflate backend or our options change the
+    /// bytes. If it changes on purpose, update it and say so in the changelog: bundles written
+    /// by the old and new build of the same inputs will differ.
+    #[test]
+    fn golden_bundle_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let written = write(dir.path());
+        let bytes = std::fs::read(&written.path).unwrap();
+        assert_eq!(
+            crate::bundle::sha256_hex(&bytes),
+            "38fc6a4604f90536681312a14fb13f13d62a07a30f5f49f9c8fc857cef5cacb9",
+            "bundle bytes changed; see the comment on this test"
+        );
+    }
+
+    #[test]
+    fn unwritable_directory_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, "x").unwrap();
+        let t = Timestamp::from_source_date_epoch(None).unwrap();
+        let err = write_bundle(&file, manifest(), entries(), t).unwrap_err();
+        assert!(err.to_string().contains("cannot write bundle"), "{err}");
+    }
+}
