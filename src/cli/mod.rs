@@ -110,10 +110,24 @@ pub fn run() -> ExitCode {
     match result {
         Ok(code) => code.into(),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line_cause(&e));
             Exit::Error.into()
         }
     }
+}
+
+/// The error and its causes, each cause added only when the message does not already
+/// include it (library errors often name their cause in their own message).
+fn one_line_cause(e: &anyhow::Error) -> String {
+    let mut message = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    message
 }
 
 #[cfg(test)]

@@ -1,0 +1,15 @@
+//! The integration suite: one binary, one module per area, every test through the `Test`
+//! builder in `harness`.
+
+#[macro_use]
+mod harness;
+mod fixtures;
+
+mod caddy_real;
+mod cli_misc;
+mod collect_default;
+mod collect_gojinn;
+mod collect_kestrel;
+mod reproducible;
+mod spec_errors;
+mod timeouts;
