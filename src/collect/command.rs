@@ -4,7 +4,7 @@
 //! - `argv[0]` is looked up on the context's `PATH` (or, if it contains a `/`, taken as a path
 //!   relative to the context's working directory); it is never handed to a shell.
 //! - The child runs in its own process group with stdin from `/dev/null` and a scrubbed
-//!   environment: `PATH`, `HOME`, the toolchain locations listed in [`PASSED_THROUGH`] when
+//!   environment: `PATH`, `HOME`, the toolchain locations listed in `PASSED_THROUGH` when
 //!   this process has them, and `LC_ALL=C`, `NO_COLOR=1`, `TERM=dumb` so output is plain and
 //!   stable. Nothing about the environment is recorded.
 //! - Timeout is the smaller of the item's timeout and the time left in the run; on timeout
