@@ -1,0 +1,3 @@
+//! Integration tests that drive the real `support-bundle` binary.
+
+mod maintainer;
