@@ -71,6 +71,8 @@ pub struct ItemChange {
     pub status: (Option<String>, Option<String>),
     /// Stored size in A and B.
     pub size: (Option<u64>, Option<u64>),
+    /// Whether content is stored in A and in B.
+    pub stored: (bool, bool),
     /// Whether the stored content differs.
     pub content_changed: bool,
     /// A bounded unified diff, for text content that changed.
@@ -138,7 +140,16 @@ pub fn diff(a: &mut Bundle, b: &mut Bundle, opts: Options) -> Result<BundleDiff,
         }
     }
 
-    let key = |i: &ItemRecord| i.path.clone().unwrap_or_else(|| format!("({})", i.id));
+    // An item id with one record per side is matched by id (its path may come and go with
+    // its status); ids with several records (glob matches) are matched by path.
+    let count = |m: &Manifest, id: &str| m.items.iter().filter(|i| i.id == id).count();
+    let key = |i: &ItemRecord| {
+        if count(&ma, &i.id) <= 1 && count(&mb, &i.id) <= 1 {
+            format!("({})", i.id)
+        } else {
+            i.path.clone().unwrap_or_else(|| format!("({})", i.id))
+        }
+    };
     let items_a: BTreeMap<String, &ItemRecord> = ma.items.iter().map(|i| (key(i), i)).collect();
     let items_b: BTreeMap<String, &ItemRecord> = mb.items.iter().map(|i| (key(i), i)).collect();
     // Spec order of A, then B's new ones in its order.
@@ -167,13 +178,19 @@ pub fn diff(a: &mut Bundle, b: &mut Bundle, opts: Options) -> Result<BundleDiff,
         let any = ia.or(ib).map_or_else(String::new, |i| i.id.clone());
         let mut row = ItemChange {
             id: any,
-            path: ia.or(ib).and_then(|i| i.path.clone()),
+            path: ia
+                .and_then(|i| i.path.clone())
+                .or_else(|| ib.and_then(|i| i.path.clone())),
             change,
             status: (
                 ia.map(|i| i.status.as_str().to_string()),
                 ib.map(|i| i.status.as_str().to_string()),
             ),
             size: (ia.map(|i| i.size), ib.map(|i| i.size)),
+            stored: (
+                ia.is_some_and(|i| i.sha256.is_some()),
+                ib.is_some_and(|i| i.sha256.is_some()),
+            ),
             content_changed,
             text_diff: None,
             truncated: None,
@@ -307,15 +324,13 @@ pub fn render(d: &BundleDiff) -> String {
                 (Some(x), None) | (None, Some(x)) => format!(" status {x}"),
                 (None, None) => String::new(),
             };
-            let content = if i.change == "changed" && i.content_changed {
-                let size = |v: Option<u64>| v.map_or_else(|| "-".into(), |n| n.to_string());
-                format!(
-                    ", content changed ({} -> {} bytes)",
-                    size(i.size.0),
-                    size(i.size.1)
-                )
-            } else {
-                String::new()
+            let content = match (i.change, i.content_changed, i.stored, i.size) {
+                ("changed", true, (true, true), (Some(x), Some(y))) => {
+                    format!(", content changed ({x} -> {y} bytes)")
+                }
+                ("changed", true, (true, false), _) => ", content no longer stored".into(),
+                ("changed", true, (false, true), _) => ", content now stored".into(),
+                _ => String::new(),
             };
             let _ = writeln!(out, "  {:<8} {what}{status}{content}", i.change);
             if let Some(text) = &i.text_diff {

@@ -90,7 +90,7 @@ impl Machine {
         self
     }
 
-    /// Run `collect` and return the bundle's path (moved to `<tmp>/<name>` when given).
+    /// Run `collect` and return the bundle's path (in `<tmp>/out`).
     pub fn collect(&self) -> PathBuf {
         let tmp = self.path();
         let out = bin()
@@ -110,13 +110,12 @@ impl Machine {
             "collect failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let bundle = std::fs::read_dir(tmp.join("out"))
+        std::fs::read_dir(tmp.join("out"))
             .expect("out dir")
             .filter_map(Result::ok)
             .map(|e| e.path())
             .find(|p| p.extension().is_some_and(|e| e == "zip"))
-            .expect("a bundle in out");
-        bundle
+            .expect("a bundle in out")
     }
 }
 
