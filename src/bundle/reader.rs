@@ -585,3 +585,59 @@ fn duplicate_name(path: &Path, start: u64, count: usize) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked_component_by_component() {
+        for ok in [
+            "manifest.json",
+            "files/cfg/a..b.toml",
+            "files/x/.hidden",
+            "é/ü.txt",
+        ] {
+            assert_eq!(check_name(ok.as_bytes()).ok(), Some(ok), "{ok}");
+        }
+        let reason = |name: &[u8]| match check_name(name) {
+            Err(ReadError::UnsafeName { reason, .. }) => reason,
+            Err(ReadError::NotRegularFile { kind, .. }) => kind,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reason(b"../x"), "has a `..` component");
+        assert_eq!(reason(b"a/../../x"), "has a `..` component");
+        assert_eq!(reason(b"a/./x"), "has an empty or `.` component");
+        assert_eq!(reason(b"a//x"), "has an empty or `.` component");
+        assert_eq!(reason(b"/etc/passwd"), "absolute path");
+        assert_eq!(reason(b"c:/x"), "starts with a drive letter");
+        assert_eq!(reason(b"..\\x"), "contains a backslash");
+        assert_eq!(reason(b"a\x1b[2Jb"), "contains control characters");
+        assert_eq!(reason(b"a\xc2\x9bb"), "contains control characters");
+        assert_eq!(reason(b"a\xffb"), "not valid UTF-8");
+        assert_eq!(reason(b""), "empty");
+        assert_eq!(reason(b"dir/"), "directory");
+    }
+
+    #[test]
+    fn errors_show_names_escaped() {
+        let err = check_name(b"x\x1b]0;t\x07").unwrap_err().to_string();
+        assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}"), "{err}");
+    }
+
+    #[test]
+    fn ratio_applies_only_past_the_floor() {
+        let limits = Limits::default();
+        let entry = |size, compressed_size| EntryInfo {
+            name: "e".into(),
+            size,
+            compressed_size,
+        };
+        assert!(check_size(&entry(1024 * 1024, 1), &limits).is_ok());
+        assert!(matches!(
+            check_size(&entry(64 * 1024 * 1024, 64 * 1024), &limits),
+            Err(ReadError::RatioTooHigh { ratio: 1024, .. })
+        ));
+        assert!(check_size(&entry(64 * 1024 * 1024, 16 * 1024 * 1024), &limits).is_ok());
+    }
+}
