@@ -1,5 +1,5 @@
-//! The integration suite: one binary, one module per area, every test through the `Test`
-//! builder in `harness`.
+//! The integration suite: one binary, one module per area, every test driving the real
+//! `support-bundle` binary.
 
 #[macro_use]
 mod harness;
@@ -10,6 +10,7 @@ mod cli_misc;
 mod collect_default;
 mod collect_gojinn;
 mod collect_kestrel;
+mod maintainer;
 mod reproducible;
 mod spec_errors;
 mod timeouts;

@@ -1,12 +1,22 @@
-//! Bundles: the deterministic zip, its manifest, and (later) the hostile-input-safe reader.
+//! Bundles: the deterministic zip and its manifest, and the maintainer side that reads them:
+//! the hostile-input-safe [`reader`] every command opens bundles through, then `verify`,
+//! `inspect`, `diff`, `extract`, check replay and re-redaction.
 
+pub mod diff;
+pub mod extract;
+pub mod inspect;
 pub mod layout;
 pub mod manifest;
+pub mod reader;
+pub mod replay;
+pub mod reredact;
 pub mod timestamp;
+pub mod verify;
 pub mod writer;
 
 pub use manifest::{CheckOutcome, FactRecord, FileRecord, ItemRecord, Manifest};
-pub use writer::{WriteError, Written, write_bundle};
+pub use reader::{Bundle, EntryInfo, Limits, ReadError};
+pub use writer::{WriteError, Written, write_bundle, write_bundle_to};
 
 /// The manifest's `format` value; bumped on incompatible changes.
 pub const FORMAT: &str = "support-bundle/1";

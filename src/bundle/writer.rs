@@ -55,10 +55,49 @@ pub struct Written {
 /// `<out_dir>/<project>-bundle-<id12>.zip` atomically.
 pub fn write_bundle(
     out_dir: &Path,
-    mut manifest: Manifest,
+    manifest: Manifest,
     entries: BTreeMap<String, Vec<u8>>,
     created: Timestamp,
 ) -> Result<Written, WriteError> {
+    let (manifest, manifest_json, id) = finish_manifest(manifest, &entries);
+    let final_path = out_dir.join(format!(
+        "{}-bundle-{}.zip",
+        manifest.project.name,
+        &id[..12]
+    ));
+    write_zip(out_dir, &final_path, &entries, &manifest_json, created)?;
+    Ok(Written {
+        path: final_path,
+        id,
+        manifest,
+    })
+}
+
+/// Like [`write_bundle`], but to exactly `path` (e.g. `redact BUNDLE --out NEW.zip`).
+pub fn write_bundle_to(
+    path: &Path,
+    manifest: Manifest,
+    entries: BTreeMap<String, Vec<u8>>,
+    created: Timestamp,
+) -> Result<Written, WriteError> {
+    let (manifest, manifest_json, id) = finish_manifest(manifest, &entries);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    write_zip(dir, path, &entries, &manifest_json, created)?;
+    Ok(Written {
+        path: path.to_path_buf(),
+        id,
+        manifest,
+    })
+}
+
+/// `manifest` with `files` filled in from `entries`, its canonical bytes, and its id.
+fn finish_manifest(
+    mut manifest: Manifest,
+    entries: &BTreeMap<String, Vec<u8>>,
+) -> (Manifest, Vec<u8>, String) {
     manifest.files = entries
         .iter()
         .map(|(path, data)| {
@@ -71,19 +110,25 @@ pub fn write_bundle(
         .collect();
     let manifest_json = manifest.to_canonical_json();
     let id = sha256_hex(&manifest_json);
+    (manifest, manifest_json, id)
+}
+
+/// Write the zip through a temp file in `dir`, then rename it to `final_path`.
+fn write_zip(
+    dir: &Path,
+    final_path: &Path,
+    entries: &BTreeMap<String, Vec<u8>>,
+    manifest_json: &[u8],
+    created: Timestamp,
+) -> Result<(), WriteError> {
     let io_err = |source| WriteError::Io {
-        dir: out_dir.to_path_buf(),
+        dir: dir.to_path_buf(),
         source,
     };
-    let final_path = out_dir.join(format!(
-        "{}-bundle-{}.zip",
-        manifest.project.name,
-        &id[..12]
-    ));
     let temp = tempfile::Builder::new()
         .prefix(".support-bundle-")
         .suffix(".zip.tmp")
-        .tempfile_in(out_dir)
+        .tempfile_in(dir)
         .map_err(io_err)?;
     let mut zip = ZipWriter::new(temp);
     let options = SimpleFileOptions::DEFAULT
@@ -97,7 +142,7 @@ pub fn write_bundle(
         .iter()
         .map(|(p, d)| (p.as_str(), d.as_slice()))
         .collect();
-    all.push(("manifest.json", &manifest_json));
+    all.push(("manifest.json", manifest_json));
     all.sort_by(|a, b| a.0.cmp(b.0));
     for (path, data) in all {
         let zip_err = |source| WriteError::Zip {
@@ -116,16 +161,12 @@ pub fn write_bundle(
         .set_permissions(std::fs::Permissions::from_mode(0o644))
         .map_err(io_err)?;
     temp.as_file().sync_all().map_err(io_err)?;
-    temp.persist(&final_path).map_err(|e| io_err(e.error))?;
-    if let Ok(dir) = std::fs::File::open(out_dir) {
+    temp.persist(final_path).map_err(|e| io_err(e.error))?;
+    if let Ok(dir) = std::fs::File::open(dir) {
         // Make the rename itself durable; not fatal where directories cannot be synced.
         let _ = dir.sync_all();
     }
-    Ok(Written {
-        path: final_path,
-        id,
-        manifest,
-    })
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,11 +1,16 @@
 //! Command-line types (clap derive) and the one `match` over subcommands. No clap type
 //! leaves this module tree: each subcommand builds the library's own options.
 
+mod check;
 mod collect;
+mod diff;
 mod exit;
+mod extract;
+mod inspect;
 mod output;
 mod redact;
 mod specs;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,8 +34,18 @@ enum Command {
     Collect(collect::Args),
     /// List the built-in specs
     Specs,
-    /// Redact a file or stdin to stdout with the same engine `collect` uses
+    /// Redact a file or stdin to stdout, or re-redact a bundle into --out NEW.zip
     Redact(redact::Args),
+    /// Check a bundle against its manifest (exit 1 when anything differs)
+    Verify(verify::Args),
+    /// Show a bundle's project, facts, items, completeness, checks and redaction counts
+    Inspect(inspect::Args),
+    /// Show what differs between two bundles
+    Diff(diff::Args),
+    /// Extract a bundle safely into a directory
+    Extract(extract::Args),
+    /// Run the spec's checks against a bundle's facts (exit 1 when one fails)
+    Check(check::Args),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -90,6 +105,11 @@ pub fn run() -> ExitCode {
         Command::Collect(args) => collect::run(&args),
         Command::Specs => specs::run(),
         Command::Redact(args) => redact::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Extract(args) => extract::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "support-bundle", &mut buf);

@@ -1,14 +1,18 @@
-//! `redact`: stream a file or stdin through the redactor to stdout.
+//! `redact`: stream a file or stdin through the redactor to stdout; or, when the input is a
+//! bundle (zip magic), re-redact it into a new bundle at `--out`.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use support_bundle::bundle::Bundle;
+use support_bundle::bundle::reredact::reredact;
 use support_bundle::item::Format;
 use support_bundle::redact::{Counts, Redactor};
+use support_bundle::sanitize::for_terminal;
 
-use super::{Exit, RedactionArgs};
+use super::{Exit, RedactionArgs, output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,6 +27,50 @@ pub struct Args {
     /// Write per-rule replacement counts (never values) as JSON to FILE
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Where to write the re-redacted bundle (required when FILE is a bundle)
+    #[arg(long, value_name = "NEW.zip")]
+    out: Option<PathBuf>,
+}
+
+/// The first bytes of every zip with a local file header first (every bundle).
+const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
+
+fn is_bundle(path: &std::path::Path) -> io::Result<bool> {
+    let mut magic = [0u8; 4];
+    let mut file = File::open(path)?;
+    let mut filled = 0;
+    while filled < magic.len() {
+        match file.read(&mut magic[filled..])? {
+            0 => return Ok(false),
+            n => filled += n,
+        }
+    }
+    Ok(&magic == ZIP_MAGIC)
+}
+
+fn run_bundle(args: &Args, input: &std::path::Path) -> anyhow::Result<Exit> {
+    let Some(out) = &args.out else {
+        anyhow::bail!(
+            "`{}` is a bundle: pass --out NEW.zip to write the re-redacted bundle",
+            input.display()
+        );
+    };
+    if std::fs::canonicalize(out).ok() == std::fs::canonicalize(input).ok() && out.exists() {
+        anyhow::bail!("--out must not be the input bundle");
+    }
+    let mut redactor = Redactor::new(&args.redaction.options())?;
+    for w in redactor.warnings() {
+        eprintln!("warning: {w}");
+    }
+    let mut bundle = Bundle::open(input)?;
+    let written = reredact(&mut bundle, &mut redactor, out)?;
+    let total: u64 = written.manifest.items.iter().map(|i| i.redactions).sum();
+    output::print(&format!(
+        "bundle {} (id {}; {total} values redacted in items)\n",
+        for_terminal(&written.path.display().to_string()),
+        written.id
+    ))?;
+    Ok(Exit::Success)
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -36,6 +84,14 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    if let Some(p) = args.input.as_deref().filter(|p| p.as_os_str() != "-")
+        && is_bundle(p).with_context(|| format!("cannot open `{}`", p.display()))?
+    {
+        return run_bundle(args, p);
+    }
+    if args.out.is_some() {
+        anyhow::bail!("--out applies only when FILE is a bundle");
+    }
     let redactor = Redactor::new(&args.redaction.options())?;
     for w in redactor.warnings() {
         eprintln!("warning: {w}");

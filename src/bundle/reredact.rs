@@ -1,0 +1,186 @@
+//! Re-redacting an existing bundle with extra rules (`redact BUNDLE --rules FILE --out NEW.zip`).
+//!
+//! The bundle is verified first (re-redacting altered content would bless it with a fresh,
+//! valid manifest). Then, as in `collect`: secrets are learned from every text item, and every
+//! text item, entry name, source, detail, fact value, `issue.md` and `spec.toml` is redacted
+//! again, each item in the format its stored spec item names (text when unknown). Binary items
+//! are copied untouched. Counts are added to the items' `redactions` and merged into
+//! `redaction-report.json`, checks are evaluated again on the redacted facts, and the result is
+//! written by the same deterministic writer with the original creation time, so the same input
+//! and rules give the same bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::layout;
+use super::manifest::Tool;
+use super::reader::{Bundle, ReadError};
+use super::replay::stored_spec;
+use super::timestamp::Timestamp;
+use super::verify::{Problem, verify};
+use super::{WriteError, Written, sha256_hex, write_bundle_to};
+use crate::item::Format;
+use crate::redact::{Counts, Redactor};
+
+/// The report key for counts outside items.
+const OTHER_KEY: &str = "(issue.md, spec.toml, facts: re-redaction)";
+
+/// Why a bundle could not be re-redacted.
+#[derive(Debug, thiserror::Error)]
+pub enum ReredactError {
+    /// The bundle could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The bundle does not match its manifest.
+    #[error("the bundle does not match its manifest ({}); run `support-bundle verify` on it", .0.first().map(ToString::to_string).unwrap_or_default())]
+    Tampered(Vec<Problem>),
+    /// The new bundle could not be written.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Re-redact `bundle` with `redactor` and write the result to `out`.
+pub fn reredact(
+    bundle: &mut Bundle,
+    redactor: &mut Redactor,
+    out: &Path,
+) -> Result<Written, ReredactError> {
+    let check = verify(bundle)?;
+    if !check.intact() {
+        return Err(ReredactError::Tampered(check.problems));
+    }
+    let (mut manifest, _) = bundle.manifest()?;
+    let spec = stored_spec(bundle).ok();
+    let format_of = |id: &str| {
+        spec.as_ref()
+            .and_then(|s| s.item(id))
+            .map_or(Format::Text, |i| i.format)
+    };
+    let mut data: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for name in manifest.files.keys() {
+        data.insert(name.clone(), bundle.read_entry(name, u64::MAX)?);
+    }
+    for item in manifest.items.iter().filter(|i| !i.binary) {
+        if let Some(content) = item.path.as_ref().and_then(|p| data.get(p)) {
+            redactor.learn(content, format_of(&item.id));
+        }
+    }
+
+    let old_report = data.remove("redaction-report.json");
+    let mut report = parse_report(old_report.as_deref());
+    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for item in &mut manifest.items {
+        let mut counts = Counts::default();
+        item.source = redactor.redact_str(&item.source, &mut counts);
+        item.detail = item
+            .detail
+            .as_deref()
+            .map(|d| redactor.redact_str(d, &mut counts));
+        let old_key = item.path.clone().unwrap_or_else(|| item.id.clone());
+        if let Some(path) = item.path.clone() {
+            let content = data.remove(&path).unwrap_or_default();
+            let prefix = format!("files/{}/", item.id);
+            let new_path = match path.strip_prefix(&prefix) {
+                Some(name) => {
+                    let name = redactor.redact_str(name, &mut counts);
+                    layout::entry_path(&item.kind, &item.id, &name)
+                }
+                None => path.clone(),
+            };
+            let new_path = layout::unique(new_path, &taken);
+            taken.insert(new_path.clone());
+            let content = if item.binary {
+                content
+            } else {
+                redactor.redact_bytes(&content, format_of(&item.id), &mut counts)
+            };
+            item.size = content.len() as u64;
+            item.sha256 = Some(sha256_hex(&content));
+            item.path = Some(new_path.clone());
+            entries.insert(new_path, content);
+        }
+        item.redactions += counts.total();
+        let new_key = item.path.clone().unwrap_or_else(|| item.id.clone());
+        let mut merged = report.items.remove(&old_key).unwrap_or_default();
+        add(&mut merged, &counts);
+        report.items.insert(new_key, merged);
+    }
+
+    let mut other = Counts::default();
+    for (name, content) in std::mem::take(&mut data) {
+        let format = if name == "spec.toml" {
+            Format::Toml
+        } else {
+            Format::Text
+        };
+        let content = redactor.redact_bytes(&content, format, &mut other);
+        let name = match name.as_str() {
+            "issue.md" | "spec.toml" => name,
+            // Replacements hold no `/`, so the redacted path keeps its layout.
+            _ => layout::unique(redactor.redact_str(&name, &mut other), &taken),
+        };
+        if name == "spec.toml" {
+            manifest.spec.sha256 = sha256_hex(&content);
+        }
+        taken.insert(name.clone());
+        entries.insert(name, content);
+    }
+    for fact in manifest.facts.values_mut() {
+        fact.value = redactor.redact_str(&fact.value, &mut other);
+    }
+    manifest.spec.origin = redactor.redact_str(&manifest.spec.origin, &mut other);
+    if let Some(spec) = &spec {
+        manifest.checks = crate::run::checks::evaluate(spec, &manifest.facts);
+    }
+    if other.total() > 0 {
+        add(report.items.entry(OTHER_KEY.into()).or_default(), &other);
+    }
+    entries.insert("redaction-report.json".into(), report.to_bytes());
+    manifest.tool = Tool::this();
+
+    let created = humantime::parse_rfc3339(&manifest.created)
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs().to_string());
+    let created =
+        Timestamp::from_source_date_epoch(created.as_deref()).unwrap_or_else(|_| Timestamp::now());
+    manifest.created = created.rfc3339();
+    Ok(write_bundle_to(out, manifest, entries, created)?)
+}
+
+fn add(into: &mut BTreeMap<String, u64>, counts: &Counts) {
+    for (rule, n) in counts.by_rule() {
+        *into.entry(rule).or_default() += n;
+    }
+}
+
+/// `redaction-report.json`: per entry (or item id) and rule, the replacements made.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Report {
+    #[serde(default)]
+    items: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl Report {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+        for counts in self.items.values() {
+            for (rule, n) in counts {
+                *totals.entry(rule).or_default() += n;
+            }
+        }
+        let items: BTreeMap<&String, &BTreeMap<String, u64>> =
+            self.items.iter().filter(|(_, c)| !c.is_empty()).collect();
+        let value = serde_json::json!({ "items": items, "totals": totals });
+        let mut out = serde_json::to_vec_pretty(&value).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
+}
+
+fn parse_report(bytes: Option<&[u8]>) -> Report {
+    bytes
+        .and_then(|b| serde_json::from_slice(b).ok())
+        .unwrap_or_default()
+}

@@ -1,0 +1,40 @@
+//! `diff A B`: differing facts, items and check outcomes, with bounded text diffs.
+
+use std::path::PathBuf;
+
+use support_bundle::bundle::{Bundle, diff};
+
+use super::{Exit, output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The older bundle
+    #[arg(value_name = "A")]
+    a: PathBuf,
+    /// The newer bundle
+    #[arg(value_name = "B")]
+    b: PathBuf,
+    /// Print the same as JSON
+    #[arg(long)]
+    json: bool,
+    /// Most lines of unified diff shown per changed text item
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    max_lines: usize,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    let mut a = Bundle::open(&args.a)?;
+    let mut b = Bundle::open(&args.b)?;
+    let opts = diff::Options {
+        max_lines: args.max_lines,
+        ..diff::Options::default()
+    };
+    let result = diff::diff(&mut a, &mut b, opts)?;
+    let text = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&result)?)
+    } else {
+        diff::render(&result)
+    };
+    output::print(&text)?;
+    Ok(Exit::Success)
+}

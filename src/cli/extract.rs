@@ -1,0 +1,45 @@
+//! `extract BUNDLE --to DIR`: safe extraction, keeping the zip's relative layout.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use support_bundle::bundle::{Bundle, extract};
+use support_bundle::sanitize::for_terminal;
+
+use super::{Exit, output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The bundle (.zip)
+    #[arg(value_name = "BUNDLE")]
+    bundle: PathBuf,
+    /// Directory to extract into (created when absent; must be empty unless --force)
+    #[arg(long, value_name = "DIR")]
+    to: PathBuf,
+    /// Extract into a non-empty DIR, replacing files of the same name
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    let mut bundle = Bundle::open(&args.bundle)?;
+    let done = extract::extract(&mut bundle, &args.to, args.force)?;
+    let dir = for_terminal(&args.to.display().to_string()).into_owned();
+    let mut out = String::new();
+    let _ = writeln!(out, "extracted {} entries to {dir}", done.files.len());
+    for path in &done.binary {
+        let _ = writeln!(out, "  binary, as collected: {dir}/{}", for_terminal(path));
+    }
+    output::print(&out)?;
+    for path in &done.mismatched {
+        eprintln!(
+            "warning: `{}` does not match the manifest; run `support-bundle verify`",
+            for_terminal(path)
+        );
+    }
+    Ok(if done.mismatched.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Negative
+    })
+}
