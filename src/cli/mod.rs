@@ -3,6 +3,8 @@
 
 mod collect;
 mod exit;
+mod init;
+mod issue;
 mod output;
 mod redact;
 mod specs;
@@ -31,6 +33,10 @@ enum Command {
     Specs,
     /// Redact a file or stdin to stdout with the same engine `collect` uses
     Redact(redact::Args),
+    /// Re-render the issue body (or, with --url, the new-issue link) from a bundle
+    Issue(issue::Args),
+    /// Draft a collector spec from a project's SUPPORT.md
+    Init(init::Args),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -90,6 +96,8 @@ pub fn run() -> ExitCode {
         Command::Collect(args) => collect::run(&args),
         Command::Specs => specs::run(),
         Command::Redact(args) => redact::run(&args),
+        Command::Issue(args) => issue::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "support-bundle", &mut buf);
