@@ -219,6 +219,15 @@ const ASK_WORDS: [&str; 6] = [
     "please provide",
     "the following",
 ];
+/// A list after these is what is *not* supported or needed.
+const NOT_ASKING: [&str; 6] = [
+    "out of scope",
+    "regardless",
+    "does not",
+    "do not",
+    "don't",
+    "won't",
+];
 const NOT_BUGS: [&str; 5] = [
     "feature",
     "question",
@@ -238,7 +247,9 @@ fn ask_lists(text: &str) -> Vec<AskList> {
     let asks = |context: &str, heading: &str| {
         let c = context.to_lowercase();
         let h = heading.to_lowercase();
-        ASK_WORDS.iter().any(|w| c.contains(w)) && !NOT_BUGS.iter().any(|w| h.contains(w))
+        ASK_WORDS.iter().any(|w| c.contains(w))
+            && !NOT_ASKING.iter().any(|w| c.contains(w))
+            && !NOT_BUGS.iter().any(|w| h.contains(w))
     };
     for line in text.lines() {
         let trimmed = line.trim();
@@ -725,8 +736,18 @@ pub fn draft(text: &str, opts: &DraftOptions) -> Draft {
             todos.push(t.to_string());
         }
     }
-    if let Some(t) = &template {
-        let _ = writeln!(out, "issue_template = {}", q(t));
+    match &template {
+        Some(t) if t.ends_with(".yml") || t.ends_with(".yaml") => {
+            let _ = writeln!(
+                out,
+                "issue_form = {}",
+                q(&format!(".github/ISSUE_TEMPLATE/{t}"))
+            );
+        }
+        Some(t) => {
+            let _ = writeln!(out, "issue_template = {}", q(t));
+        }
+        None => {}
     }
     match security_section(text) {
         Some(s) => {

@@ -34,6 +34,8 @@ pub fn checklist(input: &Input<'_>, rendered: &[Section]) -> String {
         let (reason, status) = match records.first() {
             Some(r) => (
                 match &r.detail {
+                    // Collectors often say it themselves ("permission denied: /etc/...").
+                    Some(d) if d.starts_with(reason_word(r.status)) => one_line(d),
                     Some(d) => format!("{}: {}", reason_word(r.status), one_line(d)),
                     None => reason_word(r.status).to_string(),
                 },

@@ -721,3 +721,52 @@ fn is_fact_name(s: &str) -> bool {
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "schema = 1\n[project]\nname = \"p\"\n[[collect]]\nid = \"v\"\nkind = \"command\"\nargv = [\"p\", \"--version\"]\nfact = { name = \"p_version\", regex = 'p (\\S+)' }\n";
+
+    #[test]
+    fn issue_additions_load() {
+        let text = format!(
+            "{BASE}[issue]\nsections = [\"Version\", \"Steps\"]\n[issue.sources]\n\"Version\" = [\"fact:p_version\", \"item:v\"]\n\"Steps\" = [\"placeholder\"]\n[issue.form]\nver = \"Version\"\nrest = \"{CHECKLIST_HEADING}\"\n"
+        );
+        let spec = parse("t.toml", &text).unwrap();
+        assert_eq!(
+            spec.section_sources("Version"),
+            [
+                SectionSource::Fact("p_version".into()),
+                SectionSource::Item("v".into())
+            ]
+        );
+        assert_eq!(spec.issue.form["rest"], CHECKLIST_HEADING);
+    }
+
+    #[test]
+    fn every_issue_problem_is_reported_with_its_line() {
+        let text = format!(
+            "{BASE}[issue]\nsections = [\"Version\"]\n[issue.sources]\n\"Version\" = [\"enviroment\"]\n\"Nope\" = [\"item:ghost\"]\n[issue.form]\n\"bad id!\" = \"Missing\"\n"
+        )
+        .replace("name = \"p\"\n", "name = \"p\"\nissue_form = \"../x.yml\"\nforge = \"bitbucket\"\n");
+        let err = parse("t.toml", &text).unwrap_err();
+        let shown = err.to_string();
+        for needle in [
+            "t.toml:4:14: issue_form must be a relative path",
+            "t.toml:5:9: unknown forge `bitbucket`",
+            "unknown section source `enviroment`",
+            "[issue.sources] names `Nope`",
+            "unknown collector `ghost`",
+            "form field id `bad id!`",
+            "maps to `Missing`",
+        ] {
+            assert!(shown.contains(needle), "missing {needle:?} in:\n{shown}");
+        }
+        assert!(
+            err.diagnostics
+                .iter()
+                .any(|d| d.help.as_deref() == Some("did you mean `environment`?"))
+        );
+    }
+}
