@@ -17,6 +17,7 @@ pub mod collect;
 pub mod facts;
 pub mod issue;
 pub mod item;
+pub mod policy;
 pub mod redact;
 pub mod run;
 pub mod sanitize;

@@ -36,6 +36,13 @@ pub struct Args {
     /// Your description of the problem, from FILE or `-` for stdin (redacted)
     #[arg(long, value_name = "FILE|-")]
     describe: Option<PathBuf>,
+    /// This is a vulnerability: mark the bundle private, print the project's security
+    /// contact, and produce no public link or `gh` line
+    #[arg(long)]
+    security: bool,
+    /// A local checkout of the project, to read the spec's issue form from
+    #[arg(long, value_name = "DIR")]
+    repo_dir: Option<PathBuf>,
     /// Print what would run and be read, and write nothing
     #[arg(long)]
     dry_run: bool,
@@ -89,6 +96,13 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     opts.timeout = Duration::from_secs(args.timeout.max(1));
     opts.title = args.title.clone();
     opts.description = args.describe.as_ref().map(read_description).transpose()?;
+    opts.security = args.security;
+    if let Some(dir) = &args.repo_dir {
+        if !dir.is_dir() {
+            bail!("--repo-dir `{}` is not a directory", dir.display());
+        }
+        opts.repo_dir = Some(dir.clone());
+    }
 
     if args.dry_run {
         let steps = opts.plan()?;
@@ -128,7 +142,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn read_description(path: &PathBuf) -> anyhow::Result<String> {
+pub(super) fn read_description(path: &PathBuf) -> anyhow::Result<String> {
     let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
         std::io::stdin()
@@ -310,6 +324,35 @@ fn summary_text(o: &Outcome) -> String {
     }
     let _ = writeln!(out, "bundle {}", o.bundle.display());
     let _ = writeln!(out, "issue  {}", o.issue.display());
+    out.push_str(&filing_text(&o.filing));
+    out
+}
+
+/// The filing lines of a summary: security contact, or link and `gh` line.
+pub(super) fn filing_text(f: &support_bundle::issue::Filing) -> String {
+    let mut out = String::new();
+    if let Some(contact) = &f.security {
+        let _ = writeln!(
+            out,
+            "SECURITY REPORT: do not file a public issue. {}",
+            for_terminal(contact)
+        );
+        return out;
+    }
+    if let Some(url) = &f.url {
+        let trimmed = if f.trimmed {
+            " (body trimmed to fit; attach the bundle)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "file   {}{trimmed}", for_terminal(url));
+    }
+    if let Some(gh) = &f.gh {
+        let _ = writeln!(out, "or     {}", for_terminal(gh));
+    }
+    if let Some(note) = &f.note {
+        let _ = writeln!(out, "note   {}", for_terminal(note));
+    }
     out
 }
 
@@ -318,6 +361,7 @@ fn summary_json(o: &Outcome) -> anyhow::Result<String> {
         "bundle": o.bundle,
         "issue": o.issue,
         "id": o.id,
+        "filing": o.filing,
         "manifest": o.manifest,
     });
     Ok(format!("{}\n", serde_json::to_string_pretty(&value)?))

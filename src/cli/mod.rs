@@ -6,7 +6,9 @@ mod collect;
 mod diff;
 mod exit;
 mod extract;
+mod init;
 mod inspect;
+mod issue;
 mod output;
 mod redact;
 mod specs;
@@ -46,6 +48,10 @@ enum Command {
     Extract(extract::Args),
     /// Run the spec's checks against a bundle's facts (exit 1 when one fails)
     Check(check::Args),
+    /// Re-render the issue body (or, with --url, the new-issue link) from a bundle
+    Issue(issue::Args),
+    /// Draft a collector spec from a project's SUPPORT.md
+    Init(init::Args),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -110,6 +116,8 @@ pub fn run() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Extract(args) => extract::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Issue(args) => issue::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "support-bundle", &mut buf);

@@ -1,79 +1,213 @@
-//! Rendering the Markdown body.
+//! Rendering the Markdown body, section by section, at a chosen level of detail.
 
 use std::fmt::Write as _;
 
-use crate::bundle::Manifest;
-use crate::run::Redacted;
-use crate::spec::Spec;
+use super::{Input, checklist, one_line};
+use crate::bundle::ItemRecord;
+use crate::item::Format;
+use crate::spec::{CHECKLIST_HEADING, Kind, SectionSource};
 
-/// What the body is rendered from.
-#[derive(Debug, Clone, Copy)]
-pub struct Input<'a> {
-    /// The spec (sections, labels, log lines).
-    pub spec: &'a Spec,
-    /// The manifest (facts, items, checks), redacted.
-    pub manifest: &'a Manifest,
-    /// The redacted items.
-    pub items: &'a [Redacted],
-    /// The user's title, redacted.
-    pub title: Option<&'a str>,
-    /// The user's description, redacted.
-    pub description: Option<&'a str>,
+/// Longest fenced block the body shows for one log or config item, in bytes.
+const MAX_BLOCK_BYTES: usize = 16 * 1024;
+/// Most lines of one config file the body shows.
+const MAX_CONFIG_LINES: usize = 200;
+/// Longest description kept when details are trimmed, in characters.
+const TRIMMED_DESCRIPTION_CHARS: usize = 1000;
+
+/// How much of the bundle the body shows. [`Detail::full`] is what `issue.md` holds; a URL
+/// may need less (see [`super::url`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detail {
+    /// Trailing lines shown per log item; 0 shows none (the checklist still lists them).
+    pub log_lines: usize,
+    /// Show config contents, the whole description and the collected-items list.
+    pub details: bool,
 }
 
-/// Longest fenced block the body shows for one log item, in bytes.
-const MAX_LOG_BYTES: usize = 16 * 1024;
-
-/// Render the body.
-pub fn render(input: &Input<'_>) -> String {
-    let mut out = String::new();
-    let m = input.manifest;
-    let _ = writeln!(
-        out,
-        "<!-- Prefilled by {} {} from spec {}. Everything below was redacted before it was written. -->",
-        m.tool.name, m.tool.version, m.spec.origin
-    );
-    if let Some(title) = input.title {
-        let _ = writeln!(
-            out,
-            "<!-- Title: {}{} -->",
-            input.spec.issue.title,
-            one_line(title)
-        );
-    }
-    let mut described = false;
-    for heading in &input.spec.issue.sections {
-        let _ = writeln!(out, "\n## {heading}\n");
-        let lower = heading.to_lowercase();
-        if lower.contains("environment") {
-            environment_table(&mut out, input);
-        } else if lower.contains("log") {
-            logs(&mut out, input);
-        } else if lower.contains("reproduc")
-            && !lower.contains("steps")
-            && !lower.contains("to reproduce")
-        {
-            reproduction(&mut out, input);
-        } else if let Some(item) = input.spec.items.iter().find(|i| {
-            i.label
-                .as_deref()
-                .is_some_and(|l| l.eq_ignore_ascii_case(heading))
-        }) {
-            item_facts(&mut out, input, &item.id);
-        } else if let (false, Some(text)) = (described, input.description) {
-            described = true;
-            let _ = writeln!(out, "{}", text.trim_end());
-        } else {
-            let _ = writeln!(out, "<!-- {heading}: please fill this in. -->");
+impl Detail {
+    /// Everything: the spec's `log_lines`, all details.
+    pub fn full(input: &Input<'_>) -> Detail {
+        Detail {
+            log_lines: input.spec.issue.log_lines,
+            details: true,
         }
     }
-    checks(&mut out, input);
-    collected(&mut out, input);
+}
+
+/// One `## heading` and the Markdown under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The heading, as the spec writes it.
+    pub heading: String,
+    /// The Markdown under it (no heading line).
+    pub text: String,
+    /// Whether the user must write this part (steps, expected vs actual).
+    pub human: bool,
+}
+
+/// Render the full body.
+pub fn render(input: &Input<'_>) -> String {
+    render_with(input, Detail::full(input))
+}
+
+/// Render the body at `detail`; anything less than full says where the full text is.
+pub fn render_with(input: &Input<'_>, detail: Detail) -> String {
+    let mut out = header(input);
+    if detail != Detail::full(input) {
+        let _ = writeln!(
+            out,
+            "\n_Trimmed to fit the new-issue link: the full text is in the attached support \
+             bundle's `issue.md`._"
+        );
+    }
+    for s in sections(input, detail) {
+        let _ = write!(out, "\n## {}\n\n{}", s.heading, s.text);
+    }
     out
 }
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+fn header(input: &Input<'_>) -> String {
+    let m = input.manifest;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<!-- Prefilled by {} {} from spec {}. Everything below was redacted before it was written. -->",
+        m.tool.name,
+        m.tool.version,
+        one_line(&m.spec.origin).replace("--", "- -")
+    );
+    if m.private {
+        let _ = writeln!(
+            out,
+            "\n> **Security report: do not file this publicly.** {}",
+            security_text(input)
+        );
+    }
+    out
+}
+
+/// The project's security contact, or where to look for one.
+pub(crate) fn security_text(input: &Input<'_>) -> String {
+    match &input.spec.project.security {
+        Some(s) => one_line(s),
+        None => format!(
+            "The {} spec names no security contact: look for SECURITY.md in the project's \
+             repository and report privately.",
+            input.spec.project.display
+        ),
+    }
+}
+
+/// The spec's sections in order, then the completeness checklist, flagged checks and (with
+/// details) the list of collected items.
+pub fn sections(input: &Input<'_>, detail: Detail) -> Vec<Section> {
+    let mut out = Vec::new();
+    for heading in &input.spec.issue.sections {
+        let sources = input.spec.section_sources(heading);
+        let mut text = String::new();
+        let mut human = false;
+        for source in &sources {
+            human |= fill(&mut text, input, heading, source, detail);
+        }
+        if text.is_empty() {
+            text.push_str("<!-- Nothing to show here. -->\n");
+        }
+        out.push(Section {
+            heading: heading.clone(),
+            text,
+            human,
+        });
+    }
+    out.push(Section {
+        heading: CHECKLIST_HEADING.to_string(),
+        text: checklist(input, &out),
+        human: false,
+    });
+    if let Some(text) = checks(input) {
+        out.push(Section {
+            heading: "Checks".into(),
+            text,
+            human: false,
+        });
+    }
+    if detail.details {
+        out.push(Section {
+            heading: "Collected items".into(),
+            text: collected(input),
+            human: false,
+        });
+    }
+    out
+}
+
+/// Append one source's text; true when the part is left for the user to write.
+fn fill(
+    out: &mut String,
+    input: &Input<'_>,
+    heading: &str,
+    source: &SectionSource,
+    detail: Detail,
+) -> bool {
+    match source {
+        SectionSource::Environment => environment_table(out, input),
+        SectionSource::Logs => logs(out, input, detail),
+        SectionSource::Reproduction => {
+            let before = out.len();
+            configs(out, input, detail);
+            stored_files(out, input);
+            if out.len() == before {
+                placeholder(out, heading);
+                return true;
+            }
+        }
+        SectionSource::Configs => {
+            let before = out.len();
+            configs(out, input, detail);
+            if out.len() == before {
+                let _ = writeln!(out, "_No config files were collected._");
+            }
+        }
+        SectionSource::Description => match input.description.filter(|d| !d.trim().is_empty()) {
+            Some(text) => {
+                let text = text.trim_end();
+                if !detail.details && text.chars().count() > TRIMMED_DESCRIPTION_CHARS {
+                    let cut: String = text.chars().take(TRIMMED_DESCRIPTION_CHARS).collect();
+                    let _ = writeln!(out, "{cut}\n\n_[... see `issue.md` for the rest ...]_");
+                } else {
+                    let _ = writeln!(out, "{text}");
+                }
+            }
+            None => {
+                placeholder(out, heading);
+                return true;
+            }
+        },
+        SectionSource::Placeholder => {
+            placeholder(out, heading);
+            return true;
+        }
+        SectionSource::Item(id) => item_facts(out, input, id),
+        SectionSource::Fact(name) => match input.manifest.facts.get(name) {
+            Some(f) => {
+                let _ = writeln!(out, "- {name}: `{}` (from `{}`)", code(&f.value), f.item);
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "- {name}: _not found automatically; please fill this in._"
+                );
+            }
+        },
+    }
+    false
+}
+
+fn placeholder(out: &mut String, heading: &str) {
+    let _ = writeln!(
+        out,
+        "<!-- {}: please fill this in. -->",
+        one_line(heading).replace("--", "- -")
+    );
 }
 
 /// Escape a table cell: no pipes, no newlines.
@@ -81,17 +215,39 @@ fn cell(s: &str) -> String {
     one_line(s).replace('|', "\\|")
 }
 
+/// Inline code cannot hold a backtick.
+fn code(s: &str) -> String {
+    one_line(s).replace('`', "'")
+}
+
+fn record<'a>(input: &Input<'a>, id: &str) -> Option<&'a ItemRecord> {
+    input.manifest.items.iter().find(|r| r.id == id)
+}
+
+/// Facts in spec item order (system facts first when the system item comes first), each
+/// with the item and bundle entry it came from.
 fn environment_table(out: &mut String, input: &Input<'_>) {
     let facts = &input.manifest.facts;
     if facts.is_empty() {
         let _ = writeln!(out, "_No facts could be collected._");
         return;
     }
+    let mut ordered: Vec<_> = facts.iter().collect();
+    let position = |id: &str| input.spec.items.iter().position(|i| i.id == id);
+    ordered.sort_by(|a, b| {
+        position(&a.1.item)
+            .cmp(&position(&b.1.item))
+            .then(a.0.cmp(b.0))
+    });
     let _ = writeln!(out, "| Fact | Value | From |\n|---|---|---|");
-    for (name, fact) in facts {
+    for (name, fact) in ordered {
+        let entry = record(input, &fact.item)
+            .and_then(|r| r.path.as_deref())
+            .map(|p| format!(" (`{}`)", cell(p)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {} | {} | `{}` |",
+            "| {} | {} | `{}`{entry} |",
             cell(name),
             cell(&fact.value),
             cell(&fact.item)
@@ -107,58 +263,71 @@ fn item_facts(out: &mut String, input: &Input<'_>, id: &str) {
         .filter(|(_, f)| f.item == id)
         .collect();
     if facts.is_empty() {
-        let status = input
-            .manifest
-            .items
-            .iter()
-            .find(|i| i.id == id)
-            .map_or_else(|| "not collected".to_string(), describe_status);
+        let status = record(input, id).map_or_else(|| "not collected".to_string(), describe_status);
         let _ = writeln!(
             out,
-            "_Not found automatically ({status}); please fill this in._"
+            "_Not found automatically ({}); please fill this in._",
+            cell(&status)
         );
         return;
     }
     for (name, fact) in facts {
-        let _ = writeln!(out, "- {name}: `{}`", fact.value.replace('`', "'"));
+        let _ = writeln!(out, "- {name}: `{}`", code(&fact.value));
     }
 }
 
-fn describe_status(r: &crate::bundle::ItemRecord) -> String {
+/// `status: detail` of a record, on one line.
+pub(crate) fn describe_status(r: &ItemRecord) -> String {
     match &r.detail {
         Some(d) => format!("{}: {}", r.status, one_line(d)),
         None => r.status.to_string(),
     }
 }
 
-fn logs(out: &mut String, input: &Input<'_>) {
-    let lines = input.spec.issue.log_lines;
+fn logs(out: &mut String, input: &Input<'_>, detail: Detail) {
     let mut any = false;
+    let mut omitted = 0;
     for spec_item in input.spec.items.iter().filter(|i| i.log) {
-        for item in input.items.iter().filter(|i| i.record.id == spec_item.id) {
-            let Some(data) = item
-                .data()
-                .filter(|d| !d.is_empty() && item.record.status.is_present())
+        for rec in input.manifest.items.iter().filter(|r| r.id == spec_item.id) {
+            let Some(data) = input
+                .contents
+                .get(rec)
+                .filter(|d| !d.is_empty() && rec.status.is_present() && !rec.binary)
             else {
                 continue;
             };
+            if detail.log_lines == 0 {
+                omitted += 1;
+                continue;
+            }
             any = true;
             let text = String::from_utf8_lossy(data);
-            let tail = tail(&text, lines);
+            let tail = tail(&text, detail.log_lines);
             let label = spec_item.label.as_deref().unwrap_or(&spec_item.id);
-            let fence = fence_for(&tail);
-            let _ = writeln!(
+            block(
                 out,
-                "<details><summary>{} (last {} lines)</summary>\n\n{fence}text\n{}\n{fence}\n\n</details>\n",
-                cell(label),
-                lines,
-                tail.trim_end()
+                &format!("{} (last {} lines)", cell(label), detail.log_lines),
+                &tail,
             );
         }
     }
-    if !any {
+    if omitted > 0 {
+        let _ = writeln!(
+            out,
+            "_{omitted} log(s) left out to fit the link; they are in the attached bundle._"
+        );
+    } else if !any {
         let _ = writeln!(out, "_No logs were collected; paste relevant output here._");
     }
+}
+
+fn block(out: &mut String, summary: &str, text: &str) {
+    let fence = fence_for(text);
+    let _ = writeln!(
+        out,
+        "<details><summary>{summary}</summary>\n\n{fence}text\n{}\n{fence}\n\n</details>\n",
+        text.trim_end()
+    );
 }
 
 /// The last `n` lines of `text`, capped in bytes at a line boundary.
@@ -169,7 +338,7 @@ fn tail(text: &str, n: usize) -> String {
     let mut size = 0;
     for line in lines[start..].iter().rev() {
         size += line.len() + 1;
-        if size > MAX_LOG_BYTES {
+        if size > MAX_BLOCK_BYTES {
             break;
         }
         kept.push(line);
@@ -178,38 +347,91 @@ fn tail(text: &str, n: usize) -> String {
     kept.join("\n")
 }
 
+/// The first lines of `text`, capped in lines and bytes, with a marker when cut.
+fn head(text: &str) -> String {
+    let mut out = String::new();
+    for (n, line) in text.lines().enumerate() {
+        if n >= MAX_CONFIG_LINES || out.len() + line.len() + 1 > MAX_BLOCK_BYTES {
+            out.push_str("[... cut here; the whole file is in the bundle ...]\n");
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// A code fence longer than any backtick run inside the text, so content cannot close it.
 fn fence_for(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat(longest.max(2) + 1)
 }
 
-fn reproduction(out: &mut String, input: &Input<'_>) {
+/// A config: a structured text file that is not a log (no `tail_lines`, not `log = true`).
+fn is_config(input: &Input<'_>, rec: &ItemRecord) -> bool {
+    input.spec.item(&rec.id).is_some_and(|i| {
+        i.kind == Kind::File
+            && !i.binary
+            && !i.log
+            && i.tail_lines.is_none()
+            && i.format != Format::Text
+    }) && !rec.binary
+}
+
+fn configs(out: &mut String, input: &Input<'_>, detail: Detail) {
+    for rec in input.manifest.items.iter().filter(|r| is_config(input, r)) {
+        let Some(data) = input.contents.get(rec) else {
+            continue;
+        };
+        let path = rec.path.as_deref().unwrap_or("");
+        if detail.details {
+            block(
+                out,
+                &format!("`{}` (redacted)", cell(path)),
+                &head(&String::from_utf8_lossy(data)),
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "- `{}` (redacted, {} bytes): in the attached bundle",
+                cell(path),
+                rec.size
+            );
+        }
+    }
+}
+
+/// Every other stored file (binary ones included), by size and sha256.
+fn stored_files(out: &mut String, input: &Input<'_>) {
     let files: Vec<_> = input
         .manifest
         .items
         .iter()
-        .filter(|i| i.kind == "file" && i.path.is_some())
+        .filter(|r| r.kind == Kind::File.as_str() && r.path.is_some())
+        .filter(|r| !is_config(input, r))
+        .filter(|r| input.spec.item(&r.id).is_none_or(|i| !i.log))
         .collect();
     if files.is_empty() {
-        let _ = writeln!(out, "<!-- Attach a minimal reproduction. -->");
         return;
     }
     let _ = writeln!(out, "Attached in the support bundle:\n");
     for f in files {
-        let sha = f.sha256.as_deref().unwrap_or("");
         let _ = writeln!(
             out,
             "- `{}` ({} bytes, sha256 `{}`){}",
-            f.path.as_deref().unwrap_or(""),
+            cell(f.path.as_deref().unwrap_or("")),
             f.size,
-            &sha[..sha.len().min(16)],
-            if f.binary { ", binary" } else { "" }
+            f.sha256.as_deref().unwrap_or(""),
+            if f.binary {
+                ", binary, stored as-is"
+            } else {
+                ""
+            }
         );
     }
 }
 
-fn checks(out: &mut String, input: &Input<'_>) {
+fn checks(input: &Input<'_>) -> Option<String> {
     let flagged: Vec<_> = input
         .manifest
         .checks
@@ -217,22 +439,23 @@ fn checks(out: &mut String, input: &Input<'_>) {
         .filter(|c| c.outcome == "fail" || c.outcome == "warn")
         .collect();
     if flagged.is_empty() {
-        return;
+        return None;
     }
-    let _ = writeln!(out, "\n## Checks\n");
+    let mut out = String::new();
     for c in flagged {
         let _ = writeln!(
             out,
             "- **{}** `{}`: {}",
             c.outcome.to_uppercase(),
             c.id,
-            c.message
+            one_line(&c.message)
         );
     }
+    Some(out)
 }
 
-fn collected(out: &mut String, input: &Input<'_>) {
-    let _ = writeln!(out, "\n<details><summary>Collected items</summary>\n");
+fn collected(input: &Input<'_>) -> String {
+    let mut out = String::from("<details><summary>Every item the spec names</summary>\n\n");
     for spec_item in &input.spec.items {
         let records: Vec<_> = input
             .manifest
@@ -240,31 +463,59 @@ fn collected(out: &mut String, input: &Input<'_>) {
             .iter()
             .filter(|r| r.id == spec_item.id)
             .collect();
-        let present = records.iter().any(|r| r.status.is_present());
-        let mark = if present { "x" } else { " " };
         let label = spec_item.label.as_deref().unwrap_or(&spec_item.id);
-        let status = records
-            .iter()
-            .map(|r| describe_status(r))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let required = if spec_item.required {
-            " (required)"
+        let status = if records.is_empty() {
+            "not collected".to_string()
         } else {
-            ""
+            records
+                .iter()
+                .map(|r| describe_status(r))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         let _ = writeln!(
             out,
-            "- [{mark}] {}{required}: {}",
+            "- `{}` {}: {}",
+            spec_item.id,
             cell(label),
             cell(&status)
         );
-        if !present
-            && spec_item.required
-            && let Some(hint) = &spec_item.hint
-        {
-            let _ = writeln!(out, "  - how to supply it: {}", cell(hint));
-        }
     }
-    let _ = writeln!(out, "\n</details>");
+    out.push_str("\n</details>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fence_outgrows_backticks_in_content() {
+        assert_eq!(fence_for("plain"), "```");
+        assert_eq!(fence_for("a ```` b"), "`````");
+    }
+
+    #[test]
+    fn tail_keeps_last_lines() {
+        let text: String = (1..=10).map(|n| format!("line {n}\n")).collect();
+        assert_eq!(tail(&text, 3), "line 8\nline 9\nline 10");
+        assert_eq!(tail(&text, 100).lines().count(), 10);
+    }
+
+    #[test]
+    fn tail_is_capped_in_bytes() {
+        let line = "x".repeat(1000);
+        let text = format!("{line}\n").repeat(100);
+        let t = tail(&text, 100);
+        assert!(t.len() <= MAX_BLOCK_BYTES);
+        assert!(t.lines().all(|l| l == line));
+    }
+
+    #[test]
+    fn head_marks_a_cut() {
+        let text: String = (0..500).map(|n| format!("k{n} = 1\n")).collect();
+        let h = head(&text);
+        assert_eq!(h.lines().count(), MAX_CONFIG_LINES + 1);
+        assert!(h.ends_with("bundle ...]\n"));
+    }
 }

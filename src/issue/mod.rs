@@ -1,11 +1,95 @@
-//! The issue body: the spec's sections in order, filled from redacted data only.
+//! The issue a user files: the Markdown body, its completeness checklist, and the ways to file
+//! it (a prefilled new-issue URL for the project's forge, a `gh issue create` line, or, for a
+//! vulnerability, the project's private security contact instead).
 //!
-//! The renderer takes [`Redacted`](crate::run::Redacted) items and the manifest (whose strings are redacted), so it
-//! cannot see a raw byte. Sections are filled by what their heading names: `Environment` gets
-//! the facts table; a heading equal to an item's label gets that item's facts; `Logs` gets the
-//! tail of each `log = true` item; `Minimal reproduction` lists stored files; any other section
-//! is left for the user with a placeholder (the first one takes `--describe` text).
+//! Conventions:
+//! - The renderer reads redacted data only. Item content comes through [`Contents`], which
+//!   can be built from [`Redacted`] items (the `collect` path) or, inside this crate, from a
+//!   bundle this tool wrote (whose entries were redacted before they were written); the
+//!   manifest's strings were redacted by the same stage. Title and description are redacted
+//!   by the caller before they get here.
+//! - The body follows the spec's `[issue] sections` in order; what fills each section is
+//!   [`crate::spec::SectionSource`] (from `[issue.sources]`, or guessed from the heading).
+//! - The full body goes to `<project>-issue.md` and into the bundle as `issue.md`; a URL
+//!   carries a trimmed copy when the full one would not fit (see [`url`]).
 
 mod body;
+pub mod bundle_read;
+mod checklist;
+pub mod filing;
+pub mod form;
+pub mod url;
 
-pub use body::{Input, render};
+use std::collections::BTreeMap;
+
+pub use body::{Detail, Section, render, render_with, sections};
+pub use bundle_read::{ReadError, Rerendered, StoredBundle, rerender};
+pub use checklist::checklist;
+pub use filing::{Filing, FilingOptions, file};
+pub use form::{Field, FieldKind, Form, FormError};
+
+use crate::bundle::{ItemRecord, Manifest};
+use crate::run::Redacted;
+use crate::spec::Spec;
+
+/// Redacted item content, looked up by the item's path inside the bundle.
+///
+/// There are two ways to build one, and both hold only redacted bytes:
+/// [`Contents::from_redacted`] and, inside the crate, from a bundle's entries.
+#[derive(Debug, Clone, Default)]
+pub struct Contents<'a> {
+    by_path: BTreeMap<&'a str, &'a [u8]>,
+}
+
+impl<'a> Contents<'a> {
+    /// The content of items that went through the redaction stage.
+    pub fn from_redacted(items: &'a [Redacted]) -> Contents<'a> {
+        let by_path = items
+            .iter()
+            .filter_map(|i| Some((i.record.path.as_deref()?, i.data()?)))
+            .collect();
+        Contents { by_path }
+    }
+
+    /// The entries of a bundle this tool wrote (redacted before they were written).
+    pub(crate) fn from_bundle_entries(entries: &'a BTreeMap<String, Vec<u8>>) -> Contents<'a> {
+        let by_path = entries
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect();
+        Contents { by_path }
+    }
+
+    /// The stored content of `record`, if any.
+    pub fn get(&self, record: &ItemRecord) -> Option<&'a [u8]> {
+        self.by_path.get(record.path.as_deref()?).copied()
+    }
+}
+
+/// What the body is rendered from: all of it redacted.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The spec (sections, sources, labels, log lines).
+    pub spec: &'a Spec,
+    /// The manifest (facts, items, checks); its strings are redacted.
+    pub manifest: &'a Manifest,
+    /// The items' redacted content.
+    pub contents: &'a Contents<'a>,
+    /// The user's title, redacted.
+    pub title: Option<&'a str>,
+    /// The user's description, redacted.
+    pub description: Option<&'a str>,
+}
+
+impl Input<'_> {
+    /// The issue title: the spec's prefix plus the user's title on one line.
+    pub fn full_title(&self) -> String {
+        let title = self.title.map(one_line).unwrap_or_default();
+        format!("{}{title}", self.spec.issue.title)
+    }
+}
+
+/// Collapse whitespace runs (newlines included) to single spaces.
+pub(crate) fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -55,6 +55,11 @@ pub struct Options {
     pub home: Option<PathBuf>,
     /// The PATH commands run with.
     pub path_env: Option<OsString>,
+    /// The user reports a vulnerability: the bundle is marked private, and no public URL or
+    /// `gh` line is produced; the spec's security contact is shown instead.
+    pub security: bool,
+    /// A local checkout of the project, to read the spec's `issue_form` from.
+    pub repo_dir: Option<PathBuf>,
 }
 
 impl Options {
@@ -80,6 +85,8 @@ impl Options {
             cwd,
             home: std::env::var_os("HOME").map(PathBuf::from),
             path_env: std::env::var_os("PATH"),
+            security: false,
+            repo_dir: None,
         })
     }
 
@@ -140,7 +147,9 @@ pub struct Outcome {
     pub id: String,
     /// The manifest as written.
     pub manifest: Manifest,
-    /// Warnings from loading rules.
+    /// How to file the issue: URL, `gh` line, or the security contact.
+    pub filing: issue::Filing,
+    /// Warnings from loading rules and the issue form.
     pub warnings: Vec<String>,
 }
 
@@ -201,19 +210,25 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
             sha256: bundle::sha256_hex(&spec_text),
         },
         created: opts.created.rfc3339(),
-        private: false,
+        private: opts.security,
         facts,
         items: items.iter().map(|i| i.record.clone()).collect(),
         checks,
         files: BTreeMap::new(),
     };
+    manifest.items.sort_by(|a, b| {
+        let order = |id: &str| opts.spec.items.iter().position(|i| i.id == id);
+        order(&a.id).cmp(&order(&b.id))
+    });
+    let contents = issue::Contents::from_redacted(&items);
     let body = issue::render(&issue::Input {
         spec: &opts.spec,
         manifest: &manifest,
-        items: &items,
+        contents: &contents,
         title: title.as_deref(),
         description: description.as_deref(),
     });
+    let request = issue_request(title.as_deref(), description.as_deref());
     let report = redaction_report(&items, &other_counts);
 
     let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -223,12 +238,9 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         }
     }
     entries.insert("issue.md".into(), body.clone().into_bytes());
+    entries.insert(issue::bundle_read::REQUEST_ENTRY.into(), request);
     entries.insert("redaction-report.json".into(), report);
     entries.insert("spec.toml".into(), spec_text);
-    manifest.items.sort_by(|a, b| {
-        let order = |id: &str| opts.spec.items.iter().position(|i| i.id == id);
-        order(&a.id).cmp(&order(&b.id))
-    });
 
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::Io {
         what: format!("output directory `{}`", opts.out_dir.display()),
@@ -243,21 +255,75 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let attach = if opts.security {
+        "Send it only through the private channel above."
+    } else {
+        "Attach it to the issue."
+    };
+    // The title travels in the URL and the `gh` line; the file keeps it (as a comment, so a
+    // body pasted whole stays clean) for a user who files by hand.
+    let title_line = title
+        .as_deref()
+        .map(|t| {
+            let full = format!(
+                "{}{}",
+                opts.spec.issue.title,
+                t.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+            format!("<!-- Title: {} -->\n", full.replace("--", "- -"))
+        })
+        .unwrap_or_default();
     let body = format!(
-        "{body}\n---\nSupport bundle: `{file_name}` (id `{}`). Attach it to the issue.\n",
+        "{title_line}{body}\n---\nSupport bundle: `{file_name}` (id `{}`). {attach}\n",
         written.id
     );
     write_atomic(&issue_path, body.as_bytes()).map_err(|e| Error::Io {
         what: format!("`{}`", issue_path.display()),
         source: e,
     })?;
+    let mut warnings = redactor.warnings().to_vec();
+    let form = match (&opts.spec.project.issue_form, &opts.repo_dir) {
+        (Some(rel), Some(dir)) => match issue::Form::load(dir, rel) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                warnings.push(format!("{e}; the link carries the body instead"));
+                None
+            }
+        },
+        _ => None,
+    };
+    let input = issue::Input {
+        spec: &opts.spec,
+        manifest: &written.manifest,
+        contents: &contents,
+        title: title.as_deref(),
+        description: description.as_deref(),
+    };
+    let filing = issue::file(
+        &input,
+        &issue::FilingOptions {
+            security: opts.security,
+            form: form.as_ref(),
+            body_file: Some(&issue_path),
+        },
+    );
     Ok(Outcome {
         bundle: written.path,
         issue: issue_path,
         id: written.id,
         manifest: written.manifest,
-        warnings: redactor.warnings().to_vec(),
+        filing,
+        warnings,
     })
+}
+
+/// `issue.json`: the redacted title and description, so `issue BUNDLE` can render the same
+/// body again.
+fn issue_request(title: Option<&str>, description: Option<&str>) -> Vec<u8> {
+    let value = serde_json::json!({ "title": title, "description": description });
+    let mut out = serde_json::to_vec_pretty(&value).unwrap_or_default();
+    out.push(b'\n');
+    out
 }
 
 /// The spec's origin as recorded: built-in name, or a file's base name only (a full path

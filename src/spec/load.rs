@@ -15,8 +15,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Check, Diagnostic, FactSpec, FromRef, IssueSpec, Item, Kind, Level, Project, SCHEMA, Spec,
-    SpecError, suggest,
+    CHECKLIST_HEADING, Check, Diagnostic, FactSpec, ForgeKind, FromRef, IssueSpec, Item, Kind,
+    Level, Project, SCHEMA, SectionSource, Spec, SpecError, suggest,
 };
 use crate::check::Condition;
 use crate::item::Format;
@@ -45,6 +45,8 @@ struct RawProject {
     description: Option<String>,
     repository: Option<Spanned<String>>,
     issue_template: Option<String>,
+    issue_form: Option<Spanned<String>>,
+    forge: Option<Spanned<String>>,
     security: Option<String>,
 }
 
@@ -109,6 +111,10 @@ struct RawIssue {
     #[serde(default)]
     labels: Vec<String>,
     log_lines: Option<Spanned<i64>>,
+    #[serde(default)]
+    sources: BTreeMap<String, Spanned<Vec<String>>>,
+    #[serde(default)]
+    form: BTreeMap<String, Spanned<String>>,
 }
 
 /// Load a spec by built-in name or file path: a value naming an existing file, or containing
@@ -244,7 +250,7 @@ impl Validator {
                 self.check(c)
             })
             .collect();
-        let issue = self.issue(raw.issue);
+        let issue = self.issue(raw.issue, &items);
         Spec {
             project,
             vars: raw.vars,
@@ -294,12 +300,39 @@ impl Validator {
         {
             self.err(repo.span(), "repository must be an http(s) URL");
         }
+        if let Some(form) = &raw.issue_form {
+            let path = form.get_ref();
+            let relative =
+                !path.is_empty() && !path.starts_with('/') && !path.split('/').any(|c| c == "..");
+            if !relative || !(path.ends_with(".yml") || path.ends_with(".yaml")) {
+                self.err(
+                    form.span(),
+                    "issue_form must be a relative path to a .yml or .yaml file inside the repository",
+                );
+            }
+        }
+        let forge = raw.forge.as_ref().and_then(|f| {
+            let kind = ForgeKind::from_name(f.get_ref());
+            if kind.is_none() {
+                self.err(
+                    f.span(),
+                    format!(
+                        "unknown forge `{}`; expected one of {}",
+                        f.get_ref(),
+                        ForgeKind::NAMES.join(", ")
+                    ),
+                );
+            }
+            kind
+        });
         Project {
             display: raw.display.unwrap_or_else(|| name.clone()),
             name,
             description: raw.description,
             repository: raw.repository.map(Spanned::into_inner),
             issue_template: raw.issue_template,
+            issue_form: raw.issue_form.map(Spanned::into_inner),
+            forge,
             security: raw.security,
         }
     }
@@ -542,7 +575,7 @@ impl Validator {
         })
     }
 
-    fn issue(&mut self, raw: Option<RawIssue>) -> IssueSpec {
+    fn issue(&mut self, raw: Option<RawIssue>, items: &[Item]) -> IssueSpec {
         let mut issue = IssueSpec::default();
         let Some(raw) = raw else { return issue };
         if let Some(title) = raw.title {
@@ -558,6 +591,75 @@ impl Validator {
             .and_then(|n| self.positive(n, "log_lines"))
         {
             issue.log_lines = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        for (heading, list) in raw.sources {
+            if !issue.sections.contains(&heading) {
+                self.err(
+                    list.span(),
+                    format!("[issue.sources] names `{heading}`, which is not one of the sections"),
+                );
+            }
+            let mut sources = Vec::new();
+            for name in list.get_ref() {
+                match SectionSource::parse(name) {
+                    Some(SectionSource::Item(id)) if !items.iter().any(|i| i.id == id) => {
+                        self.err(
+                            list.span(),
+                            format!("section `{heading}` names unknown collector `{id}`"),
+                        );
+                    }
+                    Some(SectionSource::Fact(f))
+                        if !items.iter().any(|i| {
+                            i.kind == Kind::System || i.facts.iter().any(|x| x.name == f)
+                        }) =>
+                    {
+                        self.err(
+                            list.span(),
+                            format!(
+                                "section `{heading}` names fact `{f}`, which no collector extracts"
+                            ),
+                        );
+                    }
+                    Some(source) => sources.push(source),
+                    None => {
+                        let mut d = Diagnostic::at(
+                            Some(list.span()),
+                            format!(
+                                "unknown section source `{name}`; expected one of {}, `item:<id>` or `fact:<name>`",
+                                SectionSource::NAMES.join(", ")
+                            ),
+                        );
+                        if let Some(s) = suggest(name, &SectionSource::NAMES) {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        }
+                        self.problems.push(d);
+                    }
+                }
+            }
+            issue.sources.insert(heading, sources);
+        }
+        for (field, heading) in raw.form {
+            let valid_id = !field.is_empty()
+                && field
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid_id {
+                self.err(
+                    heading.span(),
+                    format!("form field id `{field}` must be letters, digits, `-` and `_`"),
+                );
+            }
+            if !issue.sections.contains(heading.get_ref()) && heading.get_ref() != CHECKLIST_HEADING
+            {
+                self.err(
+                    heading.span(),
+                    format!(
+                        "form field `{field}` maps to `{}`, which is not one of the sections (or `{CHECKLIST_HEADING}`)",
+                        heading.get_ref()
+                    ),
+                );
+            }
+            issue.form.insert(field, heading.into_inner());
         }
         issue
     }
@@ -618,4 +720,53 @@ fn is_fact_name(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "schema = 1\n[project]\nname = \"p\"\n[[collect]]\nid = \"v\"\nkind = \"command\"\nargv = [\"p\", \"--version\"]\nfact = { name = \"p_version\", regex = 'p (\\S+)' }\n";
+
+    #[test]
+    fn issue_additions_load() {
+        let text = format!(
+            "{BASE}[issue]\nsections = [\"Version\", \"Steps\"]\n[issue.sources]\n\"Version\" = [\"fact:p_version\", \"item:v\"]\n\"Steps\" = [\"placeholder\"]\n[issue.form]\nver = \"Version\"\nrest = \"{CHECKLIST_HEADING}\"\n"
+        );
+        let spec = parse("t.toml", &text).unwrap();
+        assert_eq!(
+            spec.section_sources("Version"),
+            [
+                SectionSource::Fact("p_version".into()),
+                SectionSource::Item("v".into())
+            ]
+        );
+        assert_eq!(spec.issue.form["rest"], CHECKLIST_HEADING);
+    }
+
+    #[test]
+    fn every_issue_problem_is_reported_with_its_line() {
+        let text = format!(
+            "{BASE}[issue]\nsections = [\"Version\"]\n[issue.sources]\n\"Version\" = [\"enviroment\"]\n\"Nope\" = [\"item:ghost\"]\n[issue.form]\n\"bad id!\" = \"Missing\"\n"
+        )
+        .replace("name = \"p\"\n", "name = \"p\"\nissue_form = \"../x.yml\"\nforge = \"bitbucket\"\n");
+        let err = parse("t.toml", &text).unwrap_err();
+        let shown = err.to_string();
+        for needle in [
+            "t.toml:4:14: issue_form must be a relative path",
+            "t.toml:5:9: unknown forge `bitbucket`",
+            "unknown section source `enviroment`",
+            "[issue.sources] names `Nope`",
+            "unknown collector `ghost`",
+            "form field id `bad id!`",
+            "maps to `Missing`",
+        ] {
+            assert!(shown.contains(needle), "missing {needle:?} in:\n{shown}");
+        }
+        assert!(
+            err.diagnostics
+                .iter()
+                .any(|d| d.help.as_deref() == Some("did you mean `environment`?"))
+        );
+    }
 }

@@ -57,10 +57,41 @@ pub struct Project {
     pub description: Option<String>,
     /// The project's repository URL, for the new-issue link.
     pub repository: Option<String>,
-    /// Issue template file name (`bug_report.md`).
+    /// Issue template file name (`bug_report.md`), passed as the new-issue link's `template`.
     pub issue_template: Option<String>,
+    /// A GitHub issue form in the project's repository (`.github/ISSUE_TEMPLATE/bug.yml`),
+    /// read from a local checkout (`--repo-dir`) to prefill its fields by id.
+    pub issue_form: Option<String>,
+    /// Which forge hosts the repository, when its host name does not say.
+    pub forge: Option<ForgeKind>,
     /// Where vulnerability reports go instead of a public issue.
     pub security: Option<String>,
+}
+
+/// A code forge whose new-issue page can be prefilled from a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForgeKind {
+    /// github.com and GitHub Enterprise: `/issues/new?title=&body=&labels=&template=`.
+    GitHub,
+    /// gitlab.com and self-hosted GitLab: `/-/issues/new?issue[title]=&issue[description]=`.
+    GitLab,
+    /// Gitea, Forgejo, Codeberg: `/issues/new?title=&body=`.
+    Gitea,
+}
+
+impl ForgeKind {
+    /// The names a spec may give in `[project] forge`.
+    pub const NAMES: [&'static str; 4] = ["github", "gitlab", "gitea", "forgejo"];
+
+    /// The kind a `forge` value names.
+    pub fn from_name(name: &str) -> Option<ForgeKind> {
+        Some(match name {
+            "github" => ForgeKind::GitHub,
+            "gitlab" => ForgeKind::GitLab,
+            "gitea" | "forgejo" => ForgeKind::Gitea,
+            _ => return None,
+        })
+    }
 }
 
 /// The kinds of collector a spec item can name.
@@ -210,6 +241,101 @@ pub struct IssueSpec {
     pub labels: Vec<String>,
     /// How many trailing lines of each log item the body shows.
     pub log_lines: usize,
+    /// What fills a section (`[issue.sources]`); a section not listed here is filled by what
+    /// its heading names (see [`SectionSource::guess`]).
+    pub sources: BTreeMap<String, Vec<SectionSource>>,
+    /// Issue-form field id to the section heading whose text fills it (`[issue.form]`).
+    pub form: BTreeMap<String, String>,
+}
+
+/// The heading of the completeness checklist the body always ends with; `[issue.form]` may
+/// map a field to it.
+pub const CHECKLIST_HEADING: &str = "Completeness checklist";
+
+/// One source of a section's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SectionSource {
+    /// The facts table (`environment`).
+    Environment,
+    /// The tail of each `log = true` item (`logs`).
+    Logs,
+    /// Redacted config files, then every other stored file with size and sha256
+    /// (`reproduction`).
+    Reproduction,
+    /// Redacted config files only (`configs`).
+    Configs,
+    /// The user's `--describe` text (`description`).
+    Description,
+    /// Left for the user to fill in; listed as a human-only part of the checklist
+    /// (`placeholder`).
+    Placeholder,
+    /// Every fact an item yielded (`item:<id>`).
+    Item(String),
+    /// One fact (`fact:<name>`).
+    Fact(String),
+}
+
+impl SectionSource {
+    /// The plain source names (the others are `item:<id>` and `fact:<name>`).
+    pub const NAMES: [&'static str; 6] = [
+        "environment",
+        "logs",
+        "reproduction",
+        "configs",
+        "description",
+        "placeholder",
+    ];
+
+    /// Parse a source as written in `[issue.sources]`.
+    pub fn parse(s: &str) -> Option<SectionSource> {
+        if let Some(id) = s.strip_prefix("item:") {
+            return Some(SectionSource::Item(id.to_string()));
+        }
+        if let Some(name) = s.strip_prefix("fact:") {
+            return Some(SectionSource::Fact(name.to_string()));
+        }
+        Some(match s {
+            "environment" => SectionSource::Environment,
+            "logs" => SectionSource::Logs,
+            "reproduction" => SectionSource::Reproduction,
+            "configs" => SectionSource::Configs,
+            "description" => SectionSource::Description,
+            "placeholder" => SectionSource::Placeholder,
+            _ => return None,
+        })
+    }
+
+    /// What a heading names, for sections `[issue.sources]` does not list: `Environment`
+    /// gets the facts table, `Logs` the log tails, `Configuration` the configs, a
+    /// `Minimal reproduction` the stored files, a heading equal to an item's label that
+    /// item's facts, a description heading the `--describe` text, and anything else (steps,
+    /// expected and actual behaviour, context) is a placeholder.
+    pub fn guess(heading: &str, spec: &Spec) -> SectionSource {
+        let lower = heading.to_lowercase();
+        if let Some(item) = spec.items.iter().find(|i| {
+            i.label
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case(heading.trim()))
+        }) {
+            return SectionSource::Item(item.id.clone());
+        }
+        if lower.contains("environment") {
+            SectionSource::Environment
+        } else if lower.contains("log") {
+            SectionSource::Logs
+        } else if lower.contains("reproduc")
+            && !lower.contains("steps")
+            && !lower.contains("to reproduce")
+        {
+            SectionSource::Reproduction
+        } else if lower.contains("config") {
+            SectionSource::Configs
+        } else if lower.contains("description") || lower == "summary" || lower == "problem" {
+            SectionSource::Description
+        } else {
+            SectionSource::Placeholder
+        }
+    }
 }
 
 impl Default for IssueSpec {
@@ -228,6 +354,8 @@ impl Default for IssueSpec {
             .to_vec(),
             labels: Vec::new(),
             log_lines: 50,
+            sources: BTreeMap::new(),
+            form: BTreeMap::new(),
         }
     }
 }
@@ -279,5 +407,14 @@ impl Spec {
     /// The item with this id.
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
+    }
+
+    /// What fills the section `heading`: `[issue.sources]`, else what the heading names.
+    pub fn section_sources(&self, heading: &str) -> Vec<SectionSource> {
+        self.issue
+            .sources
+            .get(heading)
+            .cloned()
+            .unwrap_or_else(|| vec![SectionSource::guess(heading, self)])
     }
 }

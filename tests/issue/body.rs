@@ -1,0 +1,77 @@
+//! Snapshots of the issue body for both projects, re-rendered from fixture bundles.
+
+use assert_cmd::Command;
+
+use super::fixture;
+
+fn issue(args: &[&str]) -> String {
+    let out = Command::cargo_bin("support-bundle")
+        .unwrap()
+        .arg("issue")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn kestrel_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = fixture::kestrel(dir.path(), &fixture::builtin_text("kestrel"), 100);
+    let body = issue(&[bundle.to_str().unwrap()]);
+    // The policy's sections in the spec's order.
+    let headings: Vec<&str> = body.lines().filter_map(|l| l.strip_prefix("## ")).collect();
+    let spec = support_bundle::spec::load("kestrel").unwrap();
+    assert_eq!(
+        &headings[..spec.issue.sections.len()],
+        spec.issue.sections.as_slice()
+    );
+    // The last 60 of 100 journal lines, not the 40th.
+    assert!(body.contains("event 100 handled") && body.contains("event 41 handled"));
+    assert!(!body.contains("event 40 handled\n"));
+    insta::assert_snapshot!("kestrel_body", body);
+}
+
+#[test]
+fn gojinn_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = fixture::gojinn(dir.path(), &fixture::builtin_text("gojinn"));
+    let body = issue(&[bundle.to_str().unwrap()]);
+    // The binary module is listed with size and sha256, never shown.
+    assert!(body.contains("`files/wasm-modules/hello.wasm` (64 bytes, sha256 `"));
+    insta::assert_snapshot!("gojinn_body", body);
+}
+
+#[test]
+fn describe_replaces_the_description_placeholder() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = fixture::gojinn(dir.path(), &fixture::builtin_text("gojinn"));
+    let desc = dir.path().join("desc.md");
+    std::fs::write(&desc, "Every request to /hello returns 500 since rc7.\n").unwrap();
+    let body = issue(&[
+        bundle.to_str().unwrap(),
+        "--describe",
+        desc.to_str().unwrap(),
+    ]);
+    let section = body.split("## Description\n\n").nth(1).unwrap();
+    assert!(section.starts_with("Every request to /hello returns 500 since rc7."));
+}
+
+#[test]
+fn not_a_bundle_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("x.zip");
+    std::fs::write(&bogus, "not a zip").unwrap();
+    let out = Command::cargo_bin("support-bundle")
+        .unwrap()
+        .args(["issue", bogus.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read bundle"));
+}

@@ -1,0 +1,223 @@
+//! Fixture bundles written through the real bundle writer from content written here, so the
+//! snapshots do not depend on this machine (its kernel, its tools).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use support_bundle::bundle::manifest::{ProjectRecord, SpecRecord, Tool};
+use support_bundle::bundle::timestamp::Timestamp;
+use support_bundle::bundle::{self, ItemRecord, Manifest};
+use support_bundle::facts;
+use support_bundle::item::Status;
+use support_bundle::spec::{self, Spec};
+
+/// One item of a fixture: id, status, detail, and content (entry path, bytes, binary).
+pub struct Item {
+    pub id: &'static str,
+    pub status: Status,
+    pub detail: Option<&'static str>,
+    pub entry: Option<(String, Vec<u8>, bool)>,
+}
+
+pub fn ok(id: &'static str, path: &str, data: impl Into<Vec<u8>>) -> Item {
+    Item {
+        id,
+        status: Status::Ok,
+        detail: None,
+        entry: Some((path.to_string(), data.into(), false)),
+    }
+}
+
+pub fn absent(id: &'static str, status: Status, detail: &'static str) -> Item {
+    Item {
+        id,
+        status,
+        detail: Some(detail),
+        entry: None,
+    }
+}
+
+/// Write a bundle for `spec_text` holding `items` into `dir`; returns its path.
+pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>) -> PathBuf {
+    let spec: Spec = spec::parse("fixture.toml", spec_text).expect("fixture spec loads");
+    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut records = Vec::new();
+    for item in &items {
+        let kind = spec
+            .item(item.id)
+            .expect("fixture item is in the spec")
+            .kind;
+        let (path, size, sha, binary) = match &item.entry {
+            Some((p, d, b)) => {
+                entries.insert(p.clone(), d.clone());
+                (
+                    Some(p.clone()),
+                    d.len() as u64,
+                    Some(bundle::sha256_hex(d)),
+                    *b,
+                )
+            }
+            None => (None, 0, None, false),
+        };
+        records.push(ItemRecord {
+            id: item.id.to_string(),
+            kind: kind.as_str().to_string(),
+            source: item.id.to_string(),
+            path,
+            status: item.status,
+            detail: item.detail.map(String::from),
+            size,
+            sha256: sha,
+            redactions: 0,
+            binary,
+        });
+    }
+    let sources: Vec<facts::Source<'_>> = items
+        .iter()
+        .filter_map(|i| {
+            let (_, d, b) = i.entry.as_ref()?;
+            (!b).then_some(facts::Source { id: i.id, data: d })
+        })
+        .collect();
+    let facts = facts::extract(&spec, &sources);
+    let checks = support_bundle::run::checks::evaluate(&spec, &facts);
+    let manifest = Manifest {
+        format: bundle::FORMAT.to_string(),
+        tool: Tool {
+            name: "support-bundle".into(),
+            version: "0.0.0-fixture".into(),
+        },
+        project: ProjectRecord {
+            name: spec.project.name.clone(),
+            display: spec.project.display.clone(),
+            repository: spec.project.repository.clone(),
+        },
+        spec: SpecRecord {
+            origin: "fixture.toml".into(),
+            sha256: bundle::sha256_hex(spec_text.as_bytes()),
+        },
+        created: "1980-01-01T00:00:00Z".into(),
+        private: false,
+        facts,
+        items: records,
+        checks,
+        files: BTreeMap::new(),
+    };
+    entries.insert("spec.toml".into(), spec_text.as_bytes().to_vec());
+    let request = serde_json::json!({ "title": title, "description": null });
+    entries.insert("issue.json".into(), serde_json::to_vec(&request).unwrap());
+    let created = Timestamp::from_source_date_epoch(None).unwrap();
+    bundle::write_bundle(dir, manifest, entries, created)
+        .expect("fixture bundle is written")
+        .path
+}
+
+pub fn builtin_text(name: &str) -> String {
+    spec::builtin(name).expect("built-in spec").text.to_string()
+}
+
+/// `lines` numbered journal lines.
+pub fn journal(unit: &str, lines: usize) -> String {
+    (1..=lines)
+        .map(|n| {
+            format!(
+                "Nov 23 00:39:{:02} host {unit}[812]: INFO event {n} handled\n",
+                n % 60
+            )
+        })
+        .collect()
+}
+
+pub fn kestrel(dir: &Path, spec_text: &str, journal_lines: usize) -> PathBuf {
+    let system =
+        r#"{"arch":"x86_64","cpu_count":"4","kernel":"5.4.0","os":"Ubuntu","os_version":"20.04"}"#;
+    let config = "[general]\nlog_level = \"info\"\n\n[performance]\nmetrics_port = 9090\n";
+    write(
+        dir,
+        spec_text,
+        vec![
+            ok("system", "system.json", system),
+            ok(
+                "kestrel-version",
+                "commands/kestrel-version.txt",
+                "kestrel 0.1.0\n",
+            ),
+            ok(
+                "uname",
+                "commands/uname.txt",
+                "Linux box 5.4.0-150-generic #167 SMP x86_64 GNU/Linux\n",
+            ),
+            ok(
+                "rustc-version",
+                "commands/rustc-version.txt",
+                "rustc 1.80.1 (3f5fd8dd4 2024-08-06)\n",
+            ),
+            Item {
+                id: "config",
+                status: Status::Denied,
+                detail: Some("permission denied: /etc/kestrel/config.toml"),
+                entry: None,
+            },
+            ok("user-config", "files/user-config/config.toml", config),
+            ok(
+                "journal",
+                "commands/journal.txt",
+                journal("kestrel", journal_lines),
+            ),
+            absent("metrics", Status::Missing, "connection refused"),
+            Item {
+                id: "replay-log",
+                status: Status::Ok,
+                detail: None,
+                entry: Some((
+                    "files/replay-log/kestrel_events.log".into(),
+                    b"{\"magic\":[75,69,83,84],\"version\":1}\n".to_vec(),
+                    false,
+                )),
+            },
+            ok("btf", "listings/btf.txt", "-r--r--r-- file 0 vmlinux\n"),
+        ],
+        None,
+    )
+}
+
+pub fn gojinn(dir: &Path, spec_text: &str) -> PathBuf {
+    let caddyfile = "{\n\torder gojinn last\n}\n:8080 {\n\tgojinn ./functions/hello.wasm {\n\t\tenv GREETING hi\n\t}\n}\n";
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend([0u8; 56]);
+    write(
+        dir,
+        spec_text,
+        vec![
+            ok(
+                "system",
+                "system.json",
+                r#"{"arch":"aarch64","kernel":"6.1.0","os":"Debian","os_version":"12"}"#,
+            ),
+            ok(
+                "caddy-version",
+                "commands/caddy-version.txt",
+                "v2.10.2 h1:exampleSum=\n",
+            ),
+            ok(
+                "caddy-build-info",
+                "commands/caddy-build-info.txt",
+                "go\tgo1.25.1\npath\tcaddy\ndep\tgithub.com/gojinn-io/gojinn\tv1.0.0-rc7\th1:x=\n",
+            ),
+            ok("caddyfile", "files/caddyfile/Caddyfile", caddyfile),
+            Item {
+                id: "wasm-modules",
+                status: Status::Ok,
+                detail: None,
+                entry: Some(("files/wasm-modules/hello.wasm".into(), wasm, true)),
+            },
+            ok(
+                "journal-caddy",
+                "commands/journal-caddy.txt",
+                journal("caddy", 80),
+            ),
+            absent("journal-gojinn", Status::Missing, "-- No entries --"),
+        ],
+        Some("gojinn 500s on every request"),
+    )
+}
