@@ -74,6 +74,8 @@ struct Scratch {
     resolved: Vec<Span>,
     stamp: Vec<u64>,
     triggered: Vec<u32>,
+    /// Key-rule findings: (value start, value end, key rule, is a YAML block).
+    pairs: Vec<(usize, usize, usize, bool)>,
     line_no: u64,
     locs: Vec<Option<CaptureLocations>>,
 }
@@ -121,6 +123,7 @@ impl<'a> Engine<'a> {
                 resolved: Vec::with_capacity(16),
                 stamp: vec![u64::MAX; c.triggers],
                 triggered: Vec::with_capacity(16),
+                pairs: Vec::with_capacity(16),
                 line_no: 0,
                 locs,
             },
@@ -131,16 +134,24 @@ impl<'a> Engine<'a> {
     /// Stream `input` to `output`.
     pub fn run<R: Read, W: Write>(&mut self, mut input: R, mut output: W) -> io::Result<()> {
         let max_line = self.lim.max_line;
-        let mut buf: Vec<u8> = Vec::with_capacity(READ_SIZE + max_line);
+        let lb_max = self.lim.overlap;
+        // Fixed size: the uncommitted part of a line stays under `max_line` and the
+        // look-behind under `lb_max`, so a read always has `READ_SIZE` bytes of room.
+        let mut buf: Vec<u8> = vec![0; READ_SIZE + max_line + lb_max];
+        let mut filled = 0usize;
         let mut out: Vec<u8> = Vec::with_capacity(FLUSH_AT * 2);
+        // buf[ctx..start] is already-emitted context of the current line (look-behind for the
+        // next window); buf[start..filled] is not emitted yet.
         let mut start = 0usize;
+        let mut ctx = 0usize;
         loop {
-            if start > 0 {
-                buf.drain(..start);
-                start = 0;
+            if ctx > 0 && buf.len() - filled < READ_SIZE {
+                buf.copy_within(ctx..filled, 0);
+                filled -= ctx;
+                start -= ctx;
+                ctx = 0;
             }
-            let old = buf.len();
-            buf.resize(old + READ_SIZE, 0);
+            let old = filled;
             let n = loop {
                 match input.read(&mut buf[old..]) {
                     Ok(n) => break n,
@@ -148,30 +159,33 @@ impl<'a> Engine<'a> {
                     Err(e) => return Err(e),
                 }
             };
-            buf.truncate(old + n);
+            filled += n;
+            let buf = &buf[..];
             // Only the new bytes can hold the next newline.
             let mut scan_from = old;
-            while let Some(i) = memchr::memchr(b'\n', &buf[scan_from..]) {
+            while let Some(i) = memchr::memchr(b'\n', &buf[scan_from..filled]) {
                 let nl = scan_from + i;
-                self.line(&buf[start..nl], &mut out);
+                self.line(&buf[ctx..nl], start - ctx, &mut out);
                 out.push(b'\n');
                 start = nl + 1;
+                ctx = start;
                 scan_from = start;
                 if out.len() >= FLUSH_AT {
                     output.write_all(&out)?;
                     out.clear();
                 }
             }
-            while buf.len() - start >= max_line {
-                start += self.window(&buf[start..start + max_line], &mut out);
+            while filled - start >= max_line {
+                start += self.window(&buf[ctx..start + max_line], start - ctx, &mut out);
+                ctx = ctx.max(start.saturating_sub(lb_max));
                 if out.len() >= FLUSH_AT {
                     output.write_all(&out)?;
                     out.clear();
                 }
             }
             if n == 0 {
-                if start < buf.len() {
-                    self.line(&buf[start..], &mut out);
+                if start < filled {
+                    self.line(&buf[ctx..filled], start - ctx, &mut out);
                 }
                 output.write_all(&out)?;
                 return output.flush();
@@ -179,23 +193,27 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// A whole line (or the rest of a long one), without its newline.
-    fn line(&mut self, line: &[u8], out: &mut Vec<u8>) {
-        let mut s = 0;
-        while line.len() - s >= self.lim.max_line {
-            s += self.window(&line[s..s + self.lim.max_line], out);
+    /// The rest of a line, without its newline: `data[lb..]` is not emitted yet, `data[..lb]`
+    /// is look-behind context.
+    fn line(&mut self, data: &[u8], lb: usize, out: &mut Vec<u8>) {
+        let (mut ctx, mut s) = (0, lb);
+        while data.len() - s >= self.lim.max_line {
+            s += self.window(&data[ctx..s + self.lim.max_line], s - ctx, out);
+            ctx = ctx.max(s.saturating_sub(self.lim.overlap));
         }
-        let piece = &line[s..];
-        self.find_spans(piece);
+        let piece = &data[ctx..];
+        let lb = s - ctx;
+        self.find_spans(piece, lb);
         let n = self.sc.resolved.len();
-        self.emit(piece, n, piece.len(), out);
+        self.emit(piece, lb, n, piece.len(), out);
         self.st.cont = None;
     }
 
-    /// One window of a long line; returns how many bytes were committed to `out`.
-    fn window(&mut self, piece: &[u8], out: &mut Vec<u8>) -> usize {
-        self.find_spans(piece);
-        let mut commit = piece.len() - self.lim.overlap;
+    /// One window of a long line after `lb` bytes of look-behind; returns how many bytes past
+    /// the look-behind were committed to `out`.
+    fn window(&mut self, data: &[u8], lb: usize, out: &mut Vec<u8>) -> usize {
+        self.find_spans(data, lb);
+        let mut commit = data.len() - self.lim.overlap;
         let mut n = 0;
         for s in &self.sc.resolved {
             if s.start >= commit {
@@ -204,17 +222,17 @@ impl<'a> Engine<'a> {
             n += 1;
             if s.end > commit {
                 commit = s.end;
-                if s.end == piece.len() && !s.pseudo {
+                if s.end == data.len() && !s.pseudo {
                     self.st.cont = Some(s.counter);
                 }
             }
         }
-        self.emit(piece, n, commit, out);
-        commit
+        self.emit(data, lb, n, commit, out);
+        commit - lb
     }
 
-    fn emit(&mut self, line: &[u8], n: usize, upto: usize, out: &mut Vec<u8>) {
-        let mut pos = 0;
+    fn emit(&mut self, line: &[u8], from: usize, n: usize, upto: usize, out: &mut Vec<u8>) {
+        let mut pos = from;
         for s in &self.sc.resolved[..n] {
             out.extend_from_slice(&line[pos..s.start]);
             if s.pseudo {
@@ -250,18 +268,19 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Fill `sc.resolved` with the non-overlapping replacements for `line`, in order.
-    fn find_spans(&mut self, line: &[u8]) {
+    /// Fill `sc.resolved` with the non-overlapping replacements for `line` that lie past its
+    /// first `lb` bytes (already emitted), in order.
+    fn find_spans(&mut self, line: &[u8], lb: usize) {
         self.sc.spans.clear();
         self.sc.resolved.clear();
         self.sc.line_no += 1;
         let c = self.c;
         if let Some(counter) = self.st.cont.take() {
-            let end = line
+            let end = line[lb..]
                 .iter()
                 .position(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b';' | b','))
-                .unwrap_or(line.len());
-            self.push(0, end, counter as usize, false, false);
+                .unwrap_or(line.len() - lb);
+            self.push(lb, lb + end, counter as usize, false, false);
         }
         if matches!(self.format, Format::Toml | Format::Ini) {
             if let Some(sec) = structured::section_header(line) {
@@ -299,7 +318,7 @@ impl<'a> Engine<'a> {
             }
         }
         self.identifiers(line);
-        self.resolve();
+        self.resolve(lb);
     }
 
     fn prefilter(&mut self, line: &[u8]) {
@@ -445,20 +464,16 @@ impl<'a> Engine<'a> {
         let c = self.c;
         let text = self.format == Format::Text;
         let section = std::mem::take(&mut self.st.section);
-        let mut found: [(usize, usize, usize, bool); 16] = [(0, 0, 0, false); 16];
-        let mut n = 0;
+        let mut found = std::mem::take(&mut self.sc.pairs);
+        found.clear();
         structured::pairs(line, self.format, |p| {
-            if n == found.len() {
-                return;
-            }
             let key = &line[p.key.0..p.key.1];
             let Some(k) = c.key_rule_for(key, &section) else {
                 return;
             };
             let rule = &c.keys[k];
             if p.form == Form::Block {
-                found[n] = (p.key.0, 0, k, true);
-                n += 1;
+                found.push((p.key.0, 0, k, true));
                 return;
             }
             let (mut vs, ve) = p.value;
@@ -474,11 +489,10 @@ impl<'a> Engine<'a> {
             {
                 return;
             }
-            found[n] = (vs, ve, k, false);
-            n += 1;
+            found.push((vs, ve, k, false));
         });
         self.st.section = section;
-        for &(s, e, k, block) in &found[..n] {
+        for &(s, e, k, block) in &found {
             let counter = c.rules.len() + k;
             if block {
                 let indent = line
@@ -491,6 +505,7 @@ impl<'a> Engine<'a> {
                 self.push(s, e, counter, false, true);
             }
         }
+        self.sc.pairs = found;
     }
 
     fn identifiers(&mut self, line: &[u8]) {
@@ -523,10 +538,21 @@ impl<'a> Engine<'a> {
     }
 
     /// Masks win over pseudonyms; overlapping masks merge into one.
-    fn resolve(&mut self) {
+    fn resolve(&mut self, lb: usize) {
         let spans = &mut self.sc.spans;
         if spans.is_empty() {
             return;
+        }
+        if lb > 0 {
+            // Spans in the look-behind were handled by the previous window; one reaching
+            // past it is finished quietly (the previous window counted it).
+            spans.retain_mut(|s| {
+                if s.start < lb && s.end > lb && !s.pseudo {
+                    s.start = lb;
+                    s.counted = false;
+                }
+                s.start >= lb
+            });
         }
         spans.sort_unstable_by_key(|s| (s.pseudo, s.start, std::cmp::Reverse(s.end)));
         let out = &mut self.sc.resolved;

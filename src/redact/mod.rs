@@ -17,6 +17,8 @@ mod report;
 mod rules;
 mod scan;
 mod structured;
+#[doc(hidden)]
+pub mod testdata;
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};

@@ -113,7 +113,7 @@ pub(crate) struct KeyRule {
     pub keywords: Vec<String>,
 }
 
-/// All rules from all files, in load order; a later rule with an existing id replaces it.
+/// All rules from all files, in load order.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RuleSet {
     pub rules: Vec<PatternRule>,
@@ -291,9 +291,55 @@ fn one_line(s: &str) -> String {
     last.unwrap_or_else(|| s.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-/// Rewrite Go (RE2) syntax that Rust's regex does not accept: `\Q...\E` literal quoting and
-/// `\z` at the end (both engines know `\z`, kept for clarity).
+/// Rewrite Go (RE2) syntax that Rust's regex does not accept: `\Q...\E` literal quoting, and
+/// a `{` or `}` that is not part of a repetition (Go reads it as a literal, Rust rejects it).
 fn translate_go(src: &str) -> String {
+    braces(&quote(src))
+}
+
+fn braces(src: &str) -> String {
+    let mut out = String::with_capacity(src.len() + 8);
+    let (mut class, mut open_rep, mut escaped) = (false, false, false);
+    for (i, c) in src.char_indices() {
+        if escaped {
+            escaped = false;
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '[' if !class => class = true,
+            ']' if class => class = false,
+            '{' if !class => {
+                let valid = src[i + 1..].find('}').is_some_and(|e| {
+                    let inner = &src[i + 1..i + 1 + e];
+                    let (lo, hi) = inner.split_once(',').unwrap_or((inner, ""));
+                    !lo.is_empty()
+                        && lo.bytes().all(|d| d.is_ascii_digit())
+                        && hi.bytes().all(|d| d.is_ascii_digit())
+                });
+                if valid && i > 0 {
+                    open_rep = true;
+                } else {
+                    out.push_str("\\{");
+                    continue;
+                }
+            }
+            '}' if !class => {
+                if !open_rep {
+                    out.push_str("\\}");
+                    continue;
+                }
+                open_rep = false;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn quote(src: &str) -> String {
     let mut out = String::with_capacity(src.len());
     let mut rest = src;
     while let Some(i) = rest.find("\\Q") {
@@ -595,18 +641,11 @@ impl RuleSet {
             ));
         }
         self.warnings.extend(warnings);
-        for r in rules {
-            match self.rules.iter_mut().find(|x| x.id == r.id) {
-                Some(slot) => *slot = r,
-                None => self.rules.push(r),
-            }
-        }
-        for k in keys {
-            match self.keys.iter_mut().find(|x| x.id == k.id) {
-                Some(slot) => *slot = k,
-                None => self.keys.push(k),
-            }
-        }
+        // Rules from different files never replace each other: a gitleaks file has its own
+        // `private-key` or `jwt` rule, and ours must keep running beside it. Counts of rules
+        // sharing an id are reported together.
+        self.rules.extend(rules);
+        self.keys.extend(keys);
         self.global_allow.extend(global);
         Ok(())
     }
@@ -645,6 +684,18 @@ mod tests {
         let w = &set.warnings[0];
         assert!(w.contains("minVersion") && w.contains("rules.tags") && w.contains("title"));
         assert_eq!(set.rules.len(), 1);
+    }
+
+    #[test]
+    fn go_literal_braces_are_translated() {
+        let r = compile_regex(r"^\$(?:\d+|{\d+})$").ok().unwrap();
+        assert!(r.is_match(b"${12}") && r.is_match(b"$3"));
+        let r = compile_regex(r"^\{\{[ \t]*[\w ().|]+[ \t]*}}$")
+            .ok()
+            .unwrap();
+        assert!(r.is_match(b"{{ .Values.x }}"));
+        let r = compile_regex(r"a{2,3}b").ok().unwrap();
+        assert!(r.is_match(b"aab") && !r.is_match(b"ab"));
     }
 
     #[test]

@@ -243,6 +243,9 @@ fn assign_value(line: &[u8], format: Format, key: (usize, usize), eq: usize) -> 
         Some(b'[' | b'{') if matches!(format, Format::Toml) => None,
         Some(_) => {
             let rest = &line[vs..];
+            if let Some(end) = placeholder_end(rest) {
+                return pair((vs, vs + end));
+            }
             let end = match format {
                 Format::Toml => bare_end(rest, b" \t,}]#"),
                 Format::Ini => comment_start(rest),
@@ -266,6 +269,18 @@ fn assign_value(line: &[u8], format: Format, key: (usize, usize), eq: usize) -> 
             pair((vs, e))
         }
     }
+}
+
+/// A bare value that is a whole `${X}`, `{$X}`, `{env.X}` or `{{ x }}` placeholder: its end.
+fn placeholder_end(rest: &[u8]) -> Option<usize> {
+    let close: &[u8] = if rest.starts_with(b"{{") || rest.starts_with(b"${{") {
+        b"}}"
+    } else if rest.starts_with(b"${") || rest.starts_with(b"{$") || rest.starts_with(b"{env.") {
+        b"}"
+    } else {
+        return None;
+    };
+    memchr::memmem::find(rest, close).map(|i| i + close.len())
 }
 
 fn bare_end(rest: &[u8], stops: &[u8]) -> usize {
