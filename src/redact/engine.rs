@@ -332,7 +332,7 @@ impl<'a> Engine<'a> {
         self.sc.lower.extend_from_slice(line);
         self.sc.lower.make_ascii_lowercase();
         let no = self.sc.line_no;
-        for m in ac.find_overlapping_iter(&self.sc.lower) {
+        for m in ac.find_iter(&self.sc.lower) {
             for &t in &c.keyword_triggers[m.pattern().as_usize()] {
                 let slot = &mut self.sc.stamp[t as usize];
                 if *slot != no {

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 
 use crate::item::Format;
@@ -109,6 +109,11 @@ pub(crate) struct Compiled {
     keyword_triggers: Vec<Vec<u32>>,
     always: Vec<u32>,
     keys_always: bool,
+    /// Key-name prefilter: keywords of key rules, and per keyword the rules (bit i = rule i).
+    key_keyword_ac: Option<AhoCorasick>,
+    key_keyword_mask: Vec<u64>,
+    /// Key rules without keywords, and every rule past the 64th: always plausible.
+    key_always_mask: u64,
     pem_begin: Regex,
     pseudonymizer: Option<pseudonym::Pseudonymizer>,
     ipv4: Option<usize>,
@@ -123,8 +128,20 @@ pub(crate) struct Compiled {
 impl Compiled {
     /// The first key rule that claims `key` within `section`.
     fn key_rule_for(&self, key: &[u8], section: &[u8]) -> Option<usize> {
-        self.keys.iter().position(|r| {
-            r.pattern.is_match(key)
+        // Most keys in a JSON log line are not secret-like: one automaton pass over the key
+        // for the rules' keywords rejects them before any regex runs.
+        let mut plausible = self.key_always_mask;
+        if let Some(ac) = &self.key_keyword_ac {
+            for m in ac.find_overlapping_iter(key) {
+                plausible |= self.key_keyword_mask[m.pattern().as_usize()];
+            }
+        }
+        if plausible == 0 {
+            return None;
+        }
+        self.keys.iter().enumerate().position(|(i, r)| {
+            (i >= 64 || plausible & (1 << i) != 0)
+                && r.pattern.is_match(key)
                 && !r.exclude.as_ref().is_some_and(|x| x.is_match(key))
                 && r.path
                     .as_ref()
@@ -336,10 +353,62 @@ fn compile(
             add(&k.keywords, (rules.len() + i) as u32, &mut always);
         }
     }
+    // The prefilter runs a non-overlapping leftmost-longest search (much faster than an
+    // overlapping one). A keyword B hidden by a reported match A either lies inside A or
+    // starts inside it with A's tail as B's head; giving A the triggers of every such B
+    // means no rule is ever missed, at the cost of a few extra regex runs.
+    let own = keyword_triggers.clone();
+    for (a, ka) in keywords.iter().enumerate() {
+        for (b, kb) in keywords.iter().enumerate() {
+            if a != b && hides(ka.as_bytes(), kb.as_bytes()) {
+                for &t in &own[b] {
+                    if !keyword_triggers[a].contains(&t) {
+                        keyword_triggers[a].push(t);
+                    }
+                }
+            }
+        }
+    }
     let keyword_ac = if keywords.is_empty() {
         None
     } else {
-        Some(AhoCorasick::new(&keywords).map_err(|e| format!("keyword prefilter: {e}"))?)
+        Some(
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&keywords)
+                .map_err(|e| format!("keyword prefilter: {e}"))?,
+        )
+    };
+    let mut key_kw: Vec<String> = Vec::new();
+    let mut key_keyword_mask: Vec<u64> = Vec::new();
+    let mut key_always_mask = 0u64;
+    for (i, k) in keys.iter().enumerate() {
+        if i >= 64 {
+            break;
+        }
+        if k.keywords.is_empty() {
+            key_always_mask |= 1 << i;
+        }
+        for w in &k.keywords {
+            match key_kw.iter().position(|x| x == w) {
+                Some(j) => key_keyword_mask[j] |= 1 << i,
+                None => {
+                    key_kw.push(w.clone());
+                    key_keyword_mask.push(1 << i);
+                }
+            }
+        }
+    }
+    let key_keyword_ac = if key_kw.is_empty() {
+        None
+    } else {
+        Some(
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .build(&key_kw)
+                .map_err(|e| format!("key prefilter: {e}"))?,
+        )
     };
 
     let find = |d: Detector| rules.iter().position(|r| r.detector == d);
@@ -398,11 +467,26 @@ fn compile(
         keyword_triggers,
         always,
         keys_always,
+        key_keyword_ac,
+        key_keyword_mask,
+        key_always_mask,
         pem_begin,
         pseudonymizer,
         ident_ac,
         ident_counter,
         literal_counter: Vec::new(),
+    })
+}
+
+/// Whether a match of `a` can hide an occurrence of `b` from a non-overlapping search: `b`
+/// occurs inside `a`, or a proper suffix of `a` is a prefix of `b`.
+fn hides(a: &[u8], b: &[u8]) -> bool {
+    if a.windows(b.len()).any(|w| w == b) {
+        return true;
+    }
+    (1..a.len()).any(|i| {
+        let tail = &a[i..];
+        tail.len() < b.len() && b.starts_with(tail)
     })
 }
 

@@ -30,3 +30,11 @@ fn smoke() {
     assert!(!out.contains("10.1.2.3") && out.contains("ip-"), "{out}");
     assert!(out.contains("host-"), "{out}");
 }
+
+#[test]
+fn hidden_keywords() {
+    assert!(hides(b"sk_live_", b"sk_"));
+    assert!(hides(b"xkey", b"eyj"));
+    assert!(!hides(b"api", b"pass"));
+    assert!(!hides(b"ab", b"ab "));
+}
