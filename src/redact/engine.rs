@@ -282,11 +282,11 @@ impl<'a> Engine<'a> {
                 .unwrap_or(line.len() - lb);
             self.push(lb, lb + end, counter as usize, false, false);
         }
-        if matches!(self.format, Format::Toml | Format::Ini) {
-            if let Some(sec) = structured::section_header(line) {
-                self.st.section.clear();
-                self.st.section.extend_from_slice(sec);
-            }
+        if matches!(self.format, Format::Toml | Format::Ini)
+            && let Some(sec) = structured::section_header(line)
+        {
+            self.st.section.clear();
+            self.st.section.extend_from_slice(sec);
         }
         if self.format == Format::Yaml {
             self.yaml_block(line);

@@ -224,10 +224,10 @@ impl Redactor {
         let mut found = Vec::new();
         let mut section: Vec<u8> = Vec::new();
         for line in data.split(|&b| b == b'\n') {
-            if matches!(format, Format::Toml | Format::Ini) {
-                if let Some(s) = structured::section_header(line) {
-                    section = s.to_vec();
-                }
+            if matches!(format, Format::Toml | Format::Ini)
+                && let Some(s) = structured::section_header(line)
+            {
+                section = s.to_vec();
             }
             structured::pairs(line, format, |p| {
                 if p.form == structured::Form::Block {

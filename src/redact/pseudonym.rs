@@ -101,12 +101,12 @@ pub fn load_or_create_key(path: &Path) -> Result<[u8; 32], String> {
 
 fn parse_key(bytes: &[u8]) -> Option<[u8; 32]> {
     let text = std::str::from_utf8(bytes).ok().map(str::trim);
-    if let Some(t) = text {
-        if t.len() == 64 {
-            let mut key = [0u8; 32];
-            if hex::decode_to_slice(t, &mut key).is_ok() {
-                return Some(key);
-            }
+    if let Some(t) = text
+        && t.len() == 64
+    {
+        let mut key = [0u8; 32];
+        if hex::decode_to_slice(t, &mut key).is_ok() {
+            return Some(key);
         }
     }
     bytes.try_into().ok()

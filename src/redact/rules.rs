@@ -267,10 +267,10 @@ pub(crate) fn compile_regex(src: &str) -> Result<Regex, RegexFailure> {
         return Ok(r);
     }
     let translated = translate_go(src);
-    if translated != src {
-        if let Ok(r) = build(&translated, false).or_else(|_| build(&translated, true)) {
-            return Ok(r);
-        }
+    if translated != src
+        && let Ok(r) = build(&translated, false).or_else(|_| build(&translated, true))
+    {
+        return Ok(r);
     }
     let msg = one_line(&first.to_string());
     if matches!(first, regex::Error::CompiledTooBig(_)) {
@@ -475,17 +475,17 @@ fn parse_rule(l: &mut Loader<'_>, v: &Val<'_>, warnings: &mut Vec<String>) -> Op
         return None;
     }
     let secret_group = get_num(l, t, "secretGroup", &ctx).map(|n| n.max(0.0) as usize);
-    if let (Some(g), Some(r)) = (secret_group, &regex) {
-        if g >= r.captures_len() {
-            let at = t.get("secretGroup").map_or(0, |v| v.span().start);
-            l.problem(
-                at,
-                format!(
-                    "{ctx}: secretGroup {g} but the regex has only {} group(s)",
-                    r.captures_len() - 1
-                ),
-            );
-        }
+    if let (Some(g), Some(r)) = (secret_group, &regex)
+        && g >= r.captures_len()
+    {
+        let at = t.get("secretGroup").map_or(0, |v| v.span().start);
+        l.problem(
+            at,
+            format!(
+                "{ctx}: secretGroup {g} but the regex has only {} group(s)",
+                r.captures_len() - 1
+            ),
+        );
     }
     let keywords = get_strs(l, t, "keywords", &ctx)
         .into_iter()

@@ -145,10 +145,10 @@ pub(crate) fn colon_runs(
         let Ok(text) = std::str::from_utf8(run) else {
             continue;
         };
-        if let Ok(a) = text.parse::<Ipv6Addr>() {
-            if !keep_v6(a) {
-                found(s, e, ColonKind::Ipv6);
-            }
+        if let Ok(a) = text.parse::<Ipv6Addr>()
+            && !keep_v6(a)
+        {
+            found(s, e, ColonKind::Ipv6);
         }
     }
 }
