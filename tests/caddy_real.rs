@@ -172,7 +172,6 @@ fn real_caddy_versions_modules_and_admin_config() {
 }
 
 #[test]
-#[ignore = "needs the redaction engine"]
 fn real_caddy_secrets_never_reach_the_bundle_or_issue() {
     let Some(out) = run_against_caddy() else {
         return;

@@ -201,7 +201,6 @@ fn redact_reads_a_file_argument() {
 }
 
 #[test]
-#[ignore = "needs the redaction engine"]
 fn redact_removes_a_token_from_stdin() {
     let out = Test::new()
         .args(["redact"])

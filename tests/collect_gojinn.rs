@@ -251,7 +251,6 @@ fn caddyfile_under_sysroot_default_path() {
 }
 
 #[test]
-#[ignore = "needs the redaction engine"]
 fn gojinn_secrets_never_reach_the_bundle_or_issue() {
     let server = Server::start(fixtures::admin_config().as_bytes(), "application/json");
     let out = run_gojinn(fixtures::gojinn(Test::new()), &server.url(""));

@@ -89,6 +89,7 @@ impl RedactionArgs {
             keep_identifiers: self.keep_identifiers,
             literals: self.redact.clone(),
             pseudonym_key: self.pseudonym_key.clone(),
+            ..Default::default()
         }
     }
 }

@@ -1,11 +1,35 @@
 //! The redaction stage: every byte that enters a bundle or an issue body passes through a
 //! [`Redactor`] first.
+//!
+//! - Rules come from `redaction-rules/secrets.toml` and `redaction-rules/identifiers.toml`
+//!   (embedded) plus the user's files, in a gitleaks-compatible TOML format ([`rules`]).
+//! - A secret becomes `[REDACTED:<rule-id>]`; an identifier becomes a keyed pseudonym such as
+//!   `host-3fa2c1` ([`pseudonym`]).
+//! - Values found by key-based rules can be learned ([`Redactor::learn`]) and are then masked
+//!   wherever they occur, like literals given with `--redact`.
+//! - [`Redactor::redact_stream`] works in bounded memory on inputs of any size ([`engine`]).
+//! - [`report_json`] renders `redaction-report.json`: counts per item and rule, never values.
+
+mod builtin;
+mod engine;
+pub mod pseudonym;
+mod report;
+mod rules;
+mod scan;
+mod structured;
+#[doc(hidden)]
+pub mod testdata;
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::bytes::Regex;
+
 use crate::item::Format;
+pub use report::report_json;
+use rules::{Action, Allowlist, Detector, KeyRule, PatternRule, RuleSet};
 
 /// How to build a [`Redactor`].
 #[derive(Debug, Clone, Default)]
@@ -18,16 +42,31 @@ pub struct Options {
     pub keep_identifiers: bool,
     /// Literal values to redact wherever they occur (`--redact VALUE`).
     pub literals: Vec<String>,
-    /// Pseudonym key file (`--pseudonym-key`); default: the per-installation key.
+    /// Pseudonym key file (`--pseudonym-key`); default: `$SUPPORT_BUNDLE_PSEUDONYM_KEY`, else
+    /// the per-installation key in the user's config dir (created on first use).
     pub pseudonym_key: Option<PathBuf>,
+    /// Host names to pseudonymize; `None` detects this machine's name and FQDN.
+    pub hostnames: Option<Vec<String>>,
+    /// User names to pseudonymize; `None` detects `$USER` and the names under `/home`.
+    pub usernames: Option<Vec<String>>,
 }
 
-/// An error loading or compiling redaction rules.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct RuleError(String);
+/// An error loading or compiling redaction rules, or reading the pseudonym key. Lists every
+/// problem found, one per line, each as `file:line: message`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", .problems.join("\n"))]
+pub struct RuleError {
+    problems: Vec<String>,
+}
 
-/// Replacement counts per rule, for one piece of content.
+impl RuleError {
+    /// Each problem, one line each.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+/// Replacement counts per rule, for one piece of content. Never holds the values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts(BTreeMap<String, u64>);
 
@@ -40,39 +79,432 @@ impl Counts {
     pub fn by_rule(&self) -> BTreeMap<String, u64> {
         self.0.clone()
     }
+    /// Add another set of counts to this one.
+    pub fn merge(&mut self, other: &Counts) {
+        for (k, v) in &other.0 {
+            *self.0.entry(k.clone()).or_default() += v;
+        }
+    }
+    /// Add `n` replacements for rule `id`.
+    pub fn add(&mut self, id: &str, n: u64) {
+        if n > 0 {
+            *self.0.entry(id.to_string()).or_default() += n;
+        }
+    }
+}
+
+/// Compiled rules and the prefilter over their keywords.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    rules: Vec<PatternRule>,
+    keys: Vec<KeyRule>,
+    global_allow: Vec<Allowlist>,
+    /// Counter labels: rules, then key rules, then `literal`.
+    labels: Vec<String>,
+    /// Pseudonym prefix per counter.
+    prefixes: Vec<String>,
+    /// Number of trigger ids: rules, then key rules.
+    triggers: usize,
+    keyword_ac: Option<AhoCorasick>,
+    keyword_triggers: Vec<Vec<u32>>,
+    always: Vec<u32>,
+    keys_always: bool,
+    /// Key-name prefilter: keywords of key rules, and per keyword the rules (bit i = rule i).
+    key_keyword_ac: Option<AhoCorasick>,
+    key_keyword_mask: Vec<u64>,
+    /// Key rules without keywords, and every rule past the 64th: always plausible.
+    key_always_mask: u64,
+    pem_begin: Regex,
+    pseudonymizer: Option<pseudonym::Pseudonymizer>,
+    ipv4: Option<usize>,
+    ipv6: Option<usize>,
+    mac: Option<usize>,
+    ident_ac: Option<AhoCorasick>,
+    ident_counter: Vec<usize>,
+    /// Counter for each literal in the secret automaton.
+    literal_counter: Vec<usize>,
+}
+
+impl Compiled {
+    /// The first key rule that claims `key` within `section`.
+    fn key_rule_for(&self, key: &[u8], section: &[u8]) -> Option<usize> {
+        // Most keys in a JSON log line are not secret-like: one automaton pass over the key
+        // for the rules' keywords rejects them before any regex runs.
+        let mut plausible = self.key_always_mask;
+        if let Some(ac) = &self.key_keyword_ac {
+            for m in ac.find_overlapping_iter(key) {
+                plausible |= self.key_keyword_mask[m.pattern().as_usize()];
+            }
+        }
+        if plausible == 0 {
+            return None;
+        }
+        self.keys.iter().enumerate().position(|(i, r)| {
+            (i >= 64 || plausible & (1 << i) != 0)
+                && r.pattern.is_match(key)
+                && !r.exclude.as_ref().is_some_and(|x| x.is_match(key))
+                && r.path
+                    .as_ref()
+                    .is_none_or(|p| !section.is_empty() && p.is_match(section))
+        })
+    }
+
+    fn literal_counter_id(&self) -> usize {
+        self.rules.len() + self.keys.len()
+    }
 }
 
 /// Compiled rules plus learned secrets.
-#[derive(Debug, Default)]
-pub struct Redactor {}
+#[derive(Debug)]
+pub struct Redactor {
+    c: Compiled,
+    warnings: Vec<String>,
+    /// Values to mask wherever they occur, with their counter: `--redact` values and learned.
+    literals: BTreeMap<Vec<u8>, usize>,
+    secret_ac: Option<AhoCorasick>,
+}
+
+/// Learned values shorter than this are too likely to occur by chance.
+const MIN_LEARNED: usize = 6;
 
 impl Redactor {
     /// Compile the rule sets the options name.
-    pub fn new(_opts: &Options) -> Result<Self, RuleError> {
-        Ok(Redactor {})
+    pub fn new(opts: &Options) -> Result<Self, RuleError> {
+        let mut set = RuleSet::default();
+        let mut problems = Vec::new();
+        if !opts.no_default_rules {
+            for (name, text) in builtin::defaults(opts.keep_identifiers) {
+                if let Err(p) = set.load(name, text) {
+                    problems.extend(p);
+                }
+            }
+        }
+        for path in &opts.rule_files {
+            let name = path.display().to_string();
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    if let Err(p) = set.load(&name, &text) {
+                        problems.extend(p);
+                    }
+                }
+                Err(e) => problems.push(format!("{name}: cannot read rule file: {e}")),
+            }
+        }
+        if opts.keep_identifiers {
+            set.rules.retain(|r| r.action != Action::Pseudonymize);
+        }
+        if !problems.is_empty() {
+            return Err(RuleError { problems });
+        }
+        let c = compile(set.rules, set.keys, set.global_allow, opts)
+            .map_err(|p| RuleError { problems: vec![p] })?;
+        let mut warnings = set.warnings;
+        if c.pseudonymizer.is_some() && key_path(opts).is_none() {
+            warnings.push(
+                "no config directory for the pseudonym key (set HOME or XDG_CONFIG_HOME, or pass \
+                 --pseudonym-key): pseudonyms in this bundle will not match other runs"
+                    .to_string(),
+            );
+        }
+        let mut r = Redactor {
+            c,
+            warnings,
+            literals: BTreeMap::new(),
+            secret_ac: None,
+        };
+        let lit = r.c.literal_counter_id();
+        for l in &opts.literals {
+            if !l.is_empty() {
+                r.literals.insert(l.as_bytes().to_vec(), lit);
+            }
+        }
+        r.rebuild_literals();
+        Ok(r)
     }
-    /// Warnings from loading rules.
+
+    /// Notes from loading: ignored gitleaks fields, rules skipped for unsupported regexes.
     pub fn warnings(&self) -> &[String] {
-        &[]
+        &self.warnings
     }
+
     /// Learn secret values from content, found by key-based rules, to redact them everywhere.
-    pub fn learn(&mut self, _data: &[u8], _format: Format) {}
+    pub fn learn(&mut self, data: &[u8], format: Format) {
+        let mut found = Vec::new();
+        let mut section: Vec<u8> = Vec::new();
+        for line in data.split(|&b| b == b'\n') {
+            if matches!(format, Format::Toml | Format::Ini)
+                && let Some(s) = structured::section_header(line)
+            {
+                section = s.to_vec();
+            }
+            structured::pairs(line, format, |p| {
+                if p.form == structured::Form::Block {
+                    return;
+                }
+                let key = &line[p.key.0..p.key.1];
+                let Some(k) = self.c.key_rule_for(key, &section) else {
+                    return;
+                };
+                let (mut vs, ve) = p.value;
+                vs += structured::skip_auth_scheme(&line[vs..ve]);
+                let v = line[vs..ve].trim_ascii();
+                if v.len() >= MIN_LEARNED && !structured::is_placeholder(v) {
+                    found.push((v.to_vec(), self.c.rules.len() + k));
+                }
+            });
+        }
+        let before = self.literals.len();
+        for (v, counter) in found {
+            self.literals.entry(v).or_insert(counter);
+        }
+        if self.literals.len() != before {
+            self.rebuild_literals();
+        }
+    }
+
+    fn rebuild_literals(&mut self) {
+        if self.literals.is_empty() {
+            self.secret_ac = None;
+            return;
+        }
+        let pats: Vec<&Vec<u8>> = self.literals.keys().collect();
+        self.c.literal_counter = self.literals.values().copied().collect();
+        self.secret_ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(pats)
+            .ok();
+    }
+
     /// Redact a buffer.
-    pub fn redact_bytes(&self, data: &[u8], _format: Format, _counts: &mut Counts) -> Vec<u8> {
-        data.to_vec()
+    pub fn redact_bytes(&self, data: &[u8], format: Format, counts: &mut Counts) -> Vec<u8> {
+        let mut out = Vec::with_capacity(data.len() + 64);
+        // Reading from a slice and writing to a Vec cannot fail.
+        let _ = self.redact_stream(data, &mut out, format, counts);
+        out
     }
-    /// Redact a short string (names, command lines, error messages).
-    pub fn redact_str(&self, s: &str, _counts: &mut Counts) -> String {
-        s.to_string()
+
+    /// Redact a short string (names, command lines, error messages): the same rules, learned
+    /// values and literals as for content.
+    pub fn redact_str(&self, s: &str, counts: &mut Counts) -> String {
+        let out = self.redact_bytes(s.as_bytes(), Format::Text, counts);
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
+
     /// Stream `input` to `output`, redacting, with bounded memory.
     pub fn redact_stream<R: Read, W: Write>(
         &self,
-        mut input: R,
-        mut output: W,
-        _format: Format,
-        _counts: &mut Counts,
+        input: R,
+        output: W,
+        format: Format,
+        counts: &mut Counts,
     ) -> io::Result<()> {
-        io::copy(&mut input, &mut output).map(|_| ())
+        self.stream_with(input, output, format, counts, engine::Limits::default())
+    }
+
+    fn stream_with<R: Read, W: Write>(
+        &self,
+        input: R,
+        output: W,
+        format: Format,
+        counts: &mut Counts,
+        lim: engine::Limits,
+    ) -> io::Result<()> {
+        let mut eng = engine::Engine::new(&self.c, self.secret_ac.as_ref(), format, lim);
+        let result = eng.run(input, output);
+        for (i, &n) in eng.counts.iter().enumerate() {
+            counts.add(&self.c.labels[i], n);
+        }
+        result
     }
 }
+
+/// Where the pseudonym key lives: `--pseudonym-key`, then the environment variable, then the
+/// per-installation file in the config dir; `None` when there is no config dir.
+fn key_path(opts: &Options) -> Option<PathBuf> {
+    match (&opts.pseudonym_key, std::env::var_os(pseudonym::KEY_ENV)) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(p)) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => pseudonym::default_key_path(),
+    }
+}
+
+fn compile(
+    rules: Vec<PatternRule>,
+    keys: Vec<KeyRule>,
+    global_allow: Vec<Allowlist>,
+    opts: &Options,
+) -> Result<Compiled, String> {
+    let mut labels: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
+    labels.extend(keys.iter().map(|k| k.id.clone()));
+    labels.push("literal".to_string());
+    let mut prefixes: Vec<String> = rules.iter().map(|r| r.prefix.clone()).collect();
+    prefixes.resize(labels.len(), String::new());
+
+    let mut keywords: Vec<String> = Vec::new();
+    let mut keyword_triggers: Vec<Vec<u32>> = Vec::new();
+    let mut always = Vec::new();
+    let mut add = |kw: &[String], t: u32, always: &mut Vec<u32>| {
+        if kw.is_empty() {
+            always.push(t);
+        }
+        for k in kw {
+            match keywords.iter().position(|x| x == k) {
+                Some(i) => keyword_triggers[i].push(t),
+                None => {
+                    keywords.push(k.clone());
+                    keyword_triggers.push(vec![t]);
+                }
+            }
+        }
+    };
+    for (i, r) in rules.iter().enumerate() {
+        if matches!(r.detector, Detector::Regex | Detector::Pem) {
+            add(&r.keywords, i as u32, &mut always);
+        }
+    }
+    let mut keys_always = false;
+    for (i, k) in keys.iter().enumerate() {
+        if k.keywords.is_empty() {
+            keys_always = true;
+        } else {
+            add(&k.keywords, (rules.len() + i) as u32, &mut always);
+        }
+    }
+    // The prefilter runs a non-overlapping leftmost-longest search (much faster than an
+    // overlapping one). A keyword B hidden by a reported match A either lies inside A or
+    // starts inside it with A's tail as B's head; giving A the triggers of every such B
+    // means no rule is ever missed, at the cost of a few extra regex runs.
+    let own = keyword_triggers.clone();
+    for (a, ka) in keywords.iter().enumerate() {
+        for (b, kb) in keywords.iter().enumerate() {
+            if a != b && hides(ka.as_bytes(), kb.as_bytes()) {
+                for &t in &own[b] {
+                    if !keyword_triggers[a].contains(&t) {
+                        keyword_triggers[a].push(t);
+                    }
+                }
+            }
+        }
+    }
+    let keyword_ac = if keywords.is_empty() {
+        None
+    } else {
+        Some(
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&keywords)
+                .map_err(|e| format!("keyword prefilter: {e}"))?,
+        )
+    };
+    let mut key_kw: Vec<String> = Vec::new();
+    let mut key_keyword_mask: Vec<u64> = Vec::new();
+    let mut key_always_mask = 0u64;
+    for (i, k) in keys.iter().enumerate() {
+        if i >= 64 {
+            break;
+        }
+        if k.keywords.is_empty() {
+            key_always_mask |= 1 << i;
+        }
+        for w in &k.keywords {
+            match key_kw.iter().position(|x| x == w) {
+                Some(j) => key_keyword_mask[j] |= 1 << i,
+                None => {
+                    key_kw.push(w.clone());
+                    key_keyword_mask.push(1 << i);
+                }
+            }
+        }
+    }
+    let key_keyword_ac = if key_kw.is_empty() {
+        None
+    } else {
+        Some(
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .build(&key_kw)
+                .map_err(|e| format!("key prefilter: {e}"))?,
+        )
+    };
+
+    let find = |d: Detector| rules.iter().position(|r| r.detector == d);
+    let mut ident_pats: Vec<String> = Vec::new();
+    let mut ident_counter = Vec::new();
+    for (det, names) in [
+        (Detector::Hostname, opts.hostnames.clone()),
+        (Detector::Username, opts.usernames.clone()),
+    ] {
+        let Some(i) = find(det) else { continue };
+        let names = names.unwrap_or_else(|| match det {
+            Detector::Hostname => pseudonym::machine_hostnames(),
+            _ => pseudonym::machine_usernames(),
+        });
+        for n in names.into_iter().filter(|n| !n.is_empty()) {
+            ident_pats.push(n);
+            ident_counter.push(i);
+        }
+    }
+    let ident_ac = if ident_pats.is_empty() {
+        None
+    } else {
+        Some(
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(true)
+                .build(&ident_pats)
+                .map_err(|e| format!("identifier matcher: {e}"))?,
+        )
+    };
+    let pseudonymizer = if rules.iter().any(|r| r.action == Action::Pseudonymize) {
+        let key = match key_path(opts) {
+            Some(path) => pseudonym::load_or_create_key(&path)?,
+            // No config dir (no HOME, e.g. under cron): a key for this run only.
+            None => pseudonym::ephemeral_key()?,
+        };
+        Some(pseudonym::Pseudonymizer::new(&key))
+    } else {
+        None
+    };
+    let pem_begin = Regex::new(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
+        .map_err(|e| e.to_string())?;
+    Ok(Compiled {
+        triggers: rules.len() + keys.len(),
+        ipv4: find(Detector::Ipv4),
+        ipv6: find(Detector::Ipv6),
+        mac: find(Detector::Mac),
+        rules,
+        keys,
+        global_allow,
+        labels,
+        prefixes,
+        keyword_ac,
+        keyword_triggers,
+        always,
+        keys_always,
+        key_keyword_ac,
+        key_keyword_mask,
+        key_always_mask,
+        pem_begin,
+        pseudonymizer,
+        ident_ac,
+        ident_counter,
+        literal_counter: Vec::new(),
+    })
+}
+
+/// Whether a match of `a` can hide an occurrence of `b` from a non-overlapping search: `b`
+/// occurs inside `a`, or a proper suffix of `a` is a prefix of `b`.
+fn hides(a: &[u8], b: &[u8]) -> bool {
+    if a.windows(b.len()).any(|w| w == b) {
+        return true;
+    }
+    (1..a.len()).any(|i| {
+        let tail = &a[i..];
+        tail.len() < b.len() && b.starts_with(tail)
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -14,7 +14,6 @@ const SECRETS: [&str; 6] = [
 ];
 
 #[test]
-#[ignore = "needs the redaction engine"]
 fn planted_secrets_reach_no_output() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -92,7 +92,6 @@ fn tampered_bundle_is_refused() {
 }
 
 #[test]
-#[ignore = "needs the redaction engine"]
 fn literal_is_removed_everywhere_and_counted() {
     let (m, b) = bundle();
     let new = m.path().join("new.zip");
@@ -123,7 +122,6 @@ fn literal_is_removed_everywhere_and_counted() {
 }
 
 #[test]
-#[ignore = "needs the redaction engine"]
 fn entry_names_are_redacted_too() {
     let (m, b) = bundle();
     let new = m.path().join("new.zip");

@@ -1,0 +1,44 @@
+//! Throughput of the redaction engine with the full default rule set (secrets and
+//! identifiers) on generated mixed logs, against a read-and-split-lines baseline.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use support_bundle::item::Format;
+use support_bundle::redact::{Counts, Options, Redactor, testdata};
+
+fn bench(c: &mut Criterion) {
+    let mut data = Vec::new();
+    testdata::write_logs(42, 8 << 20, &mut data).expect("in-memory write");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = Options {
+        pseudonym_key: Some(dir.path().join("key")),
+        ..Options::default()
+    };
+    let r = Redactor::new(&opts).expect("default rules compile");
+    let mut g = c.benchmark_group("redact");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(10);
+    g.bench_function("split-lines-baseline", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(data.len());
+            for line in data.split(|&b| b == b'\n') {
+                out.extend_from_slice(line);
+                out.push(b'\n');
+            }
+            black_box(out.len())
+        })
+    });
+    g.bench_function("default-rules", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(data.len());
+            let mut counts = Counts::default();
+            r.redact_stream(&data[..], &mut out, Format::Text, &mut counts)
+                .expect("in-memory stream");
+            black_box(out.len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,584 @@
+//! The streaming engine: bytes in, redacted bytes out, one line at a time, bounded memory.
+//!
+//! Conventions:
+//! - Input is split on `\n`; each line is scanned without its newline, and the output is the
+//!   input with only the matched ranges replaced (invalid UTF-8 passes through untouched).
+//! - A line longer than `max_line` is scanned in windows of `max_line` bytes. Findings in the
+//!   first `max_line - overlap` bytes are committed; the window then advances to that commit
+//!   point, so a secret shorter than `overlap` is always seen whole. Windows depend only on
+//!   the line's bytes, never on read sizes, so any chunking of the input gives the same output.
+//! - A rule's regex runs only on lines where the aho-corasick keyword prefilter saw one of its
+//!   keywords (rules without keywords run on every line).
+//! - Nothing allocates per line: scratch buffers live in [`Scratch`] and are reused, and
+//!   counts go into a `Vec` indexed by rule number.
+
+use std::io::{self, Read, Write};
+
+use aho_corasick::AhoCorasick;
+use regex::bytes::CaptureLocations;
+
+use super::Compiled;
+use super::rules::{Action, Detector};
+use super::scan::{self, ColonKind};
+use super::structured::{self, Form};
+use crate::item::Format;
+
+/// Line-length cap and window overlap.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub max_line: usize,
+    pub overlap: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // 64 KiB holds any sane log line whole; 4 KiB of overlap covers every token format we
+        // know (the longest, PEM bodies, are handled line by line).
+        Limits {
+            max_line: 64 << 10,
+            overlap: 4 << 10,
+        }
+    }
+}
+
+const READ_SIZE: usize = 64 << 10;
+const FLUSH_AT: usize = 64 << 10;
+
+/// A range to replace.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    counter: u32,
+    pseudo: bool,
+    counted: bool,
+}
+
+/// State carried from one line to the next.
+#[derive(Debug, Default)]
+struct LineState {
+    /// Inside a PEM private key block: (counter, lines seen).
+    pem: Option<(u32, u32)>,
+    /// Inside a YAML block scalar whose key is secret: (key indent, counter).
+    block: Option<(usize, u32)>,
+    /// A mask ran to the end of the previous window: keep masking the value's tail.
+    cont: Option<u32>,
+    /// Current TOML/INI section.
+    section: Vec<u8>,
+}
+
+/// Reused buffers.
+struct Scratch {
+    lower: Vec<u8>,
+    spans: Vec<Span>,
+    resolved: Vec<Span>,
+    stamp: Vec<u64>,
+    triggered: Vec<u32>,
+    /// Key-rule findings: (value start, value end, key rule, is a YAML block).
+    pairs: Vec<(usize, usize, usize, bool)>,
+    line_no: u64,
+    locs: Vec<Option<CaptureLocations>>,
+}
+
+/// One redaction pass over one input.
+pub(crate) struct Engine<'a> {
+    c: &'a Compiled,
+    secret_ac: Option<&'a AhoCorasick>,
+    format: Format,
+    lim: Limits,
+    st: LineState,
+    sc: Scratch,
+    pub counts: Vec<u64>,
+}
+
+fn b64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(
+        c: &'a Compiled,
+        secret_ac: Option<&'a AhoCorasick>,
+        format: Format,
+        lim: Limits,
+    ) -> Self {
+        let locs = c
+            .rules
+            .iter()
+            .map(|r| r.regex.as_ref().map(|re| re.capture_locations()))
+            .collect();
+        Engine {
+            c,
+            secret_ac,
+            format,
+            lim,
+            st: LineState::default(),
+            sc: Scratch {
+                lower: Vec::with_capacity(1024),
+                spans: Vec::with_capacity(16),
+                resolved: Vec::with_capacity(16),
+                stamp: vec![u64::MAX; c.triggers],
+                triggered: Vec::with_capacity(16),
+                pairs: Vec::with_capacity(16),
+                line_no: 0,
+                locs,
+            },
+            counts: vec![0; c.labels.len()],
+        }
+    }
+
+    /// Stream `input` to `output`.
+    pub fn run<R: Read, W: Write>(&mut self, mut input: R, mut output: W) -> io::Result<()> {
+        let max_line = self.lim.max_line;
+        let lb_max = self.lim.overlap;
+        // Fixed size: the uncommitted part of a line stays under `max_line` and the
+        // look-behind under `lb_max`, so a read always has `READ_SIZE` bytes of room.
+        let mut buf: Vec<u8> = vec![0; READ_SIZE + max_line + lb_max];
+        let mut filled = 0usize;
+        let mut out: Vec<u8> = Vec::with_capacity(FLUSH_AT * 2);
+        // buf[ctx..start] is already-emitted context of the current line (look-behind for the
+        // next window); buf[start..filled] is not emitted yet.
+        let mut start = 0usize;
+        let mut ctx = 0usize;
+        loop {
+            if ctx > 0 && buf.len() - filled < READ_SIZE {
+                buf.copy_within(ctx..filled, 0);
+                filled -= ctx;
+                start -= ctx;
+                ctx = 0;
+            }
+            let old = filled;
+            let n = loop {
+                match input.read(&mut buf[old..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            filled += n;
+            let buf = &buf[..];
+            // Only the new bytes can hold the next newline.
+            let mut scan_from = old;
+            while let Some(i) = memchr::memchr(b'\n', &buf[scan_from..filled]) {
+                let nl = scan_from + i;
+                self.line(&buf[ctx..nl], start - ctx, &mut out);
+                out.push(b'\n');
+                start = nl + 1;
+                ctx = start;
+                scan_from = start;
+                if out.len() >= FLUSH_AT {
+                    output.write_all(&out)?;
+                    out.clear();
+                }
+            }
+            while filled - start >= max_line {
+                start += self.window(&buf[ctx..start + max_line], start - ctx, &mut out);
+                ctx = ctx.max(start.saturating_sub(lb_max));
+                if out.len() >= FLUSH_AT {
+                    output.write_all(&out)?;
+                    out.clear();
+                }
+            }
+            if n == 0 {
+                if start < filled {
+                    self.line(&buf[ctx..filled], start - ctx, &mut out);
+                }
+                output.write_all(&out)?;
+                return output.flush();
+            }
+        }
+    }
+
+    /// The rest of a line, without its newline: `data[lb..]` is not emitted yet, `data[..lb]`
+    /// is look-behind context.
+    fn line(&mut self, data: &[u8], lb: usize, out: &mut Vec<u8>) {
+        let (mut ctx, mut s) = (0, lb);
+        while data.len() - s >= self.lim.max_line {
+            s += self.window(&data[ctx..s + self.lim.max_line], s - ctx, out);
+            ctx = ctx.max(s.saturating_sub(self.lim.overlap));
+        }
+        let piece = &data[ctx..];
+        let lb = s - ctx;
+        self.find_spans(piece, lb);
+        let n = self.sc.resolved.len();
+        self.emit(piece, lb, n, piece.len(), out);
+        self.st.cont = None;
+    }
+
+    /// One window of a long line after `lb` bytes of look-behind; returns how many bytes past
+    /// the look-behind were committed to `out`.
+    fn window(&mut self, data: &[u8], lb: usize, out: &mut Vec<u8>) -> usize {
+        self.find_spans(data, lb);
+        let mut commit = data.len() - self.lim.overlap;
+        let mut n = 0;
+        for s in &self.sc.resolved {
+            if s.start >= commit {
+                break;
+            }
+            n += 1;
+            if s.end > commit {
+                commit = s.end;
+                if s.end == data.len() && !s.pseudo {
+                    self.st.cont = Some(s.counter);
+                }
+            }
+        }
+        self.emit(data, lb, n, commit, out);
+        commit - lb
+    }
+
+    fn emit(&mut self, line: &[u8], from: usize, n: usize, upto: usize, out: &mut Vec<u8>) {
+        let mut pos = from;
+        for s in &self.sc.resolved[..n] {
+            out.extend_from_slice(&line[pos..s.start]);
+            if s.pseudo {
+                if let Some(p) = &self.c.pseudonymizer {
+                    p.write(
+                        &self.c.prefixes[s.counter as usize],
+                        &line[s.start..s.end],
+                        out,
+                    );
+                }
+            } else {
+                out.extend_from_slice(b"[REDACTED:");
+                out.extend_from_slice(self.c.labels[s.counter as usize].as_bytes());
+                out.push(b']');
+            }
+            if s.counted {
+                self.counts[s.counter as usize] += 1;
+            }
+            pos = s.end;
+        }
+        out.extend_from_slice(&line[pos..upto]);
+    }
+
+    fn push(&mut self, start: usize, end: usize, counter: usize, pseudo: bool, counted: bool) {
+        if end > start {
+            self.sc.spans.push(Span {
+                start,
+                end,
+                counter: counter as u32,
+                pseudo,
+                counted,
+            });
+        }
+    }
+
+    /// Fill `sc.resolved` with the non-overlapping replacements for `line` that lie past its
+    /// first `lb` bytes (already emitted), in order.
+    fn find_spans(&mut self, line: &[u8], lb: usize) {
+        self.sc.spans.clear();
+        self.sc.resolved.clear();
+        self.sc.line_no += 1;
+        let c = self.c;
+        if let Some(counter) = self.st.cont.take() {
+            let end = line[lb..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b';' | b','))
+                .unwrap_or(line.len() - lb);
+            self.push(lb, lb + end, counter as usize, false, false);
+        }
+        if matches!(self.format, Format::Toml | Format::Ini)
+            && let Some(sec) = structured::section_header(line)
+        {
+            self.st.section.clear();
+            self.st.section.extend_from_slice(sec);
+        }
+        if self.format == Format::Yaml {
+            self.yaml_block(line);
+        }
+        if self.st.pem.is_some() {
+            self.pem_body(line);
+        }
+        self.prefilter(line);
+        for t in 0..self.sc.triggered.len() {
+            let t = self.sc.triggered[t] as usize;
+            if t < c.rules.len() {
+                self.pattern_rule(t, line);
+            }
+        }
+        let keys_wanted = self.format != Format::Text
+            || c.keys_always
+            || self
+                .sc
+                .triggered
+                .iter()
+                .any(|&t| t as usize >= c.rules.len());
+        if keys_wanted && !c.keys.is_empty() {
+            self.key_rules(line);
+        }
+        if let Some(ac) = self.secret_ac {
+            for m in ac.find_iter(line) {
+                let counter = c.literal_counter[m.pattern().as_usize()];
+                self.push(m.start(), m.end(), counter, false, true);
+            }
+        }
+        self.identifiers(line);
+        self.resolve(lb);
+    }
+
+    fn prefilter(&mut self, line: &[u8]) {
+        self.sc.triggered.clear();
+        let c = self.c;
+        for &t in &c.always {
+            self.sc.triggered.push(t);
+        }
+        let Some(ac) = &c.keyword_ac else { return };
+        self.sc.lower.clear();
+        self.sc.lower.extend_from_slice(line);
+        self.sc.lower.make_ascii_lowercase();
+        let no = self.sc.line_no;
+        for m in ac.find_iter(&self.sc.lower) {
+            for &t in &c.keyword_triggers[m.pattern().as_usize()] {
+                let slot = &mut self.sc.stamp[t as usize];
+                if *slot != no {
+                    *slot = no;
+                    self.sc.triggered.push(t);
+                }
+            }
+        }
+    }
+
+    fn pattern_rule(&mut self, i: usize, line: &[u8]) {
+        let c = self.c;
+        let rule = &c.rules[i];
+        match rule.detector {
+            Detector::Pem => return self.pem_begin(i, line),
+            Detector::Regex => {}
+            _ => return,
+        }
+        let Some(re) = &rule.regex else { return };
+        let Some(mut locs) = self.sc.locs[i].take() else {
+            return;
+        };
+        let mut at = 0;
+        while at <= line.len() {
+            let Some(m) = re.captures_read_at(&mut locs, line, at) else {
+                break;
+            };
+            at = if m.end() == m.start() {
+                m.end() + 1
+            } else {
+                m.end()
+            };
+            let group = match rule.secret_group {
+                Some(g) => locs.get(g),
+                None => (1..locs.len())
+                    .filter_map(|g| locs.get(g))
+                    .find(|(s, e)| e > s)
+                    .or(Some((m.start(), m.end()))),
+            };
+            let Some((s, e)) = group else { continue };
+            let secret = &line[s..e];
+            if rule
+                .entropy
+                .is_some_and(|min| structured::entropy(secret) < min)
+            {
+                continue;
+            }
+            if rule.action == Action::Mask && structured::is_placeholder(secret) {
+                continue;
+            }
+            let whole = &line[m.start()..m.end()];
+            if rule
+                .allowlists
+                .iter()
+                .chain(&c.global_allow)
+                .any(|a| a.allows(secret, whole, line))
+            {
+                continue;
+            }
+            self.push(s, e, i, rule.action == Action::Pseudonymize, true);
+        }
+        self.sc.locs[i] = Some(locs);
+    }
+
+    fn pem_begin(&mut self, rule: usize, line: &[u8]) {
+        let Some(m) = self.c.pem_begin.find(line) else {
+            return;
+        };
+        let after = m.end();
+        if let Some(e) = memchr::memmem::find(&line[after..], b"-----END") {
+            self.push(after, after + e, rule, false, true);
+            return;
+        }
+        let rest = &line[after..];
+        if rest.iter().all(|b| b.is_ascii_whitespace()) {
+            self.st.pem = Some((rule as u32, 0));
+            self.counts[rule] += 1;
+        } else {
+            // A key cut short (a truncated JSON string, a capped log): mask the rest.
+            let end = rest.iter().rposition(|&b| b64(b)).map_or(0, |p| p + 1);
+            self.push(after, after + end, rule, false, true);
+        }
+    }
+
+    fn pem_body(&mut self, line: &[u8]) {
+        let Some((counter, seen)) = self.st.pem else {
+            return;
+        };
+        let end_marker = memchr::memmem::find(line, b"-----END");
+        let limit = end_marker.unwrap_or(line.len());
+        let mut e = limit;
+        while e > 0 && matches!(line[e - 1], b' ' | b'\t' | b'\r') {
+            e -= 1;
+        }
+        let mut s = e;
+        while s > 0 && b64(line[s - 1]) {
+            s -= 1;
+        }
+        // Only the body part of a prefixed line: `host app[1]: MIIE...` keeps its prefix.
+        if e > s && (s == 0 || !is_word(line[s - 1])) {
+            self.push(s, e, counter as usize, false, false);
+        }
+        self.st.pem = if end_marker.is_some() || seen > 2000 {
+            None
+        } else {
+            Some((counter, seen + 1))
+        };
+    }
+
+    fn yaml_block(&mut self, line: &[u8]) {
+        let Some((indent, counter)) = self.st.block else {
+            return;
+        };
+        let first = line.iter().position(|b| !b.is_ascii_whitespace());
+        match first {
+            None => {}
+            Some(i) if i > indent => {
+                let mut e = line.len();
+                while e > i && line[e - 1].is_ascii_whitespace() {
+                    e -= 1;
+                }
+                self.push(i, e, counter as usize, false, false);
+            }
+            Some(_) => self.st.block = None,
+        }
+    }
+
+    fn key_rules(&mut self, line: &[u8]) {
+        let c = self.c;
+        let text = self.format == Format::Text;
+        let section = std::mem::take(&mut self.st.section);
+        let mut found = std::mem::take(&mut self.sc.pairs);
+        found.clear();
+        structured::pairs(line, self.format, |p| {
+            let key = &line[p.key.0..p.key.1];
+            let Some(k) = c.key_rule_for(key, &section) else {
+                return;
+            };
+            let rule = &c.keys[k];
+            if p.form == Form::Block {
+                found.push((p.key.0, 0, k, true));
+                return;
+            }
+            let (mut vs, ve) = p.value;
+            vs += structured::skip_auth_scheme(&line[vs..ve]);
+            let v = &line[vs..ve];
+            if structured::is_placeholder(v) || v.len() < rule.min_len {
+                return;
+            }
+            if text
+                && rule
+                    .entropy
+                    .is_some_and(|min| structured::entropy(v) < min || structured::is_hex_id(v))
+            {
+                return;
+            }
+            found.push((vs, ve, k, false));
+        });
+        self.st.section = section;
+        for &(s, e, k, block) in &found {
+            let counter = c.rules.len() + k;
+            if block {
+                let indent = line
+                    .iter()
+                    .position(|b| !b.is_ascii_whitespace())
+                    .unwrap_or(0);
+                self.st.block = Some((indent.min(s), counter as u32));
+                self.counts[counter] += 1;
+            } else {
+                self.push(s, e, counter, false, true);
+            }
+        }
+        self.sc.pairs = found;
+    }
+
+    fn identifiers(&mut self, line: &[u8]) {
+        let c = self.c;
+        if let Some(r) = c.ipv4 {
+            let spans = &mut self.sc.spans;
+            scan::ipv4(line, |s, e| spans.push(pseudo_span(s, e, r)));
+        }
+        if c.ipv6.is_some() || c.mac.is_some() {
+            let spans = &mut self.sc.spans;
+            scan::colon_runs(line, c.ipv6.is_some(), c.mac.is_some(), |s, e, k| {
+                let r = match k {
+                    ColonKind::Ipv6 => c.ipv6,
+                    ColonKind::Mac => c.mac,
+                };
+                if let Some(r) = r {
+                    spans.push(pseudo_span(s, e, r));
+                }
+            });
+        }
+        if let Some(ac) = &c.ident_ac {
+            for m in ac.find_iter(line) {
+                let (s, e) = (m.start(), m.end());
+                if (s > 0 && is_word(line[s - 1])) || (e < line.len() && is_word(line[e])) {
+                    continue;
+                }
+                self.push(s, e, c.ident_counter[m.pattern().as_usize()], true, true);
+            }
+        }
+    }
+
+    /// Masks win over pseudonyms; overlapping masks merge into one.
+    fn resolve(&mut self, lb: usize) {
+        let spans = &mut self.sc.spans;
+        if spans.is_empty() {
+            return;
+        }
+        if lb > 0 {
+            // Spans in the look-behind were handled by the previous window; one reaching
+            // past it is finished quietly (the previous window counted it).
+            spans.retain_mut(|s| {
+                if s.start < lb && s.end > lb && !s.pseudo {
+                    s.start = lb;
+                    s.counted = false;
+                }
+                s.start >= lb
+            });
+        }
+        spans.sort_unstable_by_key(|s| (s.pseudo, s.start, std::cmp::Reverse(s.end)));
+        let out = &mut self.sc.resolved;
+        for s in spans.iter() {
+            if !s.pseudo {
+                match out.last_mut() {
+                    Some(last) if s.start < last.end => {
+                        last.end = last.end.max(s.end);
+                        last.counted |= s.counted;
+                    }
+                    _ => out.push(*s),
+                }
+            } else if !out.iter().any(|m| s.start < m.end && m.start < s.end) {
+                out.push(*s);
+            }
+        }
+        out.sort_unstable_by_key(|s| s.start);
+    }
+}
+
+fn pseudo_span(start: usize, end: usize, counter: usize) -> Span {
+    Span {
+        start,
+        end,
+        counter: counter as u32,
+        pseudo: true,
+        counted: true,
+    }
+}

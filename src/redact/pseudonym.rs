@@ -1,0 +1,317 @@
+//! Stable pseudonyms for personal identifiers.
+//!
+//! A pseudonym is `<prefix>-<6 hex>` where the hex is the start of HMAC-SHA256 over the
+//! normalised value (`ip:10.0.0.5`), keyed with a per-installation random key. The key lives in
+//! the user's config dir (mode 0600, never in a bundle), so the same host maps the same way in
+//! every bundle from this machine, while nobody without the key can test a guess.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// Environment variable naming a key file; used by tests and scripted runs.
+pub const KEY_ENV: &str = "SUPPORT_BUNDLE_PSEUDONYM_KEY";
+
+/// HMAC-SHA256 keyed for pseudonyms.
+#[derive(Clone)]
+pub(crate) struct Pseudonymizer {
+    inner: [u8; 64],
+    outer: [u8; 64],
+}
+
+impl std::fmt::Debug for Pseudonymizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pseudonymizer(..)")
+    }
+}
+
+impl Pseudonymizer {
+    /// An HMAC (RFC 2104) with a 32-byte key: block-sized pads computed once.
+    pub fn new(key: &[u8; 32]) -> Self {
+        let mut inner = [0x36u8; 64];
+        let mut outer = [0x5cu8; 64];
+        for (i, b) in key.iter().enumerate() {
+            inner[i] ^= b;
+            outer[i] ^= b;
+        }
+        Pseudonymizer { inner, outer }
+    }
+
+    /// HMAC-SHA256 over the concatenation of `parts`.
+    pub fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.inner);
+        for p in parts {
+            h.update(p);
+        }
+        let inner: [u8; 32] = h.finalize().into();
+        let mut h = Sha256::new();
+        h.update(self.outer);
+        h.update(inner);
+        h.finalize().into()
+    }
+
+    /// Append `<prefix>-<hex6>` for `value` to `out`. Case is folded so `Host` and `host`
+    /// map alike; the prefix is part of the MAC so an IP and a host name never collide.
+    pub fn write(&self, prefix: &str, value: &[u8], out: &mut Vec<u8>) {
+        let mut lower = [0u8; 128];
+        let v: &[u8] = if value.len() <= lower.len() {
+            lower[..value.len()].copy_from_slice(value);
+            lower[..value.len()].make_ascii_lowercase();
+            &lower[..value.len()]
+        } else {
+            value
+        };
+        let d = self.mac(&[prefix.as_bytes(), b":", v]);
+        out.extend_from_slice(prefix.as_bytes());
+        out.push(b'-');
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for b in &d[..3] {
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 15) as usize]);
+        }
+    }
+}
+
+/// The default key location: `$XDG_CONFIG_HOME/support-bundle/pseudonym.key`, else
+/// `~/.config/support-bundle/pseudonym.key`.
+pub fn default_key_path() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_CONFIG_HOME") {
+        Some(x) if !x.is_empty() => PathBuf::from(x),
+        _ => PathBuf::from(std::env::var_os("HOME")?).join(".config"),
+    };
+    Some(base.join("support-bundle").join("pseudonym.key"))
+}
+
+/// Read the key at `path`, creating it (random, 0600, atomically) when it does not exist.
+pub fn load_or_create_key(path: &Path) -> Result<[u8; 32], String> {
+    match fs::read(path) {
+        Ok(bytes) => parse_key(&bytes).ok_or_else(|| {
+            format!(
+                "pseudonym key {}: expected 64 hex digits or 32 raw bytes",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key(path),
+        Err(e) => Err(format!("pseudonym key {}: {e}", path.display())),
+    }
+}
+
+fn parse_key(bytes: &[u8]) -> Option<[u8; 32]> {
+    let text = std::str::from_utf8(bytes).ok().map(str::trim);
+    if let Some(t) = text
+        && t.len() == 64
+    {
+        let mut key = [0u8; 32];
+        if hex::decode_to_slice(t, &mut key).is_ok() {
+            return Some(key);
+        }
+    }
+    bytes.try_into().ok()
+}
+
+/// A random key that is never stored: pseudonyms stay consistent within one run only.
+pub fn ephemeral_key() -> Result<[u8; 32], String> {
+    let mut key = [0u8; 32];
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut key))
+        .map_err(|e| format!("pseudonym key: cannot read /dev/urandom: {e}"))?;
+    Ok(key)
+}
+
+fn create_key(path: &Path) -> Result<[u8; 32], String> {
+    let err = |e: std::io::Error| format!("pseudonym key {}: {e}", path.display());
+    let mut key = [0u8; 32];
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut key))
+        .map_err(err)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(err)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pseudonym.key.")
+        .tempfile_in(&dir)
+        .map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600)).map_err(err)?;
+    }
+    writeln!(tmp, "{}", hex::encode(key)).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    // persist_noclobber: when two runs race, the first key wins and both use it.
+    match tmp.persist_noclobber(path) {
+        Ok(_) => Ok(key),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            let bytes = fs::read(path).map_err(err)?;
+            parse_key(&bytes).ok_or_else(|| format!("pseudonym key {}: unreadable", path.display()))
+        }
+        Err(e) => Err(err(e.error)),
+    }
+}
+
+/// This machine's host names: the short name and any FQDN `/etc/hosts` gives it.
+pub fn machine_hostnames() -> Vec<String> {
+    let mut names = Vec::new();
+    let short = fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok());
+    let Some(short) = short else {
+        return names;
+    };
+    if let Ok(hosts) = fs::read_to_string("/etc/hosts") {
+        for line in hosts.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            let mut fields = line.split_whitespace();
+            let _addr = fields.next();
+            let aliases: Vec<&str> = fields.collect();
+            if aliases
+                .iter()
+                .any(|a| a.split('.').next() == Some(short.as_str()))
+            {
+                for a in aliases {
+                    if a.starts_with(&format!("{short}.")) && !names.iter().any(|n| n == a) {
+                        names.push(a.to_string());
+                    }
+                }
+            }
+        }
+    }
+    names.push(short);
+    names.retain(|n| useful_identifier(n));
+    names
+}
+
+/// Local user names: `$USER`, `$SUDO_USER`, `$LOGNAME` and the directories under `/home`.
+pub fn machine_usernames() -> Vec<String> {
+    let mut names: Vec<String> = ["USER", "SUDO_USER", "LOGNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .collect();
+    if let Ok(dir) = fs::read_dir("/home") {
+        for e in dir.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                names.extend(e.file_name().to_str().map(str::to_string));
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names.retain(|n| useful_identifier(n));
+    names
+}
+
+/// Names too short or too generic to replace everywhere they occur without wrecking text.
+fn useful_identifier(name: &str) -> bool {
+    const GENERIC: &[&str] = &[
+        "root",
+        "nobody",
+        "admin",
+        "user",
+        "guest",
+        "daemon",
+        "localhost",
+        "ubuntu",
+        "debian",
+        "fedora",
+        "centos",
+        "runner",
+        "build",
+        "test",
+        "(none)",
+    ];
+    name.len() >= 3
+        && !GENERIC.contains(&name.to_ascii_lowercase().as_str())
+        && !name.bytes().any(|b| b.is_ascii_whitespace())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc4231_case_2_shape() {
+        // RFC 4231 test case with a 32-byte key of 0x0b..; computed independently via the
+        // definition H((K^opad) || H((K^ipad) || m)).
+        let key = [0x0bu8; 32];
+        let p = Pseudonymizer::new(&key);
+        let mut ipad = [0x36u8; 64];
+        let mut opad = [0x5cu8; 64];
+        for i in 0..32 {
+            ipad[i] ^= 0x0b;
+            opad[i] ^= 0x0b;
+        }
+        let inner = Sha256::new()
+            .chain_update(ipad)
+            .chain_update(b"Hi There")
+            .finalize();
+        let want: [u8; 32] = Sha256::new()
+            .chain_update(opad)
+            .chain_update(inner)
+            .finalize()
+            .into();
+        assert_eq!(p.mac(&[b"Hi ", b"There"]), want);
+    }
+
+    #[test]
+    fn hmac_rfc4231_test_case_1() {
+        // RFC 4231 4.2: key = 20 bytes of 0x0b (zero-padded to our 32), data "Hi There".
+        let mut key = [0u8; 32];
+        key[..20].copy_from_slice(&[0x0b; 20]);
+        let p = Pseudonymizer::new(&key);
+        // Zero padding to the block size is what HMAC does with a short key, so a 20-byte
+        // key padded to 32 gives the RFC's answer.
+        assert_eq!(
+            hex::encode(p.mac(&[b"Hi There"])),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+    }
+
+    #[test]
+    fn key_file_is_created_0600_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/pseudonym.key");
+        let a = load_or_create_key(&path).unwrap();
+        let b = load_or_create_key(&path).unwrap();
+        assert_eq!(a, b);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let other = load_or_create_key(&dir.path().join("other.key")).unwrap();
+        assert_ne!(a, other);
+    }
+
+    #[test]
+    fn bad_key_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        fs::write(&path, "short").unwrap();
+        assert!(
+            load_or_create_key(&path)
+                .unwrap_err()
+                .contains("64 hex digits")
+        );
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_and_case_folded() {
+        let p = Pseudonymizer::new(&[7u8; 32]);
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        p.write("host", b"Web01", &mut a);
+        p.write("host", b"web01", &mut b);
+        p.write("ip", b"web01", &mut c);
+        assert_eq!(a, b);
+        assert_ne!(a[5..], c[3..]);
+        assert_eq!(a.len(), "host-".len() + 6);
+    }
+}

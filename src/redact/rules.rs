@@ -1,0 +1,733 @@
+//! Loading redaction rule files: a compatible subset of the gitleaks TOML format plus our
+//! extensions.
+//!
+//! Conventions:
+//! - Every problem in a file is collected (with its 1-based line) before giving up, so a user
+//!   fixes a rule file in one pass; problems read `file:line: rule `id` ...`.
+//! - Fields gitleaks knows that cannot apply to a byte stream (`path`, `paths`, `commits`,
+//!   `tags`, `minVersion`, ...) and unknown fields are accepted and reported in one warning per
+//!   file, so a user's existing `gitleaks.toml` loads unchanged.
+//! - Regexes are compiled for `regex::bytes` with Unicode off first (faster, and what Go's
+//!   ASCII-only `\b`/`\w` mean); Go-only syntax is translated, and a rule whose regex still
+//!   cannot be compiled for a reason Go would accept is skipped with a warning naming it.
+
+use std::collections::BTreeSet;
+
+use regex::bytes::{Regex, RegexBuilder};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// What a rule does with what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Replace with `[REDACTED:<id>]`.
+    Mask,
+    /// Replace with a stable keyed pseudonym `<prefix>-<hex>`.
+    Pseudonymize,
+}
+
+/// Built-in scanners that are faster or more exact than a regex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detector {
+    /// The rule's regex.
+    Regex,
+    /// PEM private key blocks, across lines.
+    Pem,
+    /// IPv4 addresses.
+    Ipv4,
+    /// IPv6 addresses.
+    Ipv6,
+    /// MAC addresses.
+    Mac,
+    /// The machine's host name and FQDN.
+    Hostname,
+    /// Local user names.
+    Username,
+}
+
+/// Which text an allowlist regex is matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    Secret,
+    Match,
+    Line,
+}
+
+/// A gitleaks allowlist: a finding is dropped when any regex or stopword matches.
+#[derive(Debug, Clone)]
+pub(crate) struct Allowlist {
+    pub regexes: Vec<Regex>,
+    pub target: Target,
+    /// Lower-cased; a secret containing one is not a secret.
+    pub stopwords: Vec<String>,
+}
+
+impl Allowlist {
+    /// Whether this allowlist excuses a finding.
+    pub fn allows(&self, secret: &[u8], whole: &[u8], line: &[u8]) -> bool {
+        let hay = match self.target {
+            Target::Secret => secret,
+            Target::Match => whole,
+            Target::Line => line,
+        };
+        if self.regexes.iter().any(|r| r.is_match(hay)) {
+            return true;
+        }
+        if self.stopwords.is_empty() {
+            return false;
+        }
+        let lower = secret.to_ascii_lowercase();
+        self.stopwords
+            .iter()
+            .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+    }
+}
+
+/// A pattern rule (`[[rules]]`).
+#[derive(Debug, Clone)]
+pub(crate) struct PatternRule {
+    pub id: String,
+    pub regex: Option<Regex>,
+    /// `None`: gitleaks' default (first non-empty group, else the whole match).
+    pub secret_group: Option<usize>,
+    pub keywords: Vec<String>,
+    pub entropy: Option<f64>,
+    pub allowlists: Vec<Allowlist>,
+    pub action: Action,
+    pub detector: Detector,
+    /// Pseudonym prefix (`ip`, `host`, ...).
+    pub prefix: String,
+}
+
+/// A key-name rule (`[[keys]]`) for structured content and `key=value` forms.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyRule {
+    pub id: String,
+    pub pattern: Regex,
+    pub exclude: Option<Regex>,
+    /// Matched against the enclosing section (`integration.siem`); the rule applies only there.
+    pub path: Option<Regex>,
+    /// Minimum entropy of the value in free text (structured formats trust the key alone).
+    pub entropy: Option<f64>,
+    pub min_len: usize,
+    pub keywords: Vec<String>,
+}
+
+/// All rules from all files, in load order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RuleSet {
+    pub rules: Vec<PatternRule>,
+    pub keys: Vec<KeyRule>,
+    /// Top-level `[allowlist]` / `[[allowlists]]`: apply to every pattern rule.
+    pub global_allow: Vec<Allowlist>,
+    pub warnings: Vec<String>,
+}
+
+const TOP_KNOWN: &[&str] = &["rules", "keys", "allowlist", "allowlists"];
+const RULE_KNOWN: &[&str] = &[
+    "id",
+    "description",
+    "regex",
+    "secretGroup",
+    "keywords",
+    "entropy",
+    "allowlists",
+    "allowlist",
+    "action",
+    "detector",
+    "prefix",
+];
+const KEY_KNOWN: &[&str] = &[
+    "id",
+    "description",
+    "pattern",
+    "exclude",
+    "path",
+    "entropy",
+    "min_len",
+    "keywords",
+];
+const ALLOW_KNOWN: &[&str] = &["regexes", "regexTarget", "stopwords", "description"];
+
+/// Collects problems and ignored fields for one file.
+struct Loader<'a> {
+    name: &'a str,
+    text: &'a str,
+    problems: Vec<(usize, String)>,
+    ignored: BTreeSet<String>,
+}
+
+impl Loader<'_> {
+    fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn problem(&mut self, offset: usize, msg: String) {
+        let line = self.line(offset);
+        self.problems
+            .push((line, format!("{}:{line}: {msg}", self.name)));
+    }
+
+    fn note_unknown(&mut self, table: &DeTable<'_>, known: &[&str], ctx: &str) {
+        for (k, _) in table.iter() {
+            let k = k.get_ref().as_ref();
+            if !known.contains(&k) {
+                self.ignored.insert(format!("{ctx}{k}"));
+            }
+        }
+    }
+}
+
+type Val<'i> = Spanned<DeValue<'i>>;
+
+fn get_str<'t>(l: &mut Loader<'_>, t: &'t DeTable<'_>, key: &str, ctx: &str) -> Option<&'t str> {
+    let v = t.get(key)?;
+    match v.get_ref() {
+        DeValue::String(s) => Some(s.as_ref()),
+        _ => {
+            l.problem(v.span().start, format!("{ctx}: `{key}` must be a string"));
+            None
+        }
+    }
+}
+
+fn get_num(l: &mut Loader<'_>, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<f64> {
+    let v = t.get(key)?;
+    let parsed = match v.get_ref() {
+        DeValue::Integer(i) => i.as_str().replace('_', "").parse::<f64>().ok(),
+        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+        _ => None,
+    };
+    if parsed.is_none() {
+        l.problem(v.span().start, format!("{ctx}: `{key}` must be a number"));
+    }
+    parsed
+}
+
+fn get_strs(l: &mut Loader<'_>, t: &DeTable<'_>, key: &str, ctx: &str) -> Vec<(usize, String)> {
+    let Some(v) = t.get(key) else {
+        return Vec::new();
+    };
+    let DeValue::Array(items) = v.get_ref() else {
+        l.problem(
+            v.span().start,
+            format!("{ctx}: `{key}` must be an array of strings"),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items.iter() {
+        match item.get_ref() {
+            DeValue::String(s) => out.push((item.span().start, s.to_string())),
+            _ => l.problem(
+                item.span().start,
+                format!("{ctx}: `{key}` must be an array of strings"),
+            ),
+        }
+    }
+    out
+}
+
+/// Tables of `key`: one inline/standard table or an array of them.
+fn get_tables<'t, 'i>(t: &'t DeTable<'i>, key: &str) -> Vec<&'t Val<'i>> {
+    match t.get(key).map(|v| v.get_ref()) {
+        Some(DeValue::Table(_)) => t.get(key).into_iter().collect(),
+        Some(DeValue::Array(items)) => items.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Why a regex could not be used.
+pub(crate) enum RegexFailure {
+    /// Bad syntax: an error in the rule file.
+    Invalid(String),
+    /// Valid for Go but beyond what we can run: skip the rule with a warning.
+    Unsupported(String),
+}
+
+/// Compile a rule regex, trying ASCII mode first, then Unicode, then a Go-syntax translation.
+pub(crate) fn compile_regex(src: &str) -> Result<Regex, RegexFailure> {
+    let build = |s: &str, unicode: bool| {
+        RegexBuilder::new(s)
+            .unicode(unicode)
+            .size_limit(64 << 20)
+            .dfa_size_limit(8 << 20)
+            .build()
+    };
+    let first = match build(src, false) {
+        Ok(r) => return Ok(r),
+        Err(e) => e,
+    };
+    if let Ok(r) = build(src, true) {
+        return Ok(r);
+    }
+    let translated = translate_go(src);
+    if translated != src
+        && let Ok(r) = build(&translated, false).or_else(|_| build(&translated, true))
+    {
+        return Ok(r);
+    }
+    let msg = one_line(&first.to_string());
+    if matches!(first, regex::Error::CompiledTooBig(_)) {
+        return Err(RegexFailure::Unsupported(msg));
+    }
+    if msg.contains("look-around") || msg.contains("backreference") || msg.contains("\\C") {
+        return Err(RegexFailure::Unsupported(msg));
+    }
+    Err(RegexFailure::Invalid(msg))
+}
+
+fn one_line(s: &str) -> String {
+    let last = s
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with("error:"))
+        .map(|l| l.trim().trim_start_matches("error:").trim().to_string());
+    last.unwrap_or_else(|| s.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Rewrite Go (RE2) syntax that Rust's regex does not accept: `\Q...\E` literal quoting, and
+/// a `{` or `}` that is not part of a repetition (Go reads it as a literal, Rust rejects it).
+fn translate_go(src: &str) -> String {
+    braces(&quote(src))
+}
+
+fn braces(src: &str) -> String {
+    let mut out = String::with_capacity(src.len() + 8);
+    let (mut class, mut open_rep, mut escaped) = (false, false, false);
+    for (i, c) in src.char_indices() {
+        if escaped {
+            escaped = false;
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '[' if !class => class = true,
+            ']' if class => class = false,
+            '{' if !class => {
+                let valid = src[i + 1..].find('}').is_some_and(|e| {
+                    let inner = &src[i + 1..i + 1 + e];
+                    let (lo, hi) = inner.split_once(',').unwrap_or((inner, ""));
+                    !lo.is_empty()
+                        && lo.bytes().all(|d| d.is_ascii_digit())
+                        && hi.bytes().all(|d| d.is_ascii_digit())
+                });
+                if valid && i > 0 {
+                    open_rep = true;
+                } else {
+                    out.push_str("\\{");
+                    continue;
+                }
+            }
+            '}' if !class => {
+                if !open_rep {
+                    out.push_str("\\}");
+                    continue;
+                }
+                open_rep = false;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn quote(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut rest = src;
+    while let Some(i) = rest.find("\\Q") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let (lit, tail) = match after.find("\\E") {
+            Some(j) => (&after[..j], &after[j + 2..]),
+            None => (after, ""),
+        };
+        out.push_str(&regex::escape(lit));
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn compile_allowlist(l: &mut Loader<'_>, v: &Val<'_>, ctx: &str) -> Option<Allowlist> {
+    let DeValue::Table(t) = v.get_ref() else {
+        l.problem(v.span().start, format!("{ctx}: allowlist must be a table"));
+        return None;
+    };
+    l.note_unknown(t, ALLOW_KNOWN, "allowlist.");
+    let target = match get_str(l, t, "regexTarget", ctx) {
+        None | Some("secret") | Some("") => Target::Secret,
+        Some("match") => Target::Match,
+        Some("line") => Target::Line,
+        Some(other) => {
+            let at = t.get("regexTarget").map_or(0, |v| v.span().start);
+            l.problem(
+                at,
+                format!("{ctx}: unknown regexTarget `{other}` (expected secret, match or line)"),
+            );
+            Target::Secret
+        }
+    };
+    if t.contains_key("paths") || t.contains_key("commits") {
+        // Path- or commit-scoped allowlists cannot be evaluated on a stream. With
+        // condition = "AND" the other parts alone would allow too much, so drop it.
+        let and =
+            matches!(get_str(l, t, "condition", ctx), Some(c) if c.eq_ignore_ascii_case("and"));
+        if and {
+            return None;
+        }
+    }
+    let mut regexes = Vec::new();
+    for (at, src) in get_strs(l, t, "regexes", ctx) {
+        match compile_regex(&src) {
+            Ok(r) => regexes.push(r),
+            Err(RegexFailure::Invalid(e)) => {
+                l.problem(at, format!("{ctx}: allowlist has invalid regex: {e}"))
+            }
+            Err(RegexFailure::Unsupported(e)) => {
+                l.problem(at, format!("{ctx}: allowlist regex is not supported: {e}"))
+            }
+        }
+    }
+    let stopwords = get_strs(l, t, "stopwords", ctx)
+        .into_iter()
+        .map(|(_, s)| s.to_ascii_lowercase())
+        .collect();
+    Some(Allowlist {
+        regexes,
+        target,
+        stopwords,
+    })
+}
+
+fn parse_rule(l: &mut Loader<'_>, v: &Val<'_>, warnings: &mut Vec<String>) -> Option<PatternRule> {
+    let DeValue::Table(t) = v.get_ref() else {
+        l.problem(v.span().start, "`rules` entries must be tables".into());
+        return None;
+    };
+    l.note_unknown(t, RULE_KNOWN, "rules.");
+    let Some(id) = get_str(l, t, "id", "rule").map(str::to_string) else {
+        if !t.contains_key("id") {
+            l.problem(v.span().start, "rule has no `id`".into());
+        }
+        return None;
+    };
+    let ctx = format!("rule `{id}`");
+    let before = l.problems.len();
+    let action = match get_str(l, t, "action", &ctx) {
+        None | Some("mask") => Action::Mask,
+        Some("pseudonymize") => Action::Pseudonymize,
+        Some(other) => {
+            let at = t.get("action").map_or(0, |v| v.span().start);
+            l.problem(
+                at,
+                format!("{ctx}: unknown action `{other}` (expected mask or pseudonymize)"),
+            );
+            Action::Mask
+        }
+    };
+    let detector = match get_str(l, t, "detector", &ctx) {
+        None | Some("regex") => Detector::Regex,
+        Some("pem") => Detector::Pem,
+        Some("ipv4") => Detector::Ipv4,
+        Some("ipv6") => Detector::Ipv6,
+        Some("mac") => Detector::Mac,
+        Some("hostname") => Detector::Hostname,
+        Some("username") => Detector::Username,
+        Some(other) => {
+            let at = t.get("detector").map_or(0, |v| v.span().start);
+            l.problem(at, format!("{ctx}: unknown detector `{other}`"));
+            Detector::Regex
+        }
+    };
+    let mut regex = None;
+    if let Some(src) = get_str(l, t, "regex", &ctx) {
+        let at = t.get("regex").map_or(0, |v| v.span().start);
+        match compile_regex(src) {
+            Ok(r) => regex = Some(r),
+            Err(RegexFailure::Invalid(e)) => {
+                l.problem(at, format!("{ctx} has invalid regex: {e}"));
+            }
+            Err(RegexFailure::Unsupported(e)) => {
+                let line = l.line(at);
+                warnings.push(format!(
+                    "{}:{line}: rule `{id}` skipped: its regex uses syntax this engine cannot run ({e})",
+                    l.name
+                ));
+                return None;
+            }
+        }
+    } else if detector == Detector::Regex {
+        if l.problems.len() == before {
+            let line = l.line(v.span().start);
+            warnings.push(format!(
+                "{}:{line}: rule `{id}` skipped: it has no `regex` (path-only rules do not apply to content)",
+                l.name
+            ));
+        }
+        return None;
+    }
+    let secret_group = get_num(l, t, "secretGroup", &ctx).map(|n| n.max(0.0) as usize);
+    if let (Some(g), Some(r)) = (secret_group, &regex)
+        && g >= r.captures_len()
+    {
+        let at = t.get("secretGroup").map_or(0, |v| v.span().start);
+        l.problem(
+            at,
+            format!(
+                "{ctx}: secretGroup {g} but the regex has only {} group(s)",
+                r.captures_len() - 1
+            ),
+        );
+    }
+    let keywords = get_strs(l, t, "keywords", &ctx)
+        .into_iter()
+        .map(|(_, k)| k.to_ascii_lowercase())
+        .filter(|k| !k.is_empty())
+        .collect();
+    let entropy = get_num(l, t, "entropy", &ctx);
+    let mut allowlists = Vec::new();
+    for key in ["allowlists", "allowlist"] {
+        for a in get_tables(t, key) {
+            if let Some(a) = compile_allowlist(l, a, &ctx) {
+                allowlists.push(a);
+            }
+        }
+    }
+    let prefix = get_str(l, t, "prefix", &ctx).unwrap_or("id").to_string();
+    if l.problems.len() != before {
+        return None;
+    }
+    Some(PatternRule {
+        id,
+        regex,
+        secret_group,
+        keywords,
+        entropy,
+        allowlists,
+        action,
+        detector,
+        prefix,
+    })
+}
+
+fn parse_key(l: &mut Loader<'_>, v: &Val<'_>) -> Option<KeyRule> {
+    let DeValue::Table(t) = v.get_ref() else {
+        l.problem(v.span().start, "`keys` entries must be tables".into());
+        return None;
+    };
+    l.note_unknown(t, KEY_KNOWN, "keys.");
+    let Some(id) = get_str(l, t, "id", "key rule").map(str::to_string) else {
+        if !t.contains_key("id") {
+            l.problem(v.span().start, "key rule has no `id`".into());
+        }
+        return None;
+    };
+    let ctx = format!("key rule `{id}`");
+    let before = l.problems.len();
+    let regex_field = |l: &mut Loader<'_>, name: &str| -> Option<Regex> {
+        let src = get_str(l, t, name, &ctx)?;
+        let at = t.get(name).map_or(0, |v| v.span().start);
+        match compile_regex(src) {
+            Ok(r) => Some(r),
+            Err(RegexFailure::Invalid(e) | RegexFailure::Unsupported(e)) => {
+                l.problem(at, format!("{ctx} has invalid {name}: {e}"));
+                None
+            }
+        }
+    };
+    let pattern = regex_field(l, "pattern");
+    let exclude = regex_field(l, "exclude");
+    let path = regex_field(l, "path");
+    if !t.contains_key("pattern") {
+        l.problem(v.span().start, format!("{ctx} has no `pattern`"));
+    }
+    let entropy = get_num(l, t, "entropy", &ctx);
+    let min_len = get_num(l, t, "min_len", &ctx).map_or(1, |n| n.max(1.0) as usize);
+    let keywords = get_strs(l, t, "keywords", &ctx)
+        .into_iter()
+        .map(|(_, k)| k.to_ascii_lowercase())
+        .filter(|k| !k.is_empty())
+        .collect();
+    if l.problems.len() != before {
+        return None;
+    }
+    Some(KeyRule {
+        id,
+        pattern: pattern?,
+        exclude,
+        path,
+        entropy,
+        min_len,
+        keywords,
+    })
+}
+
+impl RuleSet {
+    /// Load one rule file's text into the set. `name` is how problems name the file.
+    pub fn load(&mut self, name: &str, text: &str) -> Result<(), Vec<String>> {
+        let doc = match DeTable::parse(text) {
+            Ok(d) => d,
+            Err(e) => {
+                let mut l = Loader {
+                    name,
+                    text,
+                    problems: Vec::new(),
+                    ignored: BTreeSet::new(),
+                };
+                let at = e.span().map_or(0, |s| s.start);
+                l.problem(at, format!("invalid TOML: {}", one_line(e.message())));
+                return Err(l.problems.into_iter().map(|(_, m)| m).collect());
+            }
+        };
+        let mut l = Loader {
+            name,
+            text,
+            problems: Vec::new(),
+            ignored: BTreeSet::new(),
+        };
+        let top = doc.get_ref();
+        l.note_unknown(top, TOP_KNOWN, "");
+        let mut warnings = Vec::new();
+        let mut rules = Vec::new();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        for v in get_tables(top, "rules") {
+            if let Some(r) = parse_rule(&mut l, v, &mut warnings) {
+                if !seen.insert(r.id.clone()) {
+                    let at = v.span().start;
+                    l.problem(at, format!("rule `{}` is defined twice", r.id));
+                    continue;
+                }
+                rules.push(r);
+            }
+        }
+        let mut keys = Vec::new();
+        for v in get_tables(top, "keys") {
+            if let Some(k) = parse_key(&mut l, v) {
+                if !seen.insert(k.id.clone()) {
+                    l.problem(
+                        v.span().start,
+                        format!("key rule `{}` is defined twice", k.id),
+                    );
+                    continue;
+                }
+                keys.push(k);
+            }
+        }
+        let mut global = Vec::new();
+        for key in ["allowlist", "allowlists"] {
+            for a in get_tables(top, key) {
+                if let Some(a) = compile_allowlist(&mut l, a, "global allowlist") {
+                    global.push(a);
+                }
+            }
+        }
+        if !l.problems.is_empty() {
+            l.problems.sort();
+            return Err(l.problems.into_iter().map(|(_, m)| m).collect());
+        }
+        if !l.ignored.is_empty() {
+            let list: Vec<_> = l.ignored.into_iter().collect();
+            self.warnings.push(format!(
+                "{name}: ignored fields that do not apply to redaction: {}",
+                list.join(", ")
+            ));
+        }
+        self.warnings.extend(warnings);
+        // Rules from different files never replace each other: a gitleaks file has its own
+        // `private-key` or `jwt` rule, and ours must keep running beside it. Counts of rules
+        // sharing an id are reported together.
+        self.rules.extend(rules);
+        self.keys.extend(keys);
+        self.global_allow.extend(global);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<RuleSet, Vec<String>> {
+        let mut set = RuleSet::default();
+        set.load("x.toml", text).map(|()| set)
+    }
+
+    #[test]
+    fn reports_every_problem_with_line_and_id() {
+        let text = "[[rules]]\nid = \"a\"\nregex = '''(unclosed'''\n\n[[rules]]\nid = \"b\"\nregex = 'ok'\nentropy = \"high\"\n[[rules]]\ndescription = \"no id\"\nregex = 'x'\n";
+        let errs = load(text).unwrap_err();
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        assert!(
+            errs[0].starts_with("x.toml:3: rule `a` has invalid regex:"),
+            "{errs:?}"
+        );
+        assert!(errs[1].starts_with("x.toml:8: rule `b`"), "{errs:?}");
+        assert!(
+            errs[2].starts_with("x.toml:9: rule has no `id`"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_give_one_warning() {
+        let text = "title = \"t\"\nminVersion = \"v8\"\n[[rules]]\nid = \"a\"\nregex = 'x'\ntags = [\"t\"]\npath = 'y'\n";
+        let set = load(text).unwrap();
+        assert_eq!(set.warnings.len(), 1, "{:?}", set.warnings);
+        let w = &set.warnings[0];
+        assert!(w.contains("minVersion") && w.contains("rules.tags") && w.contains("title"));
+        assert_eq!(set.rules.len(), 1);
+    }
+
+    #[test]
+    fn go_literal_braces_are_translated() {
+        let r = compile_regex(r"^\$(?:\d+|{\d+})$").ok().unwrap();
+        assert!(r.is_match(b"${12}") && r.is_match(b"$3"));
+        let r = compile_regex(r"^\{\{[ \t]*[\w ().|]+[ \t]*}}$")
+            .ok()
+            .unwrap();
+        assert!(r.is_match(b"{{ .Values.x }}"));
+        let r = compile_regex(r"a{2,3}b").ok().unwrap();
+        assert!(r.is_match(b"aab") && !r.is_match(b"ab"));
+    }
+
+    #[test]
+    fn go_quoting_is_translated() {
+        let r = compile_regex(r"\Qa.b\E+").ok().unwrap();
+        assert!(r.is_match(b"a.bbb"));
+        assert!(!r.is_match(b"axb"));
+    }
+
+    #[test]
+    fn lookaround_skips_the_rule_with_a_named_warning() {
+        let set = load("[[rules]]\nid = \"la\"\nregex = 'foo(?=bar)'\n").unwrap();
+        assert!(set.rules.is_empty());
+        assert!(
+            set.warnings[0].contains("rule `la` skipped"),
+            "{:?}",
+            set.warnings
+        );
+    }
+
+    #[test]
+    fn bad_key_rule_is_reported() {
+        let errs = load("[[keys]]\nid = \"k\"\npattern = '(['\n").unwrap_err();
+        assert!(
+            errs[0].starts_with("x.toml:3: key rule `k` has invalid pattern"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn invalid_toml_names_the_line() {
+        let errs = load("[[rules]]\nid = \n").unwrap_err();
+        assert!(errs[0].starts_with("x.toml:2: invalid TOML"), "{errs:?}");
+    }
+}

@@ -1,0 +1,201 @@
+//! Hand-written scanners for network identifiers. They run on every line, so they start from
+//! `memchr` hits on `.` and `:` instead of a regex, and validate what they find with the
+//! standard library's address parsers.
+//!
+//! Addresses that identify nobody are kept: loopback, unspecified, link-local, broadcast and
+//! netmask-looking values, and the documentation ranges (RFC 5737, RFC 3849).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Find IPv4 addresses in `line`; `found(start, end)` for each one worth pseudonymizing.
+pub(crate) fn ipv4(line: &[u8], mut found: impl FnMut(usize, usize)) {
+    let mut next = 0;
+    for dot in memchr::memchr_iter(b'.', line) {
+        if dot < next || dot == 0 || !line[dot - 1].is_ascii_digit() {
+            continue;
+        }
+        let mut s = dot - 1;
+        while s > 0 && line[s - 1].is_ascii_digit() && dot - s < 3 {
+            s -= 1;
+        }
+        if s > 0 && (is_word(line[s - 1]) || line[s - 1] == b'.') {
+            next = dot + 1;
+            continue;
+        }
+        let Some((end, octets)) = parse_v4(line, s) else {
+            next = dot + 1;
+            continue;
+        };
+        next = end;
+        if end < line.len() {
+            let after = line[end];
+            if is_word(after) {
+                continue;
+            }
+            // `1.2.3.4.5` is a version, not an address.
+            if after == b'.' && line.get(end + 1).is_some_and(u8::is_ascii_digit) {
+                continue;
+            }
+        }
+        if keep_v4(Ipv4Addr::from(octets)) {
+            continue;
+        }
+        found(s, end);
+    }
+}
+
+fn parse_v4(line: &[u8], start: usize) -> Option<(usize, [u8; 4])> {
+    let mut octets = [0u8; 4];
+    let mut i = start;
+    for (n, o) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if line.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let d0 = i;
+        let mut v: u32 = 0;
+        while i < line.len() && line[i].is_ascii_digit() && i - d0 < 3 {
+            v = v * 10 + u32::from(line[i] - b'0');
+            i += 1;
+        }
+        if i == d0 || v > 255 || (i - d0 > 1 && line[d0] == b'0') {
+            return None;
+        }
+        if i < line.len() && line[i].is_ascii_digit() {
+            return None;
+        }
+        *o = v as u8;
+    }
+    Some((i, octets))
+}
+
+fn keep_v4(a: Ipv4Addr) -> bool {
+    let o = a.octets();
+    a.is_loopback()
+        || a.is_unspecified()
+        || a.is_link_local()
+        || a.is_broadcast()
+        || o[0] == 255
+        || (o[0] == 192 && o[1] == 0 && o[2] == 2)
+        || (o[0] == 198 && o[1] == 51 && o[2] == 100)
+        || (o[0] == 203 && o[1] == 0 && o[2] == 113)
+}
+
+fn keep_v6(a: Ipv6Addr) -> bool {
+    let s = a.segments();
+    a.is_loopback()
+        || a.is_unspecified()
+        || (s[0] & 0xffc0) == 0xfe80
+        || (s[0] == 0x2001 && s[1] == 0x0db8)
+        || a.to_ipv4_mapped().is_some_and(keep_v4)
+}
+
+/// What a colon-separated run turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColonKind {
+    Ipv6,
+    Mac,
+}
+
+/// Find IPv6 and MAC addresses in `line`; `found(start, end, kind)` for each worth replacing.
+pub(crate) fn colon_runs(
+    line: &[u8],
+    want_v6: bool,
+    want_mac: bool,
+    mut found: impl FnMut(usize, usize, ColonKind),
+) {
+    let run_byte = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+    let mut next = 0;
+    for colon in memchr::memchr_iter(b':', line) {
+        if colon < next {
+            continue;
+        }
+        let mut s = colon;
+        while s > 0 && run_byte(line[s - 1]) {
+            s -= 1;
+        }
+        let mut e = colon + 1;
+        while e < line.len() && run_byte(line[e]) {
+            e += 1;
+        }
+        next = e;
+        // The run must stand alone: `abc:def` inside an identifier is not an address.
+        if (s > 0 && is_word(line[s - 1])) || (e < line.len() && is_word(line[e])) {
+            continue;
+        }
+        while e > s && matches!(line[e - 1], b'.' | b':') && !line[s..e].ends_with(b"::") {
+            e -= 1;
+        }
+        let run = &line[s..e];
+        if run.len() == 17 && want_mac && is_mac(run) {
+            if run != b"00:00:00:00:00:00" && !run.eq_ignore_ascii_case(b"ff:ff:ff:ff:ff:ff") {
+                found(s, e, ColonKind::Mac);
+            }
+            continue;
+        }
+        if !want_v6 || run.len() < 3 || run.iter().filter(|&&b| b == b':').count() < 2 {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(run) else {
+            continue;
+        };
+        if let Ok(a) = text.parse::<Ipv6Addr>()
+            && !keep_v6(a)
+        {
+            found(s, e, ColonKind::Ipv6);
+        }
+    }
+}
+
+fn is_mac(run: &[u8]) -> bool {
+    run.chunks(3).all(|c| {
+        c[0].is_ascii_hexdigit() && c[1].is_ascii_hexdigit() && (c.len() == 2 || c[2] == b':')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v4(s: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        ipv4(s.as_bytes(), |a, b| out.push(&s[a..b]));
+        out
+    }
+
+    fn colons(s: &str) -> Vec<(&str, ColonKind)> {
+        let mut out = Vec::new();
+        colon_runs(s.as_bytes(), true, true, |a, b, k| out.push((&s[a..b], k)));
+        out
+    }
+
+    #[test]
+    fn ipv4_found_and_kept() {
+        assert_eq!(
+            v4("from 10.1.2.3:443 to 8.8.8.8."),
+            vec!["10.1.2.3", "8.8.8.8"]
+        );
+        assert!(v4("127.0.0.1 0.0.0.0 169.254.1.1 192.0.2.7 198.51.100.1 203.0.113.9").is_empty());
+        assert!(v4("255.255.255.0 v1.2.3.4 1.2.3.4.5 1.2.3 256.1.1.1 01.2.3.4").is_empty());
+        assert_eq!(v4("ts=1795393164.35 ip=172.16.0.9"), vec!["172.16.0.9"]);
+    }
+
+    #[test]
+    fn ipv6_and_mac() {
+        let got = colons("peer [2a01:4f8::1]:443 lo ::1 ll fe80::1 doc 2001:db8::5 at 12:34:56");
+        assert_eq!(got, vec![("2a01:4f8::1", ColonKind::Ipv6)]);
+        let got = colons("ether 52:54:00:ab:cd:ef brd ff:ff:ff:ff:ff:ff");
+        assert_eq!(got, vec![("52:54:00:ab:cd:ef", ColonKind::Mac)]);
+        assert!(colons("sha256:abcdef0123 deadbeef:cafe").is_empty());
+        assert_eq!(
+            colons("addr=2600:1f18:abcd::42, next"),
+            vec![("2600:1f18:abcd::42", ColonKind::Ipv6)]
+        );
+    }
+}

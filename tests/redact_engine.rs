@@ -1,0 +1,673 @@
+//! Library-level tests of the redaction engine: planted secrets in generated logs, structured
+//! formats, learned secrets, identifiers, streaming invariants and gitleaks compatibility.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use support_bundle::item::Format;
+use support_bundle::redact::testdata::{self, Rng};
+use support_bundle::redact::{Counts, Options, Redactor, report_json};
+
+fn opts(dir: &Path) -> Options {
+    Options {
+        pseudonym_key: Some(dir.join("pseudonym.key")),
+        hostnames: Some(vec!["web01".into(), "web01.corp.example.net".into()]),
+        usernames: Some(vec!["alice".into()]),
+        ..Options::default()
+    }
+}
+
+fn redactor() -> (Redactor, tempfile::TempDir) {
+    let d = tempfile::tempdir().unwrap();
+    let r = Redactor::new(&opts(d.path())).unwrap();
+    (r, d)
+}
+
+fn red(r: &Redactor, s: &str, f: Format) -> (String, Counts) {
+    let mut c = Counts::default();
+    let out = r.redact_bytes(s.as_bytes(), f, &mut c);
+    (String::from_utf8(out).unwrap(), c)
+}
+
+/// Assert every secret is gone and every line without one is unchanged.
+fn check(r: &Redactor, input: &str, f: Format, secrets: &[&str]) -> String {
+    let (out, _) = red(r, input, f);
+    for s in secrets {
+        assert!(!out.contains(s), "secret {s:?} survived in:\n{out}");
+    }
+    let ins: Vec<&str> = input.lines().collect();
+    let outs: Vec<&str> = out.lines().collect();
+    assert_eq!(ins.len(), outs.len(), "line count changed:\n{out}");
+    for (i, o) in ins.iter().zip(&outs) {
+        if !secrets.iter().any(|s| i.contains(s)) {
+            assert_eq!(i, o, "a line without a secret changed");
+        }
+    }
+    out
+}
+
+#[test]
+fn planted_secrets_are_gone_and_decoys_untouched() {
+    let (r, _d) = redactor();
+    for seed in 1..=4 {
+        let c = testdata::corpus(seed, 4000, 3);
+        assert!(c.secrets.len() > 1000);
+        let (out, counts) = red(&r, &c.text, Format::Text);
+        let survivors: Vec<&String> = c
+            .secrets
+            .iter()
+            .filter(|s| out.contains(s.as_str()))
+            .collect();
+        assert!(
+            survivors.is_empty(),
+            "{} survived, e.g. {:?}",
+            survivors.len(),
+            &survivors[..survivors.len().min(5)]
+        );
+        let ins: Vec<&str> = c.text.lines().collect();
+        let outs: Vec<&str> = out.lines().collect();
+        assert_eq!(ins.len(), outs.len());
+        for &i in &c.decoy_lines {
+            assert_eq!(ins[i], outs[i], "decoy line {i} changed");
+        }
+        assert!(counts.total() as usize >= c.secrets.len() / 2);
+        assert!(out.ends_with('\n'));
+    }
+}
+
+#[test]
+fn every_kind_alone_in_both_contexts() {
+    let (r, _d) = redactor();
+    let mut rng = Rng::new(7);
+    for kind in 0..testdata::KINDS {
+        for _ in 0..20 {
+            let (frag, secret) = testdata::secret_fragment(kind, &mut rng);
+            let plain = format!("Nov 25 10:00:00 buildhost caddy[1]: {frag}\n");
+            check(&r, &plain, Format::Text, &[&secret]);
+            let json = format!(
+                "{{\"level\":\"warn\",\"msg\":{}}}\n",
+                serde_json::to_string(&frag).unwrap()
+            );
+            check(&r, &json, Format::Text, &[&secret]);
+        }
+    }
+}
+
+#[test]
+fn pem_blocks_raw_prefixed_and_escaped() {
+    let (r, _d) = redactor();
+    let body = [
+        "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+        "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK",
+        "LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo",
+    ];
+    let raw = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\nafter\n",
+        body.join("\n")
+    );
+    let out = check(&r, &raw, Format::Text, &body);
+    assert!(out.contains("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:private-key]\n"));
+    let prefixed: String = raw
+        .lines()
+        .map(|l| format!("Nov 25 10:00:00 buildhost app[42]: {l}\n"))
+        .collect();
+    let out = check(&r, &prefixed, Format::Text, &body);
+    assert!(out.contains("app[42]: [REDACTED:private-key]\n"), "{out}");
+    let escaped = format!("{{\"key\":{}}}\n", serde_json::to_string(&raw).unwrap());
+    check(&r, &escaped, Format::Text, &body);
+    let (_, counts) = red(&r, &prefixed, Format::Text);
+    assert_eq!(counts.by_rule().get("private-key"), Some(&1));
+    // OPENSSH and PKCS#8 forms too.
+    let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n";
+    check(
+        &r,
+        ssh,
+        Format::Text,
+        &["b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"],
+    );
+}
+
+#[test]
+fn kestrel_config_toml() {
+    let (r, _d) = redactor();
+    let cfg = r#"[general]
+log_level = "info"
+data_dir = "/var/lib/kestrel"
+
+[performance]
+metrics_enabled = true
+metrics_port = 9090
+
+[integration.siem]
+type = "elastic"
+url = "https://siem.internal:9200"
+token = "siemTok3nX9qLw2ZrT"
+username = "svc-kestrel-ingest"
+password = "Winter2026!"
+index = "kestrel-alerts"
+
+[integration.soar]
+webhook_url = "https://soar.internal/hooks/T8d7f6a5s4"
+auth_token = "soarAuthQ7w8e9r0"
+playbooks = ["isolate", "notify"]
+
+[integration.threat_intel]
+sources = [{ name = "otx", url = "https://otx.example/api", api_key = "otxKey5566aabbccdd" },
+  { name = "misp", url = "https://misp.example", api_key = "mispKey1122zzyyxx" }]
+placeholder = "${KESTREL_TOKEN}"
+token_env = "${SIEM_TOKEN}"
+
+[other]
+username = "not-a-secret-here"
+"#;
+    let secrets = [
+        "siemTok3nX9qLw2ZrT",
+        "svc-kestrel-ingest",
+        "Winter2026!",
+        "https://soar.internal/hooks/T8d7f6a5s4",
+        "soarAuthQ7w8e9r0",
+        "otxKey5566aabbccdd",
+        "mispKey1122zzyyxx",
+    ];
+    let out = check(&r, cfg, Format::Toml, &secrets);
+    assert!(out.contains("username = \"not-a-secret-here\""));
+    assert!(out.contains("password = \"[REDACTED:password]\""), "{out}");
+    assert!(out.contains("name = \"otx\""));
+}
+
+#[test]
+fn gojinn_caddyfile() {
+    let (r, _d) = redactor();
+    let caddy = r#"{
+	order gojinn last
+}
+api.example.net {
+	gojinn ./functions/hello.wasm {
+		env DB_PASSWORD s3cretPassw0rd
+		env LOG_LEVEL debug
+		env OPENAI_API_KEY sk-proj-abcdefghijklmnopqrstuvwxyz012345
+		db_dsn postgres://gojinn:dbPa55word@db:5432/gojinn
+		db_sync_token syncTok_8f7e6d5c4b3a
+		debug_secret dbgSecret_0a9b8c7d
+		mqtt_password mqttPassQ1w2e3
+		ai_token aiTok_77aa88bb99cc
+		s3_access_key AKIAIOSFODNN7EXAMPLF
+		s3_secret_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+		store_cipher_key 0123456789abcdef0123456789abcdef
+		nats_user_seed SUAMLK2ZNL35WSMW37E7UD4VZ7ELPKW7DHC3BWBSD2GCZ7IUQQXZIORRBU
+		sentry_dsn https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/2
+		api_key tenant-acme-7f3k2q
+		api_key {$OTHER_KEY}
+		trusted_key 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+		mqtt_broker tcp://broker:1883
+	}
+}
+"#;
+    let secrets = [
+        "s3cretPassw0rd",
+        "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
+        "dbPa55word",
+        "syncTok_8f7e6d5c4b3a",
+        "dbgSecret_0a9b8c7d",
+        "mqttPassQ1w2e3",
+        "aiTok_77aa88bb99cc",
+        "AKIAIOSFODNN7EXAMPLF",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "0123456789abcdef0123456789abcdef",
+        "SUAMLK2ZNL35WSMW37E7UD4VZ7ELPKW7DHC3BWBSD2GCZ7IUQQXZIORRBU",
+        "tenant-acme-7f3k2q",
+    ];
+    let out = check(&r, caddy, Format::Caddyfile, &secrets);
+    assert!(
+        out.contains(
+            "trusted_key 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+        )
+    );
+    assert!(out.contains("api_key {$OTHER_KEY}"));
+    assert!(out.contains("env LOG_LEVEL debug"));
+}
+
+#[test]
+fn json_pretty_and_minified() {
+    let (r, _d) = redactor();
+    let pretty = r#"{
+  "apps": {
+    "http": {
+      "servers": {
+        "srv0": {
+          "routes": [
+            {
+              "handle": [
+                {
+                  "handler": "gojinn",
+                  "api_keys": ["tenantKeyAAA111", "tenantKeyBBB222"],
+                  "db_dsn": "postgres://u:jsonDbPass9@db/x",
+                  "env": { "STRIPE_KEY": "sk_live_51HxYzAbCdEfGhIjKlMnOpQr" },
+                  "password": "",
+                  "trusted_key": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                }
+              ]
+            }
+          ]
+        }
+      }
+    }
+  }
+}
+"#;
+    let secrets = [
+        "tenantKeyAAA111",
+        "tenantKeyBBB222",
+        "jsonDbPass9",
+        "sk_live_51HxYzAbCdEfGhIjKlMnOpQr",
+    ];
+    check(&r, pretty, Format::Json, &secrets);
+    let v: serde_json::Value = serde_json::from_str(pretty).unwrap();
+    let mini = serde_json::to_string(&v).unwrap() + "\n";
+    let out = check(&r, &mini, Format::Json, &secrets);
+    let back: serde_json::Value = serde_json::from_str(&out).expect("still valid JSON");
+    assert_eq!(
+        back["apps"]["http"]["servers"]["srv0"]["routes"][0]["handle"][0]["trusted_key"],
+        v["apps"]["http"]["servers"]["srv0"]["routes"][0]["handle"][0]["trusted_key"]
+    );
+}
+
+#[test]
+fn yaml_ini_env() {
+    let (r, _d) = redactor();
+    let yaml = "db:\n  host: localhost\n  password: \"yamlPass42\"\nauth:\n  - client_secret: yamlClientSecretZZ99\ntls:\n  private_key: |\n    line-one-secret-material\n    line-two-secret-material\n  cert_file: /etc/x.pem\n";
+    let out = check(
+        &r,
+        yaml,
+        Format::Yaml,
+        &[
+            "yamlPass42",
+            "yamlClientSecretZZ99",
+            "line-one-secret-material",
+            "line-two-secret-material",
+        ],
+    );
+    assert!(out.contains("  cert_file: /etc/x.pem"));
+    let ini = "[database]\nuser = app\npassword = ini pass word ; comment\n[auth]\ntoken=iniTokenValue123\n";
+    check(&r, ini, Format::Ini, &["ini pass word", "iniTokenValue123"]);
+    let env = "PWD=/home/x\nOLDPWD=/root\nexport DB_PASSWORD='envPass 77'\nGITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\nAPI_KEY=envApiKey_9988\nPATH=/usr/bin\n";
+    let out = check(
+        &r,
+        env,
+        Format::Env,
+        &[
+            "envPass 77",
+            "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            "envApiKey_9988",
+        ],
+    );
+    assert!(out.starts_with("PWD=/home/x\nOLDPWD=/root\n"));
+}
+
+#[test]
+fn environ_dump_in_journal() {
+    let (r, _d) = redactor();
+    let dump = "Nov 25 10:00:00 buildhost caddy[1021]: PWD=/var/lib/caddy\nNov 25 10:00:00 buildhost caddy[1021]: HOME=/var/lib/caddy\nNov 25 10:00:00 buildhost caddy[1021]: GOJINN_API_KEY=environKey4455\nNov 25 10:00:00 buildhost caddy[1021]: SMTP_PASSWORD=two words here\nNov 25 10:00:00 buildhost caddy[1021]: INVOCATION_ID=0a1b2c3d4e5f60718293a4b5c6d7e8f9\n";
+    check(
+        &r,
+        dump,
+        Format::Text,
+        &["environKey4455", "two words here"],
+    );
+}
+
+#[test]
+fn not_secrets() {
+    let (r, _d) = redactor();
+    let text: String = testdata::DECOYS.iter().map(|d| format!("{d}\n")).collect();
+    let (out, counts) = red(&r, &text, Format::Text);
+    assert_eq!(out, text, "counts: {:?}", counts.by_rule());
+}
+
+#[test]
+fn learned_secrets_are_masked_everywhere() {
+    let (mut r, _d) = redactor();
+    r.learn(
+        b"gojinn {\n  api_key tenant-acme-7f3k2q\n  api_key abc\n  api_key {$X}\n}\n",
+        Format::Caddyfile,
+    );
+    let logs = "[INF] stream WORKER_tenant-acme-7f3k2q created\ngojinn_requests_total{tenant=\"tenant-acme-7f3k2q\"} 3\nabc stays\n";
+    let out = check(&r, logs, Format::Text, &["tenant-acme-7f3k2q"]);
+    assert!(out.contains("abc stays"));
+    let mut c = Counts::default();
+    let name = r.redact_str(
+        "crash_tenant_tenant-acme-7f3k2q_20261125-101010_seq1.json",
+        &mut c,
+    );
+    assert_eq!(
+        name,
+        "crash_tenant_[REDACTED:token]_20261125-101010_seq1.json"
+    );
+    assert_eq!(c.total(), 1);
+}
+
+#[test]
+fn literals_from_options() {
+    let d = tempfile::tempdir().unwrap();
+    let mut o = opts(d.path());
+    o.literals = vec!["project-nightingale".into()];
+    let r = Redactor::new(&o).unwrap();
+    let (out, c) = red(&r, "codename project-nightingale launched\n", Format::Text);
+    assert_eq!(out, "codename [REDACTED:literal] launched\n");
+    assert_eq!(c.by_rule().get("literal"), Some(&1));
+}
+
+#[test]
+fn identifiers_are_pseudonymized_stably() {
+    let (r, d) = redactor();
+    let text = "web01 sshd[9]: Accepted key for alice from 10.20.30.40 port 22 via 2a01:4f8:c0c:1234::2 ether 52:54:00:12:34:56 mail alice.smith@corp.io\nweb01.corp.example.net peer 10.20.30.40 and 127.0.0.1 and 192.0.2.1 docs@example.com\n";
+    let (out, counts) = red(&r, text, Format::Text);
+    for gone in [
+        "web01",
+        "alice",
+        "10.20.30.40",
+        "2a01:4f8:c0c:1234::2",
+        "52:54:00:12:34:56",
+        "alice.smith@corp.io",
+    ] {
+        assert!(!out.contains(gone), "{gone} in {out}");
+    }
+    for kept in ["127.0.0.1", "192.0.2.1", "docs@example.com"] {
+        assert!(out.contains(kept), "{kept} missing in {out}");
+    }
+    let ip = out
+        .split_whitespace()
+        .find(|w| w.starts_with("ip-"))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        out.matches(ip.as_str()).count(),
+        2,
+        "same IP, same pseudonym: {out}"
+    );
+    assert!(
+        out.contains("host-")
+            && out.contains("user-")
+            && out.contains("mac-")
+            && out.contains("email-")
+    );
+    assert_eq!(counts.by_rule().get("ipv4"), Some(&2));
+    // Same key, same mapping; another key, another mapping.
+    let r2 = Redactor::new(&opts(d.path())).unwrap();
+    assert_eq!(red(&r2, text, Format::Text).0, out);
+    let d2 = tempfile::tempdir().unwrap();
+    let r3 = Redactor::new(&opts(d2.path())).unwrap();
+    assert_ne!(red(&r3, text, Format::Text).0, out);
+    // keep_identifiers leaves them alone but still masks secrets.
+    let mut o = opts(d.path());
+    o.keep_identifiers = true;
+    let r4 = Redactor::new(&o).unwrap();
+    let (kept, _) = red(&r4, &format!("{text}password=hunter22\n"), Format::Text);
+    assert!(kept.starts_with(text) && kept.ends_with("password=[REDACTED:password]\n"));
+}
+
+#[test]
+fn pseudonym_key_from_env() {
+    // The env var is the key location when no option names one.
+    let d = tempfile::tempdir().unwrap();
+    let key = d.path().join("env.key");
+    std::fs::write(&key, "11".repeat(32)).unwrap();
+    let text = "from 10.9.8.7\n";
+    let mut o = opts(d.path());
+    o.pseudonym_key = Some(key.clone());
+    let a = red(&Redactor::new(&o).unwrap(), text, Format::Text).0;
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "env_key_child",
+            "--nocapture",
+            "--include-ignored",
+        ])
+        .env("SUPPORT_BUNDLE_PSEUDONYM_KEY", &key)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("CHILD:{}", a.trim())), "{stdout}");
+}
+
+#[test]
+#[ignore = "run by pseudonym_key_from_env in a child process with the env var set"]
+fn env_key_child() {
+    let o = Options {
+        hostnames: Some(vec![]),
+        usernames: Some(vec![]),
+        ..Options::default()
+    };
+    let r = Redactor::new(&o).unwrap();
+    println!(
+        "CHILD:{}",
+        red(&r, "from 10.9.8.7\n", Format::Text).0.trim()
+    );
+}
+
+#[test]
+fn invalid_utf8_passes_through() {
+    let (r, _d) = redactor();
+    let mut input = b"bin \xff\xfe\x00 data password=hunter22 \xc3\x28 end\n".to_vec();
+    input.extend_from_slice(b"\x80\x81 no newline at end");
+    let mut c = Counts::default();
+    let out = r.redact_bytes(&input, Format::Text, &mut c);
+    let want = [
+        &b"bin \xff\xfe\x00 data password=[REDACTED:password] \xc3\x28 end\n"[..],
+        b"\x80\x81 no newline at end",
+    ]
+    .concat();
+    assert_eq!(out, want);
+}
+
+#[test]
+fn long_lines_are_windowed_without_losing_secrets() {
+    let (r, _d) = redactor();
+    let mut rng = Rng::new(3);
+    let mut line = String::new();
+    let mut secrets = Vec::new();
+    while line.len() < 600_000 {
+        line.push_str(&rng.string(b"abcdefgh ", 997));
+        let (frag, s) = testdata::secret_fragment(rng.below(testdata::KINDS), &mut rng);
+        line.push(' ');
+        line.push_str(&frag);
+        line.push(' ');
+        secrets.push(s);
+    }
+    line.push('\n');
+    let (out, _) = red(&r, &line, Format::Text);
+    for s in &secrets {
+        assert!(!out.contains(s.as_str()), "{s} survived");
+    }
+    assert_eq!(out.matches('\n').count(), 1);
+}
+
+struct Chunked<'a> {
+    data: &'a [u8],
+    sizes: Vec<usize>,
+    i: usize,
+}
+
+impl Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.sizes[self.i % self.sizes.len()]
+            .min(buf.len())
+            .min(self.data.len());
+        self.i += 1;
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+fn stream(r: &Redactor, data: &[u8], sizes: Vec<usize>) -> (Vec<u8>, Counts) {
+    let mut out = Vec::new();
+    let mut c = Counts::default();
+    r.redact_stream(
+        Chunked { data, sizes, i: 0 },
+        &mut out,
+        Format::Text,
+        &mut c,
+    )
+    .unwrap();
+    (out, c)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn read_sizes_do_not_change_output(seed in 0u64..1000, sizes in proptest::collection::vec(1usize..70_000, 1..6)) {
+        let d = tempfile::tempdir().unwrap();
+        let r = Redactor::new(&opts(d.path())).unwrap();
+        let c = testdata::corpus(seed, 300, 4);
+        let data = c.text.as_bytes();
+        let reference = stream(&r, data, vec![1 << 16]);
+        prop_assert_eq!(&stream(&r, data, vec![1]), &reference);
+        prop_assert_eq!(&stream(&r, data, vec![7]), &reference);
+        prop_assert_eq!(&stream(&r, data, sizes), &reference);
+    }
+}
+
+fn gitleaks_path() -> Option<PathBuf> {
+    let candidates = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/third-party/gitleaks-default.toml"),
+        PathBuf::from("/work/shared/third-party/gitleaks-default.toml"),
+    ];
+    candidates.into_iter().find(|p| p.exists())
+}
+
+#[test]
+fn gitleaks_default_config_loads_and_runs() {
+    let Some(path) = gitleaks_path() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "gitleaks-default.toml missing in CI"
+        );
+        eprintln!("skipped: gitleaks-default.toml not found next to the repository");
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let o = Options {
+        rule_files: vec![path.clone()],
+        no_default_rules: true,
+        ..opts(d.path())
+    };
+    let r = Redactor::new(&o).expect("gitleaks config loads unchanged");
+    let w = r.warnings();
+    assert!(
+        w.iter()
+            .any(|w| w.contains("ignored fields") && w.contains("minVersion")),
+        "{w:?}"
+    );
+    let skipped = w.iter().filter(|w| w.contains("skipped")).count();
+    assert!(skipped <= 10, "{w:?}");
+    let c = testdata::corpus(11, 3000, 3);
+    let (out, counts) = red(&r, &c.text, Format::Text);
+    assert!(counts.total() > 100, "{:?}", counts.by_rule());
+    for s in c
+        .secrets
+        .iter()
+        .filter(|s| s.starts_with("ghp_") || s.starts_with("AKIA") || s.starts_with("glpat-"))
+    {
+        assert!(!out.contains(s.as_str()), "{s}");
+    }
+    assert!(out.contains("[REDACTED:github-pat]") || out.contains("[REDACTED:aws-access-token]"));
+    // Together with the defaults, too.
+    let o = Options {
+        rule_files: vec![path],
+        ..opts(d.path())
+    };
+    let r = Redactor::new(&o).unwrap();
+    let (out, _) = red(&r, &c.text, Format::Text);
+    let survivors: Vec<&String> = c
+        .secrets
+        .iter()
+        .filter(|s| out.contains(s.as_str()))
+        .collect();
+    assert!(survivors.is_empty(), "{survivors:?}");
+}
+
+#[test]
+fn bad_rule_files_name_file_line_and_rule() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("x.toml");
+    std::fs::write(&f, "[[rules]]\nid = \"foo\"\nkeywords = [\"a\"]\nregex = '''(oops'''\n\n[[rules]]\nid = \"bar\"\nregex = 'ok'\nsecretGroup = 3\n").unwrap();
+    let o = Options {
+        rule_files: vec![f.clone()],
+        ..opts(d.path())
+    };
+    let e = Redactor::new(&o).unwrap_err().to_string();
+    let lines: Vec<&str> = e.lines().collect();
+    assert_eq!(lines.len(), 2, "{e}");
+    assert!(
+        lines[0].starts_with(&format!("{}:4: rule `foo` has invalid regex:", f.display())),
+        "{e}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{}:9: rule `bar`: secretGroup 3", f.display())),
+        "{e}"
+    );
+    let o = Options {
+        rule_files: vec![d.path().join("missing.toml")],
+        ..opts(d.path())
+    };
+    assert!(
+        Redactor::new(&o)
+            .unwrap_err()
+            .to_string()
+            .contains("missing.toml: cannot read rule file")
+    );
+}
+
+#[test]
+fn user_rules_extend_and_pseudonymize() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("mine.toml");
+    std::fs::write(&f, "# ours\n[[rules]]\nid = \"ticket-id\"\nregex = '''\\bCASE-(\\d{6})\\b'''\nkeywords = [\"case-\"]\naction = \"pseudonymize\"\nprefix = \"case\"\n\n[[keys]]\nid = \"internal\"\npattern = '(?i)^internal_code$'\nkeywords = [\"internal_code\"]\n").unwrap();
+    let o = Options {
+        rule_files: vec![f],
+        ..opts(d.path())
+    };
+    let r = Redactor::new(&o).unwrap();
+    let (out, c) = red(
+        &r,
+        "see CASE-123456 internal_code=zz9plural\n",
+        Format::Text,
+    );
+    assert!(
+        out.starts_with("see CASE-case-") && out.ends_with(" internal_code=[REDACTED:internal]\n"),
+        "{out}"
+    );
+    assert_eq!(c.by_rule().get("ticket-id"), Some(&1));
+}
+
+#[test]
+fn no_default_rules_turns_builtins_off() {
+    let d = tempfile::tempdir().unwrap();
+    let o = Options {
+        no_default_rules: true,
+        ..opts(d.path())
+    };
+    let r = Redactor::new(&o).unwrap();
+    let text = "password=hunter22 from 10.1.1.1 AKIAIOSFODNN7EXAMPLF\n";
+    assert_eq!(red(&r, text, Format::Text).0, text);
+}
+
+#[test]
+fn report_has_counts_never_values() {
+    let (r, _d) = redactor();
+    let mut items = BTreeMap::new();
+    let (_, c) = red(
+        &r,
+        "password=hunter22 token=abcdefghijklmnop1234\n",
+        Format::Text,
+    );
+    items.insert("logs".to_string(), c);
+    let json = report_json(&items);
+    assert!(!json.contains("hunter22") && !json.contains("abcdefghijklmnop1234"));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["items"]["logs"]["rules"]["password"], 1);
+    assert_eq!(v["total"], 2);
+}
