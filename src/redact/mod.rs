@@ -2,12 +2,12 @@
 //! [`Redactor`] first.
 //!
 //! - Rules come from `redaction-rules/secrets.toml` and `redaction-rules/identifiers.toml`
-//!   (embedded) plus the user's files, in a gitleaks-compatible TOML format ([`rules`]).
+//!   (embedded) plus the user's files, in a gitleaks-compatible TOML format (`rules`).
 //! - A secret becomes `[REDACTED:<rule-id>]`; an identifier becomes a keyed pseudonym such as
 //!   `host-3fa2c1` ([`pseudonym`]).
 //! - Values found by key-based rules can be learned ([`Redactor::learn`]) and are then masked
 //!   wherever they occur, like literals given with `--redact`.
-//! - [`Redactor::redact_stream`] works in bounded memory on inputs of any size ([`engine`]).
+//! - [`Redactor::redact_stream`] works in bounded memory on inputs of any size (`engine`).
 //! - [`report_json`] renders `redaction-report.json`: counts per item and rule, never values.
 
 mod builtin;
