@@ -418,3 +418,18 @@ impl Spec {
             .unwrap_or_else(|| vec![SectionSource::guess(heading, self)])
     }
 }
+
+#[cfg(test)]
+mod readme_tests {
+    /// The spec example in README's "Writing a spec" section loads through the real loader.
+    #[test]
+    fn readme_spec_example_loads() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## Writing a spec").expect("section")..];
+        let start = section.find("```toml\n").expect("toml block") + "```toml\n".len();
+        let end = start + section[start..].find("```").expect("block end");
+        let spec =
+            super::parse("README.md", &section[start..end]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(spec.items.iter().any(|i| i.from.is_some()));
+    }
+}
