@@ -239,19 +239,8 @@ fn show_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
+    use crate::collect::testing::context;
     use std::time::Instant;
-
-    fn ctx(dir: &Path) -> Context {
-        Context {
-            sysroot: None,
-            cwd: dir.to_path_buf(),
-            home: None,
-            path_env: std::env::var_os("PATH"),
-            deadline: Instant::now() + Duration::from_secs(60),
-            deny: Default::default(),
-        }
-    }
 
     fn argv(words: &[&str]) -> Vec<String> {
         words.iter().map(|w| w.to_string()).collect()
@@ -267,7 +256,7 @@ mod tests {
             max_bytes,
             format: Format::Text,
         };
-        collect(&req, &ctx(dir.path()))
+        collect(&req, &context(dir.path()))
     }
 
     fn content(item: &RawItem) -> String {
@@ -366,7 +355,7 @@ mod tests {
             max_bytes: CAP,
             format: Format::Text,
         };
-        let item = collect(&req, &ctx(dir.path()));
+        let item = collect(&req, &context(dir.path()));
         assert_eq!(item.status, Status::Denied, "{:?}", item.detail);
         assert_eq!(
             item.detail.as_deref(),
@@ -389,7 +378,7 @@ mod tests {
             max_bytes: CAP,
             format: Format::Text,
         };
-        let item = collect(&req, &ctx(dir.path()));
+        let item = collect(&req, &context(dir.path()));
         assert_eq!(item.status, Status::Ok, "{:?}", item.detail);
         let expected = dir.path().canonicalize().expect("canonicalize");
         assert_eq!(content(&item).trim_end(), expected.to_string_lossy());
@@ -489,7 +478,7 @@ mod tests {
     #[test]
     fn deadline_bounds_the_timeout() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut context = ctx(dir.path());
+        let mut context = context(dir.path());
         context.deadline = Instant::now() + Duration::from_millis(500);
         let argv = argv(&["sleep", "30"]);
         let req = CommandRequest {
@@ -547,7 +536,7 @@ mod tests {
     #[test]
     fn home_comes_from_context() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut context = ctx(dir.path());
+        let mut context = context(dir.path());
         context.home = Some(dir.path().join("home-of-test"));
         let argv = argv(&["sh", "-c", "printf %s \"$HOME\""]);
         let req = CommandRequest {
@@ -567,7 +556,7 @@ mod tests {
     #[test]
     fn path_comes_from_context() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut context = ctx(dir.path());
+        let mut context = context(dir.path());
         context.path_env = Some(dir.path().as_os_str().to_owned());
         let argv = argv(&["sh", "-c", "true"]);
         let req = CommandRequest {

@@ -78,17 +78,9 @@ fn is_valid_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
 
     fn ctx() -> Context {
-        Context {
-            sysroot: None,
-            cwd: std::env::temp_dir(),
-            home: None,
-            path_env: std::env::var_os("PATH"),
-            deadline: Instant::now() + Duration::from_secs(60),
-            deny: Default::default(),
-        }
+        crate::collect::testing::context(&std::env::temp_dir())
     }
 
     fn names(words: &[&str]) -> Vec<String> {

@@ -243,14 +243,7 @@ mod tests {
     use std::thread::{self, JoinHandle};
 
     fn ctx() -> Context {
-        Context {
-            sysroot: None,
-            cwd: std::env::temp_dir(),
-            home: None,
-            path_env: std::env::var_os("PATH"),
-            deadline: Instant::now() + Duration::from_secs(60),
-            deny: Default::default(),
-        }
+        crate::collect::testing::context(&std::env::temp_dir())
     }
 
     fn get(url: &str, timeout: Duration, max_bytes: u64, allow_remote: bool) -> RawItem {

@@ -15,6 +15,8 @@ pub mod system;
 mod ansi;
 mod expand;
 mod tail;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
