@@ -20,9 +20,9 @@ use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use super::Context;
 use super::capture::{self, Ending, Stream};
-use crate::item::{Format, RawEntry, RawItem, Status};
+use super::{Context, show_duration};
+use crate::item::{Format, RawItem, Status};
 
 /// Variables copied from this process into the child when set: without them `cargo`,
 /// `rustc`, `go` and friends may not find their toolchains.
@@ -150,18 +150,10 @@ pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
     }
 
     RawItem {
-        id: req.id.to_string(),
-        kind: "command",
-        source: source.clone(),
         status,
         detail,
-        entry: Some(RawEntry {
-            source,
-            name: format!("{}.txt", req.id),
-            data,
-            binary: false,
-        }),
         format: req.format,
+        ..RawItem::collected(req.id, "command", source, format!("{}.txt", req.id), data)
     }
 }
 
@@ -224,15 +216,6 @@ fn show_exit(status: ExitStatus) -> String {
         }
     } else {
         status.to_string()
-    }
-}
-
-/// `10s` for whole seconds, `1500ms` otherwise.
-fn show_duration(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
     }
 }
 
@@ -568,11 +551,5 @@ mod tests {
         };
         // `sh` is not in the temporary directory, the only PATH entry.
         assert_eq!(collect(&req, &context).status, Status::Missing);
-    }
-
-    #[test]
-    fn durations_render_compactly() {
-        assert_eq!(show_duration(Duration::from_secs(10)), "10s");
-        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
     }
 }

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use ureq::Agent;
 use ureq::http::Uri;
 
-use super::Context;
-use crate::item::{Format, RawEntry, RawItem, Status};
+use super::{Context, show_duration};
+use crate::item::{Format, RawItem, Status};
 
 /// One URL to fetch.
 #[derive(Debug, Clone)]
@@ -131,18 +131,10 @@ pub fn collect(req: &HttpRequest<'_>, ctx: &Context) -> RawItem {
     }
 
     RawItem {
-        id: req.id.to_string(),
-        kind: "http",
-        source: req.url.to_string(),
         status,
         detail: (!notes.is_empty()).then(|| notes.join("; ")),
-        entry: Some(RawEntry {
-            source: req.url.to_string(),
-            name: format!("{}.txt", req.id),
-            data: body,
-            binary: false,
-        }),
         format: req.format,
+        ..RawItem::collected(req.id, "http", req.url, format!("{}.txt", req.id), body)
     }
 }
 
@@ -224,15 +216,6 @@ fn classify(e: ureq::Error, timeout: Duration) -> (Status, String) {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `10s` for whole seconds, `1500ms` otherwise.
-fn show_duration(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
-    }
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 
 use super::file::classify_io_error;
 use super::{Context, paths};
-use crate::item::{RawEntry, RawItem, Status};
+use crate::item::{RawItem, Status};
 
 /// How many directory levels below the listed directory are entered.
 pub const MAX_DEPTH: usize = 8;
@@ -114,22 +114,13 @@ pub fn collect(req: &ListingRequest<'_>, ctx: &Context) -> RawItem {
         ));
     }
     RawItem {
-        id: req.id.to_string(),
-        kind: KIND,
-        source: source.clone(),
         status: if reasons.is_empty() {
             Status::Ok
         } else {
             Status::Truncated
         },
         detail: (!reasons.is_empty()).then(|| reasons.join("; ")),
-        entry: Some(RawEntry {
-            source,
-            name: format!("{}.txt", req.id),
-            data,
-            binary: false,
-        }),
-        format: crate::item::Format::Text,
+        ..RawItem::collected(req.id, KIND, source, format!("{}.txt", req.id), data)
     }
 }
 

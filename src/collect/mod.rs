@@ -46,3 +46,23 @@ pub struct Context {
     /// The never-collect denylist: built-in patterns plus the spec's `deny` globs.
     pub deny: deny::DenyList,
 }
+
+/// A timeout as item details show it: `10s` for whole seconds, `1500ms` otherwise.
+pub(crate) fn show_duration(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_render_compactly() {
+        assert_eq!(show_duration(Duration::from_secs(10)), "10s");
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
+    }
+}
