@@ -114,7 +114,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
                 "out": opts.out_dir,
                 "steps": steps,
             });
-            format!("{}\n", serde_json::to_string_pretty(&value)?)
+            output::json(&value)?
         } else {
             dry_run_text(&opts, &steps)
         };
@@ -360,5 +360,5 @@ fn summary_json(o: &Outcome) -> anyhow::Result<String> {
         "filing": o.filing,
         "manifest": o.manifest,
     });
-    Ok(format!("{}\n", serde_json::to_string_pretty(&value)?))
+    Ok(output::json(&value)?)
 }

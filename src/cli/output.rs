@@ -11,6 +11,13 @@ pub fn print(text: &str) -> io::Result<()> {
     }
 }
 
+/// `value` as pretty JSON with a trailing newline: what every `--json` prints.
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// Whether stderr is a terminal (progress is shown only there).
 pub fn stderr_is_tty() -> bool {
     use std::io::IsTerminal;
