@@ -1,23 +1,11 @@
 //! Snapshots of the issue body for both projects, re-rendered from fixture bundles, and the
 //! bundles `issue` refuses.
 
-use assert_cmd::Command;
+use super::{fixture, run, success};
 
-use super::fixture;
-
+/// The stdout of a successful `issue` run with `args`.
 fn issue(args: &[&str]) -> String {
-    let out = Command::cargo_bin("support-bundle")
-        .unwrap()
-        .arg("issue")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    success(run(&[&["issue"], args].concat()))
 }
 
 #[test]
@@ -68,11 +56,7 @@ fn not_a_bundle_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let bogus = dir.path().join("x.zip");
     std::fs::write(&bogus, "not a zip").unwrap();
-    let out = Command::cargo_bin("support-bundle")
-        .unwrap()
-        .args(["issue", bogus.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = run(&["issue", bogus.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read bundle"));
 }
@@ -90,11 +74,7 @@ fn zip_slip_bundle_is_refused() {
     std::fs::create_dir(&case).unwrap();
     let hostile = case.join("hostile.zip");
     crate::maintainer::write_zip(&hostile, &entries);
-    let out = Command::cargo_bin("support-bundle")
-        .unwrap()
-        .args(["issue", hostile.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = run(&["issue", hostile.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(out.stdout.is_empty());

@@ -90,10 +90,10 @@ impl Machine {
         self
     }
 
-    /// Run `collect` and return the bundle's path (in `<tmp>/out`).
-    pub fn collect(&self) -> PathBuf {
+    /// Run `collect` into `<tmp>/out`, whatever its outcome.
+    pub fn collect_output(&self) -> Output {
         let tmp = self.path();
-        let out = bin()
+        bin()
             .current_dir(tmp.join("work"))
             .env("PATH", tmp.join("bin"))
             .env("HOME", tmp.join("work"))
@@ -104,7 +104,13 @@ impl Machine {
             .arg("--out")
             .arg(tmp.join("out"))
             .output()
-            .expect("run collect");
+            .expect("run collect")
+    }
+
+    /// Run `collect` and return the bundle's path (in `<tmp>/out`).
+    pub fn collect(&self) -> PathBuf {
+        let tmp = self.path();
+        let out = self.collect_output();
         assert!(
             out.status.success(),
             "collect failed:\n{}",
