@@ -18,7 +18,7 @@ use std::io::ErrorKind;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::capture::{self, Ending, Stream};
 use super::{Context, show_duration};
@@ -71,15 +71,9 @@ pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
         Err(detail) => return fail(Status::Missing, detail),
     };
 
-    let timeout = req
-        .timeout
-        .min(ctx.deadline.saturating_duration_since(Instant::now()));
-    if timeout.is_zero() {
-        return fail(
-            Status::Timeout,
-            "not started: the run's deadline had passed".to_string(),
-        );
-    }
+    let Some(timeout) = ctx.time_left(req.timeout) else {
+        return fail(Status::Timeout, super::NOT_STARTED.to_string());
+    };
 
     let mut cmd = Command::new(&resolved);
     cmd.args(&req.argv[1..])

@@ -13,7 +13,7 @@
 
 use std::io::{ErrorKind, Read};
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ureq::Agent;
 use ureq::http::Uri;
@@ -57,15 +57,9 @@ pub fn collect(req: &HttpRequest<'_>, ctx: &Context) -> RawItem {
         );
     }
 
-    let timeout = req
-        .timeout
-        .min(ctx.deadline.saturating_duration_since(Instant::now()));
-    if timeout.is_zero() {
-        return fail(
-            Status::Timeout,
-            "not started: the run's deadline had passed".to_string(),
-        );
-    }
+    let Some(timeout) = ctx.time_left(req.timeout) else {
+        return fail(Status::Timeout, super::NOT_STARTED.to_string());
+    };
 
     let agent: Agent = Agent::config_builder()
         .http_status_as_error(false)
@@ -224,6 +218,7 @@ mod tests {
     use std::io::Write;
     use std::net::{SocketAddr, TcpListener, TcpStream};
     use std::thread::{self, JoinHandle};
+    use std::time::Instant;
 
     fn ctx() -> Context {
         crate::collect::testing::context(&std::env::temp_dir())

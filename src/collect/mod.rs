@@ -47,6 +47,17 @@ pub struct Context {
     pub deny: deny::DenyList,
 }
 
+/// The detail of an item whose command or request never started: the deadline had passed.
+pub(crate) const NOT_STARTED: &str = "not started: the run's deadline had passed";
+
+impl Context {
+    /// `timeout`, cut to what is left before the run's deadline; `None` once it has passed.
+    pub fn time_left(&self, timeout: Duration) -> Option<Duration> {
+        let left = timeout.min(self.deadline.saturating_duration_since(Instant::now()));
+        (!left.is_zero()).then_some(left)
+    }
+}
+
 /// A timeout as item details show it: `10s` for whole seconds, `1500ms` otherwise.
 pub(crate) fn show_duration(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
