@@ -1,4 +1,5 @@
-//! Writing to stdout without panicking on a closed pipe (`| head`).
+//! Writing to stdout without panicking on a closed pipe (`| head`), and the one JSON layout
+//! every `--json` prints.
 
 use std::io::{self, Write};
 

@@ -1,6 +1,10 @@
 //! Collectors: one module per spec item kind. Each turns a request into a [`RawItem`]
 //! (unredacted, in memory); none of them writes anywhere. A failure is a status on the item,
 //! never an error of the run.
+//!
+//! Conventions: an item with content is built with [`RawItem::collected`], one without with
+//! [`RawItem::empty`]; a command's or request's own timeout is cut to what is left of the run
+//! with [`Context::time_left`].
 
 mod capture;
 pub mod command;

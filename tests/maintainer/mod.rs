@@ -1,5 +1,6 @@
 //! Maintainer commands (`verify`, `inspect`, `diff`, `extract`, `check`, `redact BUNDLE`)
-//! against real bundles written by `collect`, and against hostile zips built here.
+//! against real bundles written by `collect`, and against hostile zips built here (which
+//! `issue BUNDLE` must refuse too).
 //!
 //! A [`Machine`] is a tempdir holding a fake-bin dir (the whole `PATH`), a sysroot tree and a
 //! spec file; [`Machine::collect`] runs the real binary on it with a fixed `SOURCE_DATE_EPOCH`

@@ -1,3 +1,5 @@
+//! The file collector against real files under a tempdir sysroot.
+
 use super::*;
 use crate::collect::DEFAULT_MAX_BYTES;
 use crate::collect::deny::DenyList;
