@@ -156,4 +156,32 @@ impl RawItem {
             format: Format::Text,
         }
     }
+
+    /// An item whose content was collected in full: `data` stored as `name`, with the item's
+    /// `source` as the entry's source, as text, read by the redaction stage as
+    /// [`Format::Text`]. Collectors set `status`, `detail` and `format` over it where theirs
+    /// differ (struct update syntax).
+    pub fn collected(
+        id: &str,
+        kind: &'static str,
+        source: impl Into<String>,
+        name: impl Into<String>,
+        data: Vec<u8>,
+    ) -> Self {
+        let source = source.into();
+        RawItem {
+            id: id.to_string(),
+            kind,
+            source: source.clone(),
+            status: Status::Ok,
+            detail: None,
+            entry: Some(RawEntry {
+                source,
+                name: name.into(),
+                data,
+                binary: false,
+            }),
+            format: Format::Text,
+        }
+    }
 }

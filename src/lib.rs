@@ -6,7 +6,11 @@
 //! ```text
 //! spec ──► collect (parallel, time-boxed) ──► redact ──► bundle writer (zip + manifest)
 //!                                                  └──► issue renderer (redacted data only)
+//! bundle.zip ──► reader (hostile-input safe) ──► verify | inspect | diff | extract | check
+//!                                                  | re-redaction | issue re-rendering
 //! ```
+//!
+//! Every command that reads a bundle opens it through the one reader, [`bundle::Bundle`].
 //!
 //! A host tool can embed the library and offer `mytool support-bundle` itself; see
 //! [`run::collect`].

@@ -14,6 +14,15 @@ fn run_gojinn(t: Test, admin: &str) -> Output {
         .run()
 }
 
+/// Run the gojinn spec with `--sysroot <tmp>/root` (its default Caddyfile path) and no admin
+/// API listening.
+fn run_gojinn_sysroot(t: Test) -> Output {
+    t.args(["collect", "--spec", "gojinn", "--sysroot", "[TMP]/root"])
+        .args(["--out", "[TMP]/out"])
+        .args(["--var", &format!("admin={}", admin_down())])
+        .run()
+}
+
 fn admin_down() -> String {
     format!("http://127.0.0.1:{}", free_port())
 }
@@ -226,15 +235,7 @@ fn caddyfile_under_sysroot_default_path() {
     let t = fixtures::gojinn(Test::new())
         .file("root/etc/caddy/Caddyfile", &fixtures::caddyfile())
         .binary_file("root/etc/caddy/functions/hello.wasm", WASM);
-    let out = t
-        .args(["collect", "--spec", "gojinn", "--sysroot", "[TMP]/root"])
-        .args([
-            "--out",
-            "[TMP]/out",
-            "--var",
-            &format!("admin={}", admin_down()),
-        ])
-        .run();
+    let out = run_gojinn_sysroot(t);
     out.success();
     let b = out.bundle();
     assert_eq!(b.status("caddyfile"), "ok", "{}", b.manifest_text());
@@ -290,16 +291,7 @@ fn module_references_cannot_leave_the_sysroot() {
         ":8080 {{\n\tgojinn ../../../outside.wasm\n\tgojinn {}\n}}\n",
         outside.display()
     );
-    let out = t
-        .file("root/etc/caddy/Caddyfile", &caddyfile)
-        .args(["collect", "--spec", "gojinn", "--sysroot", "[TMP]/root"])
-        .args([
-            "--out",
-            "[TMP]/out",
-            "--var",
-            &format!("admin={}", admin_down()),
-        ])
-        .run();
+    let out = run_gojinn_sysroot(t.file("root/etc/caddy/Caddyfile", &caddyfile));
     out.success();
     let b = out.bundle();
     let modules = b.items("wasm-modules");

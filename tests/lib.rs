@@ -10,6 +10,7 @@ mod cli_misc;
 mod collect_default;
 mod collect_gojinn;
 mod collect_kestrel;
+mod docs;
 mod issue;
 mod maintainer;
 mod reproducible;

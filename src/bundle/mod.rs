@@ -1,6 +1,6 @@
 //! Bundles: the deterministic zip and its manifest, and the maintainer side that reads them:
-//! the hostile-input-safe [`reader`] every command opens bundles through, then `verify`,
-//! `inspect`, `diff`, `extract`, check replay and re-redaction.
+//! the hostile-input-safe [`reader`] every command opens bundles through (`issue BUNDLE`
+//! included), then `verify`, `inspect`, `diff`, `extract`, check replay and re-redaction.
 
 pub mod diff;
 pub mod extract;

@@ -1,4 +1,4 @@
-//! The one way every maintainer command opens a bundle: as hostile input.
+//! The one way every command that reads a bundle opens it: as hostile input.
 //!
 //! [`Bundle::open`] checks the whole central directory before any content is read: entry count
 //! (also from the end record, before the zip library builds its index), names (UTF-8, relative,

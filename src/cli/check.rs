@@ -1,19 +1,17 @@
 //! `check BUNDLE`: run the spec's `[[check]]`s again against the bundle's facts.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
-use support_bundle::bundle::{Bundle, replay};
+use support_bundle::bundle::replay;
 use support_bundle::sanitize::for_terminal;
 use support_bundle::spec;
 
-use super::{Exit, output};
+use super::{BundleArg, Exit, output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The bundle (.zip)
-    #[arg(value_name = "BUNDLE")]
-    bundle: PathBuf,
+    #[command(flatten)]
+    input: BundleArg,
     /// Use this spec's checks (built-in name or file) instead of the bundle's `spec.toml`
     #[arg(long, value_name = "NAME|PATH")]
     spec: Option<String>,
@@ -24,10 +22,10 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let newer = args.spec.as_deref().map(spec::load).transpose()?;
-    let mut bundle = Bundle::open(&args.bundle)?;
+    let mut bundle = args.input.open()?;
     let result = replay::replay_checks(&mut bundle, newer)?;
     let text = if args.json {
-        format!("{}\n", serde_json::to_string_pretty(&result)?)
+        output::json(&result)?
     } else {
         let s = |t: &str| for_terminal(t).into_owned();
         let mut out = String::new();

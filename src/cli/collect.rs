@@ -114,7 +114,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
                 "out": opts.out_dir,
                 "steps": steps,
             });
-            format!("{}\n", serde_json::to_string_pretty(&value)?)
+            output::json(&value)?
         } else {
             dry_run_text(&opts, &steps)
         };
@@ -199,30 +199,26 @@ fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
                     .map_or("not found on PATH".to_string(), |p| format!("found at {p}")),
                 size(*max_bytes)
             ),
-            Action::File {
-                resolved,
-                max_bytes,
-                tail_lines,
-                binary,
-                ..
-            } => format!(
+            Action::File { resolved, read, .. } => format!(
                 "read {resolved} (cap {}{}{})",
-                size(*max_bytes),
-                tail_lines
+                size(read.max_bytes),
+                read.tail_lines
                     .map(|n| format!(", last {n} lines"))
                     .unwrap_or_default(),
-                if *binary { ", binary stored as-is" } else { "" }
+                if read.binary {
+                    ", binary stored as-is"
+                } else {
+                    ""
+                }
             ),
-            Action::FileFrom {
-                item,
-                regex,
-                max_bytes,
-                binary,
-                ..
-            } => format!(
+            Action::FileFrom { item, regex, read } => format!(
                 "read files named in `{item}` matching {regex} (cap {} each{})",
-                size(*max_bytes),
-                if *binary { ", binary stored as-is" } else { "" }
+                size(read.max_bytes),
+                if read.binary {
+                    ", binary stored as-is"
+                } else {
+                    ""
+                }
             ),
             Action::Listing {
                 resolved,
@@ -364,5 +360,5 @@ fn summary_json(o: &Outcome) -> anyhow::Result<String> {
         "filing": o.filing,
         "manifest": o.manifest,
     });
-    Ok(format!("{}\n", serde_json::to_string_pretty(&value)?))
+    Ok(output::json(&value)?)
 }

@@ -31,7 +31,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     };
     let result = diff::diff(&mut a, &mut b, opts)?;
     let text = if args.json {
-        format!("{}\n", serde_json::to_string_pretty(&result)?)
+        output::json(&result)?
     } else {
         diff::render(&result)
     };

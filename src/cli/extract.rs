@@ -3,16 +3,15 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use support_bundle::bundle::{Bundle, extract};
+use support_bundle::bundle::extract;
 use support_bundle::sanitize::for_terminal;
 
-use super::{Exit, output};
+use super::{BundleArg, Exit, output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The bundle (.zip)
-    #[arg(value_name = "BUNDLE")]
-    bundle: PathBuf,
+    #[command(flatten)]
+    input: BundleArg,
     /// Directory to extract into (created when absent; must be empty unless --force)
     #[arg(long, value_name = "DIR")]
     to: PathBuf,
@@ -22,7 +21,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
-    let mut bundle = Bundle::open(&args.bundle)?;
+    let mut bundle = args.input.open()?;
     let done = extract::extract(&mut bundle, &args.to, args.force)?;
     let dir = for_terminal(&args.to.display().to_string()).into_owned();
     let mut out = String::new();

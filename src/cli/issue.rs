@@ -93,7 +93,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     }
     if args.json {
         let value = serde_json::json!({ "body": out.body, "filing": out.filing });
-        output::print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
+        output::print(&output::json(&value)?)?;
         return Ok(Exit::Success);
     }
     if !args.url {

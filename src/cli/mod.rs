@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use support_bundle::bundle::{Bundle, ReadError};
 
 pub use exit::Exit;
 
@@ -59,6 +60,22 @@ enum Command {
     },
     /// Print the man page (roff)
     Man,
+}
+
+/// The bundle argument of the commands that read one bundle (`verify`, `inspect`, `extract`,
+/// `check`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct BundleArg {
+    /// The bundle (.zip)
+    #[arg(value_name = "BUNDLE")]
+    bundle: PathBuf,
+}
+
+impl BundleArg {
+    /// Open it through the hostile-input-safe reader.
+    fn open(&self) -> Result<Bundle, ReadError> {
+        Bundle::open(&self.bundle)
+    }
 }
 
 /// Redaction flags shared by `collect` and `redact`.

@@ -1,4 +1,5 @@
-//! Writing to stdout without panicking on a closed pipe (`| head`).
+//! Writing to stdout without panicking on a closed pipe (`| head`), and the one JSON layout
+//! every `--json` prints.
 
 use std::io::{self, Write};
 
@@ -9,6 +10,13 @@ pub fn print(text: &str) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
+}
+
+/// `value` as pretty JSON with a trailing newline: what every `--json` prints.
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// Whether stderr is a terminal (progress is shown only there).

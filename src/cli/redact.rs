@@ -115,8 +115,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     }
     if let Some(path) = &args.report {
         let value = serde_json::json!({ "totals": counts.by_rule() });
-        let mut text = serde_json::to_string_pretty(&value)?;
-        text.push('\n');
+        let text = output::json(&value)?;
         support_bundle::run::write_atomic(path, text.as_bytes())
             .with_context(|| format!("cannot write report `{}`", path.display()))?;
     }

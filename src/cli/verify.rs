@@ -1,27 +1,25 @@
 //! `verify BUNDLE`: re-hash every entry against the manifest; exit 1 when anything differs.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
-use support_bundle::bundle::{Bundle, verify};
+use support_bundle::bundle::verify;
 
-use super::{Exit, output};
+use super::{BundleArg, Exit, output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The bundle (.zip)
-    #[arg(value_name = "BUNDLE")]
-    bundle: PathBuf,
+    #[command(flatten)]
+    input: BundleArg,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
-    let mut bundle = Bundle::open(&args.bundle)?;
+    let mut bundle = args.input.open()?;
     let result = verify::verify(&mut bundle)?;
     let text = if args.json {
-        format!("{}\n", serde_json::to_string_pretty(&result)?)
+        output::json(&result)?
     } else {
         let mut out = String::new();
         if result.intact() {
@@ -36,7 +34,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
                 "TAMPERED: {} problem{} in {}",
                 result.problems.len(),
                 if result.problems.len() == 1 { "" } else { "s" },
-                support_bundle::sanitize::for_terminal(&args.bundle.display().to_string())
+                support_bundle::sanitize::for_terminal(&args.input.bundle.display().to_string())
             );
             for p in &result.problems {
                 let _ = writeln!(out, "  {p}");

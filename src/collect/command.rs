@@ -18,11 +18,11 @@ use std::io::ErrorKind;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::Context;
 use super::capture::{self, Ending, Stream};
-use crate::item::{Format, RawEntry, RawItem, Status};
+use super::{Context, show_duration};
+use crate::item::{Format, RawItem, Status};
 
 /// Variables copied from this process into the child when set: without them `cargo`,
 /// `rustc`, `go` and friends may not find their toolchains.
@@ -71,15 +71,9 @@ pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
         Err(detail) => return fail(Status::Missing, detail),
     };
 
-    let timeout = req
-        .timeout
-        .min(ctx.deadline.saturating_duration_since(Instant::now()));
-    if timeout.is_zero() {
-        return fail(
-            Status::Timeout,
-            "not started: the run's deadline had passed".to_string(),
-        );
-    }
+    let Some(timeout) = ctx.time_left(req.timeout) else {
+        return fail(Status::Timeout, super::NOT_STARTED.to_string());
+    };
 
     let mut cmd = Command::new(&resolved);
     cmd.args(&req.argv[1..])
@@ -150,18 +144,10 @@ pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
     }
 
     RawItem {
-        id: req.id.to_string(),
-        kind: "command",
-        source: source.clone(),
         status,
         detail,
-        entry: Some(RawEntry {
-            source,
-            name: format!("{}.txt", req.id),
-            data,
-            binary: false,
-        }),
         format: req.format,
+        ..RawItem::collected(req.id, "command", source, format!("{}.txt", req.id), data)
     }
 }
 
@@ -227,31 +213,11 @@ fn show_exit(status: ExitStatus) -> String {
     }
 }
 
-/// `10s` for whole seconds, `1500ms` otherwise.
-fn show_duration(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
+    use crate::collect::testing::context;
     use std::time::Instant;
-
-    fn ctx(dir: &Path) -> Context {
-        Context {
-            sysroot: None,
-            cwd: dir.to_path_buf(),
-            home: None,
-            path_env: std::env::var_os("PATH"),
-            deadline: Instant::now() + Duration::from_secs(60),
-            deny: Default::default(),
-        }
-    }
 
     fn argv(words: &[&str]) -> Vec<String> {
         words.iter().map(|w| w.to_string()).collect()
@@ -267,7 +233,7 @@ mod tests {
             max_bytes,
             format: Format::Text,
         };
-        collect(&req, &ctx(dir.path()))
+        collect(&req, &context(dir.path()))
     }
 
     fn content(item: &RawItem) -> String {
@@ -366,7 +332,7 @@ mod tests {
             max_bytes: CAP,
             format: Format::Text,
         };
-        let item = collect(&req, &ctx(dir.path()));
+        let item = collect(&req, &context(dir.path()));
         assert_eq!(item.status, Status::Denied, "{:?}", item.detail);
         assert_eq!(
             item.detail.as_deref(),
@@ -389,7 +355,7 @@ mod tests {
             max_bytes: CAP,
             format: Format::Text,
         };
-        let item = collect(&req, &ctx(dir.path()));
+        let item = collect(&req, &context(dir.path()));
         assert_eq!(item.status, Status::Ok, "{:?}", item.detail);
         let expected = dir.path().canonicalize().expect("canonicalize");
         assert_eq!(content(&item).trim_end(), expected.to_string_lossy());
@@ -489,7 +455,7 @@ mod tests {
     #[test]
     fn deadline_bounds_the_timeout() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut context = ctx(dir.path());
+        let mut context = context(dir.path());
         context.deadline = Instant::now() + Duration::from_millis(500);
         let argv = argv(&["sleep", "30"]);
         let req = CommandRequest {
@@ -547,7 +513,7 @@ mod tests {
     #[test]
     fn home_comes_from_context() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut context = ctx(dir.path());
+        let mut context = context(dir.path());
         context.home = Some(dir.path().join("home-of-test"));
         let argv = argv(&["sh", "-c", "printf %s \"$HOME\""]);
         let req = CommandRequest {
@@ -567,7 +533,7 @@ mod tests {
     #[test]
     fn path_comes_from_context() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut context = ctx(dir.path());
+        let mut context = context(dir.path());
         context.path_env = Some(dir.path().as_os_str().to_owned());
         let argv = argv(&["sh", "-c", "true"]);
         let req = CommandRequest {
@@ -579,11 +545,5 @@ mod tests {
         };
         // `sh` is not in the temporary directory, the only PATH entry.
         assert_eq!(collect(&req, &context).status, Status::Missing);
-    }
-
-    #[test]
-    fn durations_render_compactly() {
-        assert_eq!(show_duration(Duration::from_secs(10)), "10s");
-        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
     }
 }

@@ -6,7 +6,7 @@
 //! converted lossily. Newlines inside a value are kept as they are.
 
 use super::Context;
-use crate::item::{Format, RawEntry, RawItem, Status};
+use crate::item::{Format, RawItem, Status};
 
 /// The variables to read.
 #[derive(Debug, Clone)]
@@ -56,18 +56,10 @@ pub fn collect(req: &EnvRequest<'_>, _ctx: &Context) -> RawItem {
         )
     };
     RawItem {
-        id: req.id.to_string(),
-        kind: "env",
-        source: source.clone(),
         status,
         detail,
-        entry: Some(RawEntry {
-            source,
-            name: "env.txt".to_string(),
-            data: text.into_bytes(),
-            binary: false,
-        }),
         format: Format::Env,
+        ..RawItem::collected(req.id, "env", source, "env.txt", text.into_bytes())
     }
 }
 
@@ -78,17 +70,9 @@ fn is_valid_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
 
     fn ctx() -> Context {
-        Context {
-            sysroot: None,
-            cwd: std::env::temp_dir(),
-            home: None,
-            path_env: std::env::var_os("PATH"),
-            deadline: Instant::now() + Duration::from_secs(60),
-            deny: Default::default(),
-        }
+        crate::collect::testing::context(&std::env::temp_dir())
     }
 
     fn names(words: &[&str]) -> Vec<String> {

@@ -136,20 +136,8 @@ pub fn expand(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::deny::DenyList;
+    use crate::collect::testing::sysroot_context;
     use std::fs;
-    use std::time::{Duration, Instant};
-
-    fn ctx(root: &Path) -> Context {
-        Context {
-            sysroot: Some(root.join("sys")),
-            cwd: root.join("cwd"),
-            home: Some(root.join("home")),
-            path_env: None,
-            deadline: Instant::now() + Duration::from_secs(60),
-            deny: DenyList::default(),
-        }
-    }
 
     fn touch(path: &Path) {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -174,7 +162,7 @@ mod tests {
     #[test]
     fn expands_under_sysroot_sorted_and_files_only() {
         let tmp = tempfile::tempdir().unwrap();
-        let c = ctx(tmp.path());
+        let c = sysroot_context(tmp.path());
         let logs = tmp.path().join("sys/var/log/kestrel");
         for name in ["b.log", "a.log", "c.txt", "sub/d.log"] {
             touch(&logs.join(name));
@@ -191,7 +179,7 @@ mod tests {
     #[test]
     fn relative_and_home_globs() {
         let tmp = tempfile::tempdir().unwrap();
-        let mut c = ctx(tmp.path());
+        let mut c = sysroot_context(tmp.path());
         c.sysroot = None;
         touch(&tmp.path().join("cwd/events-1.log"));
         touch(&tmp.path().join("home/.config/k/a.toml"));
@@ -208,7 +196,7 @@ mod tests {
     #[test]
     fn missing_root_gives_no_matches_and_bad_pattern_errors() {
         let tmp = tempfile::tempdir().unwrap();
-        let c = ctx(tmp.path());
+        let c = sysroot_context(tmp.path());
         let e = expand("/nowhere/*.log", &c, None).unwrap();
         assert!(e.matches.is_empty());
         assert!(matches!(
@@ -224,7 +212,7 @@ mod tests {
     #[test]
     fn depth_and_match_caps() {
         let tmp = tempfile::tempdir().unwrap();
-        let c = ctx(tmp.path());
+        let c = sysroot_context(tmp.path());
         let base = tmp.path().join("sys/deep");
         let mut p = base.clone();
         for i in 0..10 {
@@ -248,7 +236,7 @@ mod tests {
     #[test]
     fn denied_directories_are_not_entered() {
         let tmp = tempfile::tempdir().unwrap();
-        let c = ctx(tmp.path());
+        let c = sysroot_context(tmp.path());
         touch(&tmp.path().join("sys/srv/data/nats_store/jetstream/x.log"));
         touch(&tmp.path().join("sys/srv/data/nats_store/y.log"));
         touch(&tmp.path().join("sys/srv/data/app.log"));

@@ -13,13 +13,13 @@
 
 use std::io::{ErrorKind, Read};
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ureq::Agent;
 use ureq::http::Uri;
 
-use super::Context;
-use crate::item::{Format, RawEntry, RawItem, Status};
+use super::{Context, show_duration};
+use crate::item::{Format, RawItem, Status};
 
 /// One URL to fetch.
 #[derive(Debug, Clone)]
@@ -57,15 +57,9 @@ pub fn collect(req: &HttpRequest<'_>, ctx: &Context) -> RawItem {
         );
     }
 
-    let timeout = req
-        .timeout
-        .min(ctx.deadline.saturating_duration_since(Instant::now()));
-    if timeout.is_zero() {
-        return fail(
-            Status::Timeout,
-            "not started: the run's deadline had passed".to_string(),
-        );
-    }
+    let Some(timeout) = ctx.time_left(req.timeout) else {
+        return fail(Status::Timeout, super::NOT_STARTED.to_string());
+    };
 
     let agent: Agent = Agent::config_builder()
         .http_status_as_error(false)
@@ -131,18 +125,10 @@ pub fn collect(req: &HttpRequest<'_>, ctx: &Context) -> RawItem {
     }
 
     RawItem {
-        id: req.id.to_string(),
-        kind: "http",
-        source: req.url.to_string(),
         status,
         detail: (!notes.is_empty()).then(|| notes.join("; ")),
-        entry: Some(RawEntry {
-            source: req.url.to_string(),
-            name: format!("{}.txt", req.id),
-            data: body,
-            binary: false,
-        }),
         format: req.format,
+        ..RawItem::collected(req.id, "http", req.url, format!("{}.txt", req.id), body)
     }
 }
 
@@ -226,31 +212,16 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `10s` for whole seconds, `1500ms` otherwise.
-fn show_duration(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
     use std::net::{SocketAddr, TcpListener, TcpStream};
     use std::thread::{self, JoinHandle};
+    use std::time::Instant;
 
     fn ctx() -> Context {
-        Context {
-            sysroot: None,
-            cwd: std::env::temp_dir(),
-            home: None,
-            path_env: std::env::var_os("PATH"),
-            deadline: Instant::now() + Duration::from_secs(60),
-            deny: Default::default(),
-        }
+        crate::collect::testing::context(&std::env::temp_dir())
     }
 
     fn get(url: &str, timeout: Duration, max_bytes: u64, allow_remote: bool) -> RawItem {

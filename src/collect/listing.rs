@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 
 use super::file::classify_io_error;
 use super::{Context, paths};
-use crate::item::{RawEntry, RawItem, Status};
+use crate::item::{RawItem, Status};
 
 /// How many directory levels below the listed directory are entered.
 pub const MAX_DEPTH: usize = 8;
@@ -114,22 +114,13 @@ pub fn collect(req: &ListingRequest<'_>, ctx: &Context) -> RawItem {
         ));
     }
     RawItem {
-        id: req.id.to_string(),
-        kind: KIND,
-        source: source.clone(),
         status: if reasons.is_empty() {
             Status::Ok
         } else {
             Status::Truncated
         },
         detail: (!reasons.is_empty()).then(|| reasons.join("; ")),
-        entry: Some(RawEntry {
-            source,
-            name: format!("{}.txt", req.id),
-            data,
-            binary: false,
-        }),
-        format: crate::item::Format::Text,
+        ..RawItem::collected(req.id, KIND, source, format!("{}.txt", req.id), data)
     }
 }
 
@@ -300,44 +291,7 @@ fn sha256_file(path: &Path, cap: u64) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::deny::DenyList;
-    use std::time::Duration;
-
-    struct Fixture {
-        tmp: tempfile::TempDir,
-        ctx: Context,
-    }
-
-    impl Fixture {
-        fn new() -> Self {
-            let tmp = tempfile::tempdir().unwrap();
-            for dir in ["sys", "cwd", "home"] {
-                fs::create_dir_all(tmp.path().join(dir)).unwrap();
-            }
-            let ctx = Context {
-                sysroot: Some(tmp.path().join("sys")),
-                cwd: tmp.path().join("cwd"),
-                home: Some(tmp.path().join("home")),
-                path_env: None,
-                deadline: Instant::now() + Duration::from_secs(60),
-                deny: DenyList::default(),
-            };
-            Fixture { tmp, ctx }
-        }
-
-        fn write(&self, rel: &str, data: &[u8], mode: u32) {
-            let path = self.tmp.path().join("sys").join(rel);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(&path, data).unwrap();
-            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
-        }
-
-        fn mkdir(&self, rel: &str, mode: u32) {
-            let path = self.tmp.path().join("sys").join(rel);
-            fs::create_dir_all(&path).unwrap();
-            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
-        }
-    }
+    use crate::collect::testing::SysrootTree;
 
     fn req(path: &str) -> ListingRequest<'_> {
         ListingRequest {
@@ -357,14 +311,14 @@ mod tests {
         String::from_utf8(item.entry.as_ref().unwrap().data.clone()).unwrap()
     }
 
-    fn tree(fx: &Fixture) {
+    fn tree(fx: &SysrootTree) {
         fx.mkdir("etc/kestrel/rules", 0o755);
-        fx.write("etc/kestrel/rules/ssh.yaml", b"name: ssh\n", 0o644);
-        fx.write("etc/kestrel/rules/web/http.yaml", b"name: http\n", 0o600);
-        fx.write("etc/kestrel/rules/web.txt", b"notes\n", 0o640);
-        fx.write("etc/kestrel/rules/big.yaml", &[b'x'; 2000], 0o644);
-        fx.write("etc/kestrel/rules/signer.priv", b"secret\n", 0o600);
-        fx.write(
+        fx.write_mode("etc/kestrel/rules/ssh.yaml", b"name: ssh\n", 0o644);
+        fx.write_mode("etc/kestrel/rules/web/http.yaml", b"name: http\n", 0o600);
+        fx.write_mode("etc/kestrel/rules/web.txt", b"notes\n", 0o640);
+        fx.write_mode("etc/kestrel/rules/big.yaml", &[b'x'; 2000], 0o644);
+        fx.write_mode("etc/kestrel/rules/signer.priv", b"secret\n", 0o600);
+        fx.write_mode(
             "etc/kestrel/rules/nats_store/jetstream/msg",
             b"payload\n",
             0o644,
@@ -379,7 +333,7 @@ mod tests {
 
     #[test]
     fn lists_with_documented_format() {
-        let fx = Fixture::new();
+        let fx = SysrootTree::new();
         tree(&fx);
         let item = collect(&req("/etc/kestrel/rules"), &fx.ctx);
         assert_eq!(item.status, Status::Ok, "{item:?}");
@@ -403,7 +357,7 @@ mod tests {
 
     #[test]
     fn same_tree_lists_identically_in_another_place() {
-        let (a, b) = (Fixture::new(), Fixture::new());
+        let (a, b) = (SysrootTree::new(), SysrootTree::new());
         tree(&a);
         tree(&b);
         let (ia, ib) = (
@@ -416,7 +370,7 @@ mod tests {
 
     #[test]
     fn non_recursive_and_entry_cap() {
-        let fx = Fixture::new();
+        let fx = SysrootTree::new();
         tree(&fx);
         let mut r = req("/etc/kestrel/rules");
         r.recursive = false;
@@ -440,12 +394,12 @@ mod tests {
 
     #[test]
     fn depth_is_capped() {
-        let fx = Fixture::new();
+        let fx = SysrootTree::new();
         let mut rel = String::from("deep");
         for i in 0..10 {
             rel.push_str(&format!("/d{i}"));
         }
-        fx.write(&format!("{rel}/f"), b"x", 0o644);
+        fx.write_mode(&format!("{rel}/f"), b"x", 0o644);
         let item = collect(&req("/deep"), &fx.ctx);
         assert_eq!(item.status, Status::Truncated);
         assert_eq!(content(&item).lines().count(), MAX_DEPTH);
@@ -454,13 +408,13 @@ mod tests {
 
     #[test]
     fn missing_not_a_dir_and_denied_root() {
-        let fx = Fixture::new();
+        let fx = SysrootTree::new();
         let item = collect(&req("/nope"), &fx.ctx);
         assert_eq!(
             (item.status, item.detail.as_deref()),
             (Status::Missing, Some("no such directory"))
         );
-        fx.write("etc/file", b"x", 0o644);
+        fx.write_mode("etc/file", b"x", 0o644);
         let item = collect(&req("/etc/file"), &fx.ctx);
         assert_eq!(
             (item.status, item.detail.as_deref()),
@@ -475,7 +429,7 @@ mod tests {
 
     #[test]
     fn fifo_is_listed_not_opened() {
-        let fx = Fixture::new();
+        let fx = SysrootTree::new();
         fx.mkdir("run", 0o755);
         let fifo = fx.tmp.path().join("sys/run/pipe");
         assert!(
@@ -496,8 +450,8 @@ mod tests {
             eprintln!("skipping: root can list a mode 000 directory");
             return;
         }
-        let fx = Fixture::new();
-        fx.write("d/locked/x", b"x", 0o644);
+        let fx = SysrootTree::new();
+        fx.write_mode("d/locked/x", b"x", 0o644);
         fx.mkdir("d/locked", 0o000);
         let item = collect(&req("/d"), &fx.ctx);
         fx.mkdir("d/locked", 0o755);

@@ -1,6 +1,10 @@
 //! Collectors: one module per spec item kind. Each turns a request into a [`RawItem`]
 //! (unredacted, in memory); none of them writes anywhere. A failure is a status on the item,
 //! never an error of the run.
+//!
+//! Conventions: an item with content is built with [`RawItem::collected`], one without with
+//! [`RawItem::empty`]; a command's or request's own timeout is cut to what is left of the run
+//! with [`Context::time_left`].
 
 mod capture;
 pub mod command;
@@ -15,6 +19,8 @@ pub mod system;
 mod ansi;
 mod expand;
 mod tail;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -43,4 +49,35 @@ pub struct Context {
     pub deadline: Instant,
     /// The never-collect denylist: built-in patterns plus the spec's `deny` globs.
     pub deny: deny::DenyList,
+}
+
+/// The detail of an item whose command or request never started: the deadline had passed.
+pub(crate) const NOT_STARTED: &str = "not started: the run's deadline had passed";
+
+impl Context {
+    /// `timeout`, cut to what is left before the run's deadline; `None` once it has passed.
+    pub fn time_left(&self, timeout: Duration) -> Option<Duration> {
+        let left = timeout.min(self.deadline.saturating_duration_since(Instant::now()));
+        (!left.is_zero()).then_some(left)
+    }
+}
+
+/// A timeout as item details show it: `10s` for whole seconds, `1500ms` otherwise.
+pub(crate) fn show_duration(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_render_compactly() {
+        assert_eq!(show_duration(Duration::from_secs(10)), "10s");
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
+    }
 }

@@ -161,17 +161,12 @@ pub fn display(path: &Path, ctx: &Context) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::deny::DenyList;
-    use std::time::{Duration, Instant};
 
     fn ctx(sysroot: Option<&str>, home: Option<&str>) -> Context {
         Context {
             sysroot: sysroot.map(PathBuf::from),
-            cwd: PathBuf::from("/work/cwd"),
             home: home.map(PathBuf::from),
-            path_env: None,
-            deadline: Instant::now() + Duration::from_secs(60),
-            deny: DenyList::default(),
+            ..crate::collect::testing::context(Path::new("/work/cwd"))
         }
     }
 

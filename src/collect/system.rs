@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::item::{Format, RawEntry, RawItem, Status};
+use crate::item::{Format, RawItem};
 
 /// The facts a `system` item records, by name.
 pub fn facts() -> BTreeMap<String, String> {
@@ -55,18 +55,8 @@ pub fn collect(id: &str) -> RawItem {
     let mut data = serde_json::to_vec_pretty(&facts).unwrap_or_default();
     data.push(b'\n');
     RawItem {
-        id: id.to_string(),
-        kind: "system",
-        source: "os_info + sysinfo".to_string(),
-        status: Status::Ok,
-        detail: None,
-        entry: Some(RawEntry {
-            source: "os_info + sysinfo".to_string(),
-            name: "system.json".to_string(),
-            data,
-            binary: false,
-        }),
         format: Format::Json,
+        ..RawItem::collected(id, "system", "os_info + sysinfo", "system.json", data)
     }
 }
 

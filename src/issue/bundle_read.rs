@@ -1,17 +1,19 @@
 //! Re-rendering the issue from an existing bundle (`support-bundle issue BUNDLE`).
 //!
-//! The zip is read with a small private reader: `manifest.json`, `spec.toml`, `issue.json`
-//! (the redacted title and description) and the text entries the manifest's items name, each
-//! capped in size, everything else ignored. Entries were redacted before the bundle was
-//! written, so the renderer may read them.
+//! The bundle is opened with the hostile-input-safe [`Bundle`] reader every maintainer command
+//! uses, so a bundle `verify` or `extract` would refuse is refused here too. From it come
+//! `manifest.json`, the stored spec ([`replay::stored_spec`]), [`REQUEST_ENTRY`] (the redacted
+//! title and description) and the text entries the manifest's items name, each capped at
+//! 16 MiB and all of them together at 128 MiB; everything else is ignored. Entries were redacted
+//! before the bundle was written, so the renderer may read them.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 use super::{Contents, Filing, FilingOptions, Input, file, render};
-use crate::bundle::Manifest;
-use crate::spec::{self, Spec};
+use crate::bundle::replay::{self, SpecReadError};
+use crate::bundle::{self, Bundle, Manifest};
+use crate::spec::Spec;
 
 /// The entry holding the redacted title and description the body was rendered with.
 pub const REQUEST_ENTRY: &str = "issue.json";
@@ -24,29 +26,29 @@ const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
 /// Why a bundle could not be re-rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    /// Not readable or not a zip.
-    #[error("cannot read bundle `{path}`: {message}")]
-    Open {
+    /// The reader refused the bundle, or an entry could not be read.
+    #[error("cannot read bundle `{path}`: {source}")]
+    Read {
         /// The bundle's path.
         path: String,
-        /// What went wrong.
-        message: String,
+        /// What the reader found.
+        source: bundle::ReadError,
     },
-    /// A needed entry is missing, too large or malformed.
-    #[error("bundle `{path}`: {message}")]
-    Entry {
+    /// [`REQUEST_ENTRY`] is not the JSON object `collect` writes.
+    #[error("bundle `{path}`: {REQUEST_ENTRY}: {message}")]
+    Request {
         /// The bundle's path.
         path: String,
-        /// What went wrong.
+        /// The parse error.
         message: String,
     },
-    /// The stored spec no longer validates.
+    /// The stored spec is not UTF-8 or no longer validates.
     #[error("bundle `{path}`: its spec.toml does not load: {source}")]
     Spec {
         /// The bundle's path.
         path: String,
-        /// The spec errors.
-        source: Box<spec::SpecError>,
+        /// Why.
+        source: SpecReadError,
     },
 }
 
@@ -74,66 +76,46 @@ pub struct Rerendered {
 }
 
 impl StoredBundle {
-    /// Read `path`.
+    /// Open `path` with [`Bundle::open`] and read what the renderer needs.
     pub fn read(path: &Path) -> Result<StoredBundle, ReadError> {
         let shown = path.display().to_string();
-        let open = |message: String| ReadError::Open {
+        let read_err = |source| ReadError::Read {
             path: shown.clone(),
-            message,
+            source,
         };
-        let entry_err = |message: String| ReadError::Entry {
-            path: shown.clone(),
-            message,
-        };
-        let f = std::fs::File::open(path).map_err(|e| open(e.to_string()))?;
-        let mut zip = zip::ZipArchive::new(f).map_err(|e| open(e.to_string()))?;
-        let mut budget = MAX_TOTAL_BYTES;
-        let mut read = |zip: &mut zip::ZipArchive<std::fs::File>,
-                        name: &str|
-         -> Result<Option<Vec<u8>>, ReadError> {
-            let entry = match zip.by_name(name) {
-                Ok(e) => e,
-                Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-                Err(e) => return Err(entry_err(format!("`{name}`: {e}"))),
-            };
-            let cap = MAX_ENTRY_BYTES.min(budget);
-            let mut data = Vec::new();
-            entry
-                .take(cap + 1)
-                .read_to_end(&mut data)
-                .map_err(|e| entry_err(format!("`{name}`: {e}")))?;
-            if data.len() as u64 > cap {
-                return Err(entry_err(format!("`{name}` is larger than {cap} bytes")));
-            }
-            budget -= data.len() as u64;
-            Ok(Some(data))
-        };
-        let manifest = read(&mut zip, "manifest.json")?
-            .ok_or_else(|| entry_err("no manifest.json; not a support bundle".into()))?;
-        let manifest: Manifest = serde_json::from_slice(&manifest)
-            .map_err(|e| entry_err(format!("manifest.json: {e}")))?;
-        let spec_text =
-            read(&mut zip, "spec.toml")?.ok_or_else(|| entry_err("no spec.toml".into()))?;
-        let spec_text =
-            String::from_utf8(spec_text).map_err(|_| entry_err("spec.toml is not UTF-8".into()))?;
-        let spec = spec::parse(&manifest.spec.origin, &spec_text).map_err(|e| ReadError::Spec {
-            path: shown.clone(),
-            source: Box::new(e),
+        let mut bundle = Bundle::open(path).map_err(read_err)?;
+        let (manifest, _) = bundle.manifest().map_err(read_err)?;
+        let spec = replay::stored_spec(&mut bundle).map_err(|e| match e {
+            SpecReadError::Read(source) => read_err(source),
+            source => ReadError::Spec {
+                path: shown.clone(),
+                source,
+            },
         })?;
         let (mut title, mut description) = (None, None);
-        if let Some(req) = read(&mut zip, REQUEST_ENTRY)? {
-            let value: serde_json::Value = serde_json::from_slice(&req)
-                .map_err(|e| entry_err(format!("{REQUEST_ENTRY}: {e}")))?;
+        if bundle.entry(REQUEST_ENTRY).is_some() {
+            let req = bundle
+                .read_entry(REQUEST_ENTRY, MAX_ENTRY_BYTES)
+                .map_err(read_err)?;
+            let value: serde_json::Value =
+                serde_json::from_slice(&req).map_err(|e| ReadError::Request {
+                    path: shown.clone(),
+                    message: e.to_string(),
+                })?;
             title = value["title"].as_str().map(String::from);
             description = value["description"].as_str().map(String::from);
         }
+        let mut budget = MAX_TOTAL_BYTES;
         let mut entries = BTreeMap::new();
         for rec in manifest.items.iter().filter(|r| !r.binary) {
-            if let Some(p) = &rec.path
-                && let Some(data) = read(&mut zip, p)?
-            {
-                entries.insert(p.clone(), data);
-            }
+            let Some(p) = rec.path.as_deref().filter(|p| bundle.entry(p).is_some()) else {
+                continue;
+            };
+            let data = bundle
+                .read_entry(p, MAX_ENTRY_BYTES.min(budget))
+                .map_err(read_err)?;
+            budget -= data.len() as u64;
+            entries.insert(p.to_string(), data);
         }
         Ok(StoredBundle {
             manifest,

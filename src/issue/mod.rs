@@ -12,6 +12,9 @@
 //!   [`crate::spec::SectionSource`] (from `[issue.sources]`, or guessed from the heading).
 //! - The full body goes to `<project>-issue.md` and into the bundle as `issue.md`; a URL
 //!   carries a trimmed copy when the full one would not fit (see [`url`]).
+//! - `issue BUNDLE` re-renders from a bundle opened through the hostile-input-safe
+//!   [`crate::bundle::Bundle`] reader, with the title and description `collect` stored as
+//!   [`bundle_read::REQUEST_ENTRY`] (see [`bundle_read`]).
 
 mod body;
 pub mod bundle_read;

@@ -118,36 +118,10 @@ fn run_step(
             }
             vec![item]
         }
-        Action::File {
-            path,
-            max_bytes,
-            tail_lines,
-            binary,
-            strip_ansi,
-            format,
-            ..
-        } => collect::file::collect(
-            &collect::file::FileRequest {
-                id,
-                path,
-                base: None,
-                binary: *binary,
-                max_bytes: *max_bytes,
-                tail_lines: *tail_lines,
-                strip_ansi: *strip_ansi,
-                format: *format,
-            },
-            ctx,
-        ),
-        Action::FileFrom {
-            item,
-            regex,
-            max_bytes,
-            tail_lines,
-            binary,
-            strip_ansi,
-            format,
-        } => {
+        Action::File { path, read, .. } => {
+            collect::file::collect(&read.request(id, path, None), ctx)
+        }
+        Action::FileFrom { item, regex, read } => {
             let Some(source) = referenced(item, steps, results, ctx) else {
                 return vec![RawItem::empty(
                     id,
@@ -187,21 +161,7 @@ fn run_step(
             }
             names
                 .into_iter()
-                .flat_map(|name| {
-                    collect::file::collect(
-                        &collect::file::FileRequest {
-                            id,
-                            path: name,
-                            base: Some(&base),
-                            binary: *binary,
-                            max_bytes: *max_bytes,
-                            tail_lines: *tail_lines,
-                            strip_ansi: *strip_ansi,
-                            format: *format,
-                        },
-                        ctx,
-                    )
-                })
+                .flat_map(|name| collect::file::collect(&read.request(id, name, Some(&base)), ctx))
                 .collect()
         }
         Action::Listing {

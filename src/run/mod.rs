@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub use execute::Event;
-pub use plan::{Action, Step};
+pub use plan::{Action, FileRead, Step};
 pub use stage::Redacted;
 
 use crate::bundle::manifest::{ProjectRecord, SpecRecord, Tool};

@@ -2,6 +2,7 @@
 //! `--sysroot`, commands looked up on PATH. `--dry-run` prints the plan and stops here.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -60,16 +61,9 @@ pub enum Action {
         path: String,
         /// Where it is read from (after `~`, relative and `--sysroot` resolution).
         resolved: String,
-        /// Byte cap.
-        max_bytes: u64,
-        /// Keep only the last N lines.
-        tail_lines: Option<u64>,
-        /// Store binary content as-is.
-        binary: bool,
-        /// Strip ANSI escapes.
-        strip_ansi: bool,
-        /// Redaction format.
-        format: Format,
+        /// How each file is read.
+        #[serde(flatten)]
+        read: FileRead,
     },
     /// Read the files another item's content names.
     FileFrom {
@@ -77,16 +71,9 @@ pub enum Action {
         item: String,
         /// The pattern, first group is a path relative to that item's directory.
         regex: String,
-        /// Byte cap per file.
-        max_bytes: u64,
-        /// Keep only the last N lines.
-        tail_lines: Option<u64>,
-        /// Store binary content as-is.
-        binary: bool,
-        /// Strip ANSI escapes.
-        strip_ansi: bool,
-        /// Redaction format.
-        format: Format,
+        /// How each file is read.
+        #[serde(flatten)]
+        read: FileRead,
     },
     /// List a directory.
     Listing {
@@ -119,6 +106,43 @@ pub enum Action {
         /// Their names.
         vars: Vec<String>,
     },
+}
+
+/// How a `file` step reads each file, whether the spec names it or another item does.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FileRead {
+    /// Byte cap per file.
+    pub max_bytes: u64,
+    /// Keep only the last N lines.
+    pub tail_lines: Option<u64>,
+    /// Store binary content as-is.
+    pub binary: bool,
+    /// Strip ANSI escapes.
+    pub strip_ansi: bool,
+    /// Redaction format.
+    pub format: Format,
+}
+
+impl FileRead {
+    /// The file collector's request for `path` of item `id`; `base` is the directory relative
+    /// paths resolve against instead of the working directory (that of the file naming them).
+    pub fn request<'a>(
+        &self,
+        id: &'a str,
+        path: &'a str,
+        base: Option<&'a Path>,
+    ) -> collect::file::FileRequest<'a> {
+        collect::file::FileRequest {
+            id,
+            path,
+            base,
+            binary: self.binary,
+            max_bytes: self.max_bytes,
+            tail_lines: self.tail_lines,
+            strip_ansi: self.strip_ansi,
+            format: self.format,
+        }
+    }
 }
 
 impl Action {
@@ -199,29 +223,30 @@ fn action(item: &Item, vars: &BTreeMap<String, String>, ctx: &Context) -> Action
                 format: item.format,
             }
         }
-        Kind::File => match (&item.path, &item.from) {
-            (_, Some(from)) => Action::FileFrom {
-                item: from.item.clone(),
-                regex: from.regex.as_str().to_string(),
+        Kind::File => {
+            let read = FileRead {
                 max_bytes,
                 tail_lines: item.tail_lines,
                 binary: item.binary,
                 strip_ansi: item.strip_ansi,
                 format: item.format,
-            },
-            (path, None) => {
-                let path = fill(path.as_deref().unwrap_or_default());
-                Action::File {
-                    resolved: resolved(&path, ctx),
-                    path,
-                    max_bytes,
-                    tail_lines: item.tail_lines,
-                    binary: item.binary,
-                    strip_ansi: item.strip_ansi,
-                    format: item.format,
+            };
+            match (&item.path, &item.from) {
+                (_, Some(from)) => Action::FileFrom {
+                    item: from.item.clone(),
+                    regex: from.regex.as_str().to_string(),
+                    read,
+                },
+                (path, None) => {
+                    let path = fill(path.as_deref().unwrap_or_default());
+                    Action::File {
+                        resolved: resolved(&path, ctx),
+                        path,
+                        read,
+                    }
                 }
             }
-        },
+        }
         Kind::Listing => {
             let path = fill(item.path.as_deref().unwrap_or_default());
             Action::Listing {

@@ -1,22 +1,11 @@
-//! Snapshots of the issue body for both projects, re-rendered from fixture bundles.
+//! Snapshots of the issue body for both projects, re-rendered from fixture bundles, and the
+//! bundles `issue` refuses.
 
-use assert_cmd::Command;
+use super::{fixture, run, success};
 
-use super::fixture;
-
+/// The stdout of a successful `issue` run with `args`.
 fn issue(args: &[&str]) -> String {
-    let out = Command::cargo_bin("support-bundle")
-        .unwrap()
-        .arg("issue")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    success(run(&[&["issue"], args].concat()))
 }
 
 #[test]
@@ -67,11 +56,32 @@ fn not_a_bundle_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let bogus = dir.path().join("x.zip");
     std::fs::write(&bogus, "not a zip").unwrap();
-    let out = Command::cargo_bin("support-bundle")
-        .unwrap()
-        .args(["issue", bogus.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = run(&["issue", bogus.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read bundle"));
+}
+
+#[test]
+fn zip_slip_bundle_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = fixture::gojinn(dir.path(), &fixture::builtin_text("gojinn"));
+    issue(&[good.to_str().unwrap()]);
+    // The same bundle with one entry that would land outside an extraction directory: the
+    // entries `issue` reads are all intact, the zip as a whole is still hostile.
+    let mut entries = crate::maintainer::read_entries(&good);
+    entries.push(("../evil.txt".to_string(), b"x".to_vec()));
+    let case = dir.path().join("case");
+    std::fs::create_dir(&case).unwrap();
+    let hostile = case.join("hostile.zip");
+    crate::maintainer::write_zip(&hostile, &entries);
+    let out = run(&["issue", hostile.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("`..` component"), "{stderr}");
+    assert_eq!(
+        crate::maintainer::tree(&case),
+        vec!["hostile.zip".to_string()]
+    );
+    assert!(!dir.path().join("evil.txt").exists());
 }

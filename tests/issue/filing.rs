@@ -1,27 +1,12 @@
 //! Links: the 8,000-byte bound with huge logs, decode round trips, forges, issue forms,
 //! `gh` lines and security reports.
 
-use assert_cmd::Command;
 use support_bundle::issue::url::MAX_URL_BYTES;
 
-use super::fixture;
-
-fn run(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("support-bundle")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap()
-}
+use super::{bin, bundle_in, fixture, run, success};
 
 fn stdout(args: &[&str]) -> String {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    success(run(args))
 }
 
 /// The decoded query parameters of a URL.
@@ -215,8 +200,7 @@ fn collect_prints_link_and_gh_line_and_security_prints_neither() {
     .unwrap();
     std::fs::write(dir.path().join("note.txt"), "hello\n").unwrap();
     let collect = |out_dir: &std::path::Path, extra: &[&str]| {
-        let out = Command::cargo_bin("support-bundle")
-            .unwrap()
+        let out = bin()
             .current_dir(dir.path())
             .args([
                 "collect",
@@ -230,12 +214,7 @@ fn collect_prints_link_and_gh_line_and_security_prints_neither() {
             .args(extra)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        success(out)
     };
     let out_dir = dir.path().join("public");
     let summary = collect(&out_dir, &[]);
@@ -269,11 +248,7 @@ fn collect_prints_link_and_gh_line_and_security_prints_neither() {
     assert!(
         body.contains("> **Security report: do not file this publicly.** Email sec@mini.example")
     );
-    let bundle = std::fs::read_dir(&out_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "zip"))
-        .unwrap();
+    let bundle = bundle_in(&out_dir);
     let stored = support_bundle::issue::StoredBundle::read(&bundle).unwrap();
     assert!(stored.manifest.private);
     // The private bundle keeps refusing a public link.

@@ -2,7 +2,7 @@
 //! environment variable, the title, the description) never reach the body, the bundle's
 //! `issue.md`, the link or the `gh` line.
 
-use assert_cmd::Command;
+use super::{bin, bundle_in, success};
 
 const SECRETS: [&str; 6] = [
     "ghp_PLANTEDaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1",
@@ -44,8 +44,7 @@ fn planted_secrets_reach_no_output() {
     )
     .unwrap();
     std::fs::write(d.join("desc.md"), format!("It fails with {}\n", SECRETS[3])).unwrap();
-    let out = Command::cargo_bin("support-bundle")
-        .unwrap()
+    let out = bin()
         .current_dir(d)
         .env("APP_TOKEN", SECRETS[0])
         .args([
@@ -61,20 +60,10 @@ fn planted_secrets_reach_no_output() {
         .arg(format!("login broken, password={}", SECRETS[1]))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary = String::from_utf8_lossy(&out.stdout).into_owned();
+    let summary = success(out);
     let body = std::fs::read_to_string(d.join("out/app-issue.md")).unwrap();
-    let bundle = std::fs::read_dir(d.join("out"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "zip"))
-        .unwrap();
-    let rerendered = Command::cargo_bin("support-bundle")
-        .unwrap()
+    let bundle = bundle_in(&d.join("out"));
+    let rerendered = bin()
         .args(["issue", bundle.to_str().unwrap(), "--json"])
         .output()
         .unwrap();

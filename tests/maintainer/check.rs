@@ -25,17 +25,7 @@ fn kernel_5_4_fails_and_6_1_passes() {
 fn collect_records_the_same_outcome_and_exits_zero() {
     let m = demo_machine("1.2.0", "5.4.0-150-generic", "ok\n");
     let tmp = m.path();
-    let out = bin()
-        .current_dir(tmp.join("work"))
-        .env("PATH", tmp.join("bin"))
-        .args(["collect", "--no-progress", "--spec"])
-        .arg(tmp.join("spec.toml"))
-        .arg("--sysroot")
-        .arg(tmp.join("root"))
-        .arg("--out")
-        .arg(tmp.join("out"))
-        .output()
-        .expect("collect");
+    let out = m.collect_output();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("check FAIL kernel-floor"), "{stdout}");

@@ -75,6 +75,7 @@ fn rejected(bytes: &[u8], expect: &str) {
         vec!["check", z],
         vec!["diff", z, z],
         vec!["extract", z, "--to", to.to_str().expect("utf-8")],
+        vec!["issue", z],
     ];
     let mut runs = runs;
     if bytes.starts_with(b"PK\x03\x04") {

@@ -1,5 +1,6 @@
 //! Maintainer commands (`verify`, `inspect`, `diff`, `extract`, `check`, `redact BUNDLE`)
-//! against real bundles written by `collect`, and against hostile zips built here.
+//! against real bundles written by `collect`, and against hostile zips built here (which
+//! `issue BUNDLE` must refuse too).
 //!
 //! A [`Machine`] is a tempdir holding a fake-bin dir (the whole `PATH`), a sysroot tree and a
 //! spec file; [`Machine::collect`] runs the real binary on it with a fixed `SOURCE_DATE_EPOCH`
@@ -90,10 +91,10 @@ impl Machine {
         self
     }
 
-    /// Run `collect` and return the bundle's path (in `<tmp>/out`).
-    pub fn collect(&self) -> PathBuf {
+    /// Run `collect` into `<tmp>/out`, whatever its outcome.
+    pub fn collect_output(&self) -> Output {
         let tmp = self.path();
-        let out = bin()
+        bin()
             .current_dir(tmp.join("work"))
             .env("PATH", tmp.join("bin"))
             .env("HOME", tmp.join("work"))
@@ -104,7 +105,13 @@ impl Machine {
             .arg("--out")
             .arg(tmp.join("out"))
             .output()
-            .expect("run collect");
+            .expect("run collect")
+    }
+
+    /// Run `collect` and return the bundle's path (in `<tmp>/out`).
+    pub fn collect(&self) -> PathBuf {
+        let tmp = self.path();
+        let out = self.collect_output();
         assert!(
             out.status.success(),
             "collect failed:\n{}",

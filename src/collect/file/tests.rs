@@ -1,43 +1,11 @@
+//! The file collector against real files under a tempdir sysroot.
+
 use super::*;
 use crate::collect::DEFAULT_MAX_BYTES;
 use crate::collect::deny::DenyList;
+use crate::collect::testing::SysrootTree;
 use std::os::unix::fs::PermissionsExt;
-use std::time::{Duration, Instant};
-
-struct Fixture {
-    tmp: tempfile::TempDir,
-    ctx: Context,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        for dir in ["sys", "cwd", "home"] {
-            fs::create_dir_all(tmp.path().join(dir)).unwrap();
-        }
-        let ctx = Context {
-            sysroot: Some(tmp.path().join("sys")),
-            cwd: tmp.path().join("cwd"),
-            home: Some(tmp.path().join("home")),
-            path_env: None,
-            deadline: Instant::now() + Duration::from_secs(60),
-            deny: DenyList::default(),
-        };
-        Fixture { tmp, ctx }
-    }
-
-    /// Write a file below the sysroot (`rel` as the spec would name it, without `/`).
-    fn write(&self, rel: &str, data: &[u8]) -> PathBuf {
-        let path = self.tmp.path().join("sys").join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, data).unwrap();
-        path
-    }
-
-    fn sys(&self, rel: &str) -> PathBuf {
-        self.tmp.path().join("sys").join(rel)
-    }
-}
+use std::time::Duration;
 
 fn req(path: &str) -> FileRequest<'_> {
     FileRequest {
@@ -64,7 +32,7 @@ fn text(item: &RawItem) -> String {
 
 #[test]
 fn reads_a_file_under_sysroot_with_display_source() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     fx.write(
         "etc/kestrel/config.toml",
         b"[general]\nlog_level = \"info\"\n",
@@ -86,7 +54,7 @@ fn reads_a_file_under_sysroot_with_display_source() {
 
 #[test]
 fn relative_and_home_paths() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     fs::write(fx.tmp.path().join("cwd/kestrel_events.log"), b"{}\n").unwrap();
     let item = one(&req("kestrel_events.log"), &fx.ctx);
     assert_eq!(item.status, Status::Ok);
@@ -108,7 +76,7 @@ fn relative_and_home_paths() {
 
 #[test]
 fn missing_file_and_resolve_errors() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     let item = one(&req("/etc/nothing.toml"), &fx.ctx);
     assert_eq!(item.status, Status::Missing);
     assert_eq!(item.detail.as_deref(), Some("no such file"));
@@ -121,7 +89,7 @@ fn missing_file_and_resolve_errors() {
 
 #[test]
 fn deny_beats_an_existing_file_and_nothing_is_opened() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     fx.write("keys/signer.priv", b"secret-key-material\n");
     fx.write("keys/notes.txt", b"fine\n");
     // A fifo named like a key: were it checked or opened before the deny list, it would come
@@ -166,7 +134,7 @@ fn deny_beats_an_existing_file_and_nothing_is_opened() {
 
 #[test]
 fn spec_deny_globs_apply_to_the_display_path() {
-    let mut fx = Fixture::new();
+    let mut fx = SysrootTree::new();
     fx.ctx.deny = DenyList::new(&["/etc/gojinn/*.pub".to_string()]).unwrap();
     fx.write("etc/gojinn/signer.pub", b"abcd\n");
     let item = one(&req("/etc/gojinn/signer.pub"), &fx.ctx);
@@ -179,7 +147,7 @@ fn spec_deny_globs_apply_to_the_display_path() {
 
 #[test]
 fn symlink_to_denied_file_is_skipped() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     let key = fx.write("etc/gojinn/signer.priv", b"k\n");
     std::os::unix::fs::symlink(&key, fx.sys("etc/gojinn/innocent.txt")).unwrap();
     let item = one(&req("/etc/gojinn/innocent.txt"), &fx.ctx);
@@ -193,7 +161,7 @@ fn symlink_to_denied_file_is_skipped() {
 
 #[test]
 fn symlinks_are_followed_inside_sysroot_but_not_out_of_it() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     fx.write("etc/real.toml", b"a = 1\n");
     std::os::unix::fs::symlink("real.toml", fx.sys("etc/link.toml")).unwrap();
     let item = one(&req("/etc/link.toml"), &fx.ctx);
@@ -218,7 +186,7 @@ fn symlinks_are_followed_inside_sysroot_but_not_out_of_it() {
 
 #[test]
 fn glob_output_is_sorted_with_disambiguated_names() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     fx.write("var/log/k/b/app.log", b"b\n");
     fx.write("var/log/k/a/app.log", b"a\n");
     fx.write("var/log/k/c/other.log", b"c\n");
@@ -258,7 +226,7 @@ fn glob_output_is_sorted_with_disambiguated_names() {
 
 #[test]
 fn glob_without_match_is_missing() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     let item = one(&req("/var/log/none/*.log"), &fx.ctx);
     assert_eq!(item.status, Status::Missing);
     assert_eq!(
@@ -271,7 +239,7 @@ fn glob_without_match_is_missing() {
 
 #[test]
 fn binary_is_skipped_unless_asked_for() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     fx.write("bin/blob", b"text then\0nul\n");
     let item = one(&req("/bin/blob"), &fx.ctx);
     assert_eq!(item.status, Status::Skipped);
@@ -289,7 +257,7 @@ fn binary_is_skipped_unless_asked_for() {
 
 #[test]
 fn wasm_with_binary_true_is_stored_byte_exact() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     let mut wasm = b"\0asm\x01\0\0\0".to_vec();
     wasm.extend_from_slice(b"\x1b[31m\r\n\xff\xfe");
     wasm.extend((0..=255u8).cycle().take(5000));
@@ -308,7 +276,7 @@ fn wasm_with_binary_true_is_stored_byte_exact() {
 
 #[test]
 fn binary_over_cap_is_skipped_not_cut() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     let wasm = [b"\0asm".as_slice(), &[7u8; 100]].concat();
     fx.write("m.wasm", &wasm);
     let mut r = req("/m.wasm");
@@ -325,7 +293,7 @@ fn binary_over_cap_is_skipped_not_cut() {
 
 #[test]
 fn tail_lines_without_final_newline_and_with_crlf() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     let body = "first\nsecond\nthird\nfourth";
     fx.write("a.log", body.as_bytes());
     let mut r = req("/a.log");
@@ -362,7 +330,7 @@ fn tail_lines_without_final_newline_and_with_crlf() {
 
 #[test]
 fn tail_lines_stay_within_max_bytes() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     let body: String = (0..100).map(|i| format!("line {i:03}\n")).collect();
     fx.write("c.log", body.as_bytes());
     let mut r = req("/c.log");
@@ -384,7 +352,7 @@ fn tail_lines_stay_within_max_bytes() {
 
 #[test]
 fn over_cap_keeps_head_and_tail_with_marker() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     let body: String = (0..1000).map(|i| format!("entry number {i}\n")).collect();
     fx.write("big.log", body.as_bytes());
     let mut r = req("/big.log");
@@ -408,7 +376,7 @@ fn over_cap_keeps_head_and_tail_with_marker() {
 
 #[test]
 fn strip_ansi_on_request_only() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     let colored = b"\x1b[2m2026-05-01T10:00:00Z\x1b[0m \x1b[32m INFO\x1b[0m engine started\n";
     fx.write("var/log/kestrel.log", colored);
     let mut r = req("/var/log/kestrel.log");
@@ -422,7 +390,7 @@ fn strip_ansi_on_request_only() {
 
 #[test]
 fn directories_are_skipped() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     fs::create_dir_all(fx.sys("etc/kestrel")).unwrap();
     let item = one(&req("/etc/kestrel"), &fx.ctx);
     assert_eq!(item.status, Status::Skipped);
@@ -434,7 +402,7 @@ fn directories_are_skipped() {
 
 #[test]
 fn fifo_is_never_opened() {
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     fs::create_dir_all(fx.sys("run")).unwrap();
     let status = std::process::Command::new("mkfifo")
         .arg(fx.sys("run/pipe"))
@@ -486,7 +454,7 @@ fn permission_denied_probe() {
         return;
     };
     let path = path.into_string().unwrap();
-    let fx = Fixture::new();
+    let fx = SysrootTree::new();
     let mut ctx = fx.ctx.clone();
     ctx.sysroot = None;
     let item = one(&req(&path), &ctx);
@@ -503,7 +471,7 @@ fn permission_denied_is_denied() {
     fs::write(&path, b"x = 1\n").unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
     if !nix::unistd::geteuid().is_root() {
-        let fx = Fixture::new();
+        let fx = SysrootTree::new();
         let mut ctx = fx.ctx.clone();
         ctx.sysroot = None;
         let item = one(&req(path.to_str().unwrap()), &ctx);
