@@ -260,3 +260,35 @@ fn kestrel_secrets_never_reach_the_bundle_or_issue() {
     assert!(config.contains("password"), "{config}");
     assert!(b.item("config")["redactions"].as_u64() > Some(0));
 }
+
+/// `redaction-report.json` counts per entry and rule, agrees with the manifest's per-item
+/// counts, and its sums add up.
+#[test]
+fn redaction_report_matches_the_manifest() {
+    let server = Server::start(METRICS.as_bytes(), "text/plain");
+    let out = run_kestrel(&server.url("/metrics"));
+    out.success();
+    let b = out.bundle();
+    let report: serde_json::Value =
+        serde_json::from_slice(&b.entries["redaction-report.json"]).expect("report is JSON");
+    assert_eq!(report["format"], "support-bundle-redaction/1");
+    let config = &report["items"]["files/config/config.toml"];
+    assert_eq!(config["total"], b.item("config")["redactions"]);
+    assert!(
+        config["rules"]["password"].as_u64() >= Some(1),
+        "{report:#}"
+    );
+    let items = report["items"].as_object().expect("items");
+    let sum: u64 = items
+        .values()
+        .map(|i| i["total"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(report["total"].as_u64(), Some(sum));
+    let per_rule: u64 = report["rules"]
+        .as_object()
+        .expect("rules")
+        .values()
+        .map(|n| n.as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(per_rule, sum);
+}

@@ -117,18 +117,14 @@ pub fn inspect(bundle: &mut Bundle) -> Result<Inspection, ReadError> {
     })
 }
 
-/// `totals` of `redaction-report.json`.
+/// Replacements per rule, from `redaction-report.json`.
 fn redaction_totals(bundle: &mut Bundle) -> Result<BTreeMap<String, u64>, String> {
     let bytes = bundle
         .read_entry("redaction-report.json", MAX_REPORT_SIZE)
         .map_err(|e| e.to_string())?;
-    #[derive(serde::Deserialize)]
-    struct Report {
-        totals: BTreeMap<String, u64>,
-    }
-    serde_json::from_slice::<Report>(&bytes)
-        .map(|r| r.totals)
-        .map_err(|e| format!("redaction-report.json: {e}"))
+    crate::redact::Report::parse(&bytes)
+        .map(|r| r.rules)
+        .ok_or_else(|| "redaction-report.json is not a redaction report".to_string())
 }
 
 /// The one-screen text.

@@ -20,7 +20,7 @@ use super::timestamp::Timestamp;
 use super::verify::{Problem, verify};
 use super::{WriteError, Written, sha256_hex, write_bundle_to};
 use crate::item::Format;
-use crate::redact::{Counts, Redactor};
+use crate::redact::{Counts, Redactor, Report};
 
 /// The report key for counts outside items.
 const OTHER_KEY: &str = "(issue.md, spec.toml, facts: re-redaction)";
@@ -67,7 +67,10 @@ pub fn reredact(
     }
 
     let old_report = data.remove("redaction-report.json");
-    let mut report = parse_report(old_report.as_deref());
+    let mut report = old_report
+        .as_deref()
+        .and_then(Report::parse)
+        .unwrap_or_default();
     let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut taken: BTreeSet<String> = BTreeSet::new();
     for item in &mut manifest.items {
@@ -102,9 +105,8 @@ pub fn reredact(
         }
         item.redactions += counts.total();
         let new_key = item.path.clone().unwrap_or_else(|| item.id.clone());
-        let mut merged = report.items.remove(&old_key).unwrap_or_default();
-        add(&mut merged, &counts);
-        report.items.insert(new_key, merged);
+        report.rename(&old_key, &new_key);
+        report.add(&new_key, &counts);
     }
 
     let mut other = Counts::default();
@@ -133,10 +135,11 @@ pub fn reredact(
     if let Some(spec) = &spec {
         manifest.checks = crate::run::checks::evaluate(spec, &manifest.facts);
     }
-    if other.total() > 0 {
-        add(report.items.entry(OTHER_KEY.into()).or_default(), &other);
-    }
-    entries.insert("redaction-report.json".into(), report.to_bytes());
+    report.add(OTHER_KEY, &other);
+    entries.insert(
+        "redaction-report.json".into(),
+        report.to_json().into_bytes(),
+    );
     manifest.tool = Tool::this();
 
     let created = humantime::parse_rfc3339(&manifest.created)
@@ -147,40 +150,4 @@ pub fn reredact(
         Timestamp::from_source_date_epoch(created.as_deref()).unwrap_or_else(|_| Timestamp::now());
     manifest.created = created.rfc3339();
     Ok(write_bundle_to(out, manifest, entries, created)?)
-}
-
-fn add(into: &mut BTreeMap<String, u64>, counts: &Counts) {
-    for (rule, n) in counts.by_rule() {
-        *into.entry(rule).or_default() += n;
-    }
-}
-
-/// `redaction-report.json`: per entry (or item id) and rule, the replacements made.
-#[derive(Debug, Default, serde::Deserialize)]
-struct Report {
-    #[serde(default)]
-    items: BTreeMap<String, BTreeMap<String, u64>>,
-}
-
-impl Report {
-    fn to_bytes(&self) -> Vec<u8> {
-        let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
-        for counts in self.items.values() {
-            for (rule, n) in counts {
-                *totals.entry(rule).or_default() += n;
-            }
-        }
-        let items: BTreeMap<&String, &BTreeMap<String, u64>> =
-            self.items.iter().filter(|(_, c)| !c.is_empty()).collect();
-        let value = serde_json::json!({ "items": items, "totals": totals });
-        let mut out = serde_json::to_vec_pretty(&value).unwrap_or_default();
-        out.push(b'\n');
-        out
-    }
-}
-
-fn parse_report(bytes: Option<&[u8]>) -> Report {
-    bytes
-        .and_then(|b| serde_json::from_slice(b).ok())
-        .unwrap_or_default()
 }

@@ -114,8 +114,13 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         other => other.context("redaction failed")?,
     }
     if let Some(path) = &args.report {
-        let value = serde_json::json!({ "totals": counts.by_rule() });
-        let text = output::json(&value)?;
+        let mut report = support_bundle::redact::Report::default();
+        let name = args
+            .input
+            .as_deref()
+            .map_or("-".into(), |p| p.display().to_string());
+        report.add(&name, &counts);
+        let text = report.to_json();
         support_bundle::run::write_atomic(path, text.as_bytes())
             .with_context(|| format!("cannot write report `{}`", path.display()))?;
     }

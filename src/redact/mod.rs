@@ -28,7 +28,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 
 use crate::item::Format;
-pub use report::report_json;
+pub use report::{ItemCounts, REPORT_FORMAT, Report, report_json};
 use rules::{Action, Allowlist, Detector, KeyRule, PatternRule, RuleSet};
 
 /// How to build a [`Redactor`].

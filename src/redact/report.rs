@@ -2,55 +2,88 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Counts;
 
-/// Report format name, for readers to check.
+/// The report's `format` value.
 pub const REPORT_FORMAT: &str = "support-bundle-redaction/1";
 
-#[derive(Serialize)]
-struct Item {
-    rules: BTreeMap<String, u64>,
-    total: u64,
+/// One entry's (or item's) replacements per rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemCounts {
+    /// Replacements per rule id.
+    pub rules: BTreeMap<String, u64>,
+    /// Their sum.
+    pub total: u64,
 }
 
-#[derive(Serialize)]
-struct Report {
-    format: &'static str,
-    items: BTreeMap<String, Item>,
-    rules: BTreeMap<String, u64>,
-    total: u64,
+/// `redaction-report.json`: replacements per entry and rule, and the sums. Never values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`REPORT_FORMAT`].
+    pub format: String,
+    /// Per entry path (or item id when nothing was stored).
+    pub items: BTreeMap<String, ItemCounts>,
+    /// Per rule, across items.
+    pub rules: BTreeMap<String, u64>,
+    /// Every replacement.
+    pub total: u64,
 }
 
-/// Render `redaction-report.json` for counts keyed by item id: canonical JSON (sorted keys,
-/// two-space indent, trailing newline), so the same counts give the same bytes.
-///
-/// Shape: `{"format": ..., "items": {id: {"rules": {rule: n}, "total": n}}, "rules": {rule:
-/// n}, "total": n}` where the top-level `rules` sums over items.
+impl Report {
+    /// Add `counts` under `key` (merging with what is there); empty counts add nothing.
+    pub fn add(&mut self, key: &str, counts: &Counts) {
+        if counts.total() == 0 {
+            return;
+        }
+        let item = self.items.entry(key.to_string()).or_default();
+        for (rule, n) in counts.by_rule() {
+            *item.rules.entry(rule.clone()).or_default() += n;
+            *self.rules.entry(rule).or_default() += n;
+            item.total += n;
+            self.total += n;
+        }
+    }
+
+    /// Move the counts recorded under `from` to `to` (an entry renamed by re-redaction).
+    pub fn rename(&mut self, from: &str, to: &str) {
+        if from == to {
+            return;
+        }
+        if let Some(moved) = self.items.remove(from) {
+            let item = self.items.entry(to.to_string()).or_default();
+            for (rule, n) in moved.rules {
+                *item.rules.entry(rule).or_default() += n;
+            }
+            item.total += moved.total;
+        }
+    }
+
+    /// Read a report; `None` when the bytes are not one.
+    pub fn parse(bytes: &[u8]) -> Option<Report> {
+        serde_json::from_slice(bytes).ok()
+    }
+
+    /// Canonical JSON (sorted keys, two-space indent, trailing newline).
+    pub fn to_json(&self) -> String {
+        let report = Report {
+            format: REPORT_FORMAT.to_string(),
+            ..self.clone()
+        };
+        let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+/// Render `redaction-report.json` for per-item counts.
 pub fn report_json(items: &BTreeMap<String, Counts>) -> String {
-    let mut all = Counts::default();
-    let items = items
-        .iter()
-        .map(|(id, c)| {
-            all.merge(c);
-            let item = Item {
-                rules: c.by_rule(),
-                total: c.total(),
-            };
-            (id.clone(), item)
-        })
-        .collect();
-    let report = Report {
-        format: REPORT_FORMAT,
-        items,
-        rules: all.by_rule(),
-        total: all.total(),
-    };
-    // Serializing maps of strings and integers cannot fail.
-    let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
-    s.push('\n');
-    s
+    let mut report = Report::default();
+    for (key, counts) in items {
+        report.add(key, counts);
+    }
+    report.to_json()
 }
 
 #[cfg(test)]

@@ -338,32 +338,17 @@ fn spec_origin(origin: &str) -> String {
 }
 
 fn redaction_report(items: &[Redacted], other: &Counts) -> Vec<u8> {
-    let mut per_item: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
-    let mut add = |key: String, counts: &Counts| {
-        for (rule, n) in counts.by_rule() {
-            *per_item
-                .entry(key.clone())
-                .or_default()
-                .entry(rule.clone())
-                .or_default() += n;
-            *totals.entry(rule).or_default() += n;
-        }
-    };
+    let mut report = redact::Report::default();
     for item in items {
-        let key = item
-            .record
-            .path
-            .clone()
-            .unwrap_or_else(|| item.record.id.clone());
-        add(key, &item.counts);
+        let key = item.record.path.as_deref().unwrap_or(&item.record.id);
+        report.add(key, &item.counts);
     }
-    add("(title, description, spec)".to_string(), other);
-    let value = serde_json::json!({ "items": per_item, "totals": totals });
-    let mut out = serde_json::to_vec_pretty(&value).unwrap_or_default();
-    out.push(b'\n');
-    out
+    report.add(OTHER_REPORT_KEY, other);
+    report.to_json().into_bytes()
 }
+
+/// The report key for replacements outside items.
+pub const OTHER_REPORT_KEY: &str = "(title, description, spec)";
 
 /// Write `data` to `path` through a temp file in the same directory and a rename.
 pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
