@@ -14,6 +14,9 @@ pub mod timestamp;
 pub mod verify;
 pub mod writer;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use manifest::{CheckOutcome, FactRecord, FileRecord, ItemRecord, Manifest};
 pub use reader::{Bundle, EntryInfo, Limits, ReadError};
 pub use writer::{WriteError, Written, write_bundle, write_bundle_to};

@@ -1,0 +1,117 @@
+//! Property tests that feed damaged bundles to the reader and every command built on it:
+//! whatever the bytes, the answer is a result, never a panic, and nothing is written outside
+//! the extraction directory.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+
+use super::manifest::{ProjectRecord, SpecRecord, Tool};
+use super::reader::Bundle;
+use super::timestamp::Timestamp;
+use super::{Manifest, diff, extract, inspect, verify, write_bundle};
+
+fn valid_bundle() -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = Manifest {
+        format: super::FORMAT.into(),
+        tool: Tool::this(),
+        project: ProjectRecord {
+            name: "fuzz".into(),
+            display: "Fuzz".into(),
+            repository: None,
+        },
+        spec: SpecRecord {
+            origin: "built-in:fuzz".into(),
+            sha256: "0".repeat(64),
+        },
+        created: "1980-01-01T00:00:00Z".into(),
+        private: false,
+        facts: BTreeMap::new(),
+        items: Vec::new(),
+        checks: Vec::new(),
+        files: BTreeMap::new(),
+    };
+    let entries: BTreeMap<String, Vec<u8>> = [
+        ("commands/a.txt", "alpha\n".repeat(50)),
+        (
+            "files/cfg/config.toml",
+            "[general]\nmode = \"detect\"\n".to_string(),
+        ),
+        (
+            "spec.toml",
+            "schema = 1\n[project]\nname = \"fuzz\"\n".to_string(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_bytes()))
+    .collect();
+    let written = write_bundle(
+        dir.path(),
+        manifest,
+        entries,
+        Timestamp::from_source_date_epoch(None).expect("epoch"),
+    )
+    .expect("write");
+    std::fs::read(written.path).expect("read back")
+}
+
+/// Open `bytes` as a bundle and run every read-only command over it.
+fn exercise(bytes: &[u8]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("b.zip");
+    std::fs::write(&path, bytes).expect("write");
+    let Ok(mut bundle) = Bundle::open(&path) else {
+        return;
+    };
+    let _ = verify::verify(&mut bundle);
+    let _ = inspect::inspect(&mut bundle);
+    if let Ok(mut other) = Bundle::open(&path) {
+        let _ = diff::diff(&mut bundle, &mut other, diff::Options::default());
+    }
+    let to = dir.path().join("out");
+    let _ = extract::extract(&mut bundle, &to, false);
+    for entry in std::fs::read_dir(dir.path()).expect("list").flatten() {
+        let name = entry.file_name();
+        assert!(
+            name == "b.zip" || name == "out",
+            "wrote {name:?} outside the extraction dir"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn flipped_bytes_never_panic(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
+        let mut bytes = valid_bundle();
+        for (at, value) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] ^= value | 1;
+        }
+        exercise(&bytes);
+    }
+
+    #[test]
+    fn truncated_bundles_never_panic(cut in any::<prop::sample::Index>()) {
+        let bytes = valid_bundle();
+        exercise(&bytes[..cut.index(bytes.len())]);
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        exercise(&bytes);
+    }
+}
+
+/// The undamaged bundle opens and verifies, so the properties above reach past `open`.
+#[test]
+fn the_seed_bundle_is_intact() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("b.zip");
+    std::fs::write(&path, valid_bundle()).expect("write");
+    let mut bundle = Bundle::open(&path).expect("opens");
+    let v = verify::verify(&mut bundle).expect("verifies");
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+}
