@@ -433,3 +433,39 @@ mod readme_tests {
         assert!(spec.items.iter().any(|i| i.from.is_some()));
     }
 }
+
+#[cfg(test)]
+mod fuzz_tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Any text gives a spec or an error that points inside the text, never a panic.
+        #[test]
+        fn any_text_loads_or_errs(text in "\\PC{0,400}") {
+            if let Err(e) = super::parse("fuzz.toml", &text) {
+                for d in &e.diagnostics {
+                    if let Some(span) = &d.span {
+                        prop_assert!(span.start <= text.len());
+                    }
+                }
+                let _ = e.to_string();
+            }
+        }
+
+        /// Damaged copies of the built-in specs never panic the loader.
+        #[test]
+        fn damaged_builtins_load_or_err(which in 0usize..3, at in any::<prop::sample::Index>(), junk in "\\PC{0,12}") {
+            let text = super::BUILTINS[which].text;
+            let mut cut = at.index(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let damaged = format!("{}{junk}{}", &text[..cut], &text[cut..]);
+            if let Err(e) = super::parse("damaged.toml", &damaged) {
+                let _ = e.to_string();
+            }
+        }
+    }
+}
