@@ -162,8 +162,14 @@ impl Prefilter {
             let (o, g) = grams()
                 .min_by_key(|&(o, g)| (gram_cost(g), o))
                 .unwrap_or((0, &w[..ANCHOR]));
+            // Token-like anchors are rare in text whichever is taken: share any, to keep
+            // their searcher small.
+            let token_like = !g.iter().all(u8::is_ascii_alphabetic);
             let shared = grams()
-                .filter(|&(_, x)| gram_cost(x) <= gram_cost(g))
+                .filter(|&(_, x)| {
+                    gram_cost(x) <= gram_cost(g)
+                        || (token_like && !x.iter().all(u8::is_ascii_alphabetic))
+                })
                 .find_map(|(o, x)| anchors.iter().position(|a| a == x).map(|a| (o, a)));
             let (o, a) = match shared {
                 Some(x) => x,

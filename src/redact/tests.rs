@@ -37,5 +37,4 @@ fn default_keywords_fit_the_packed_searcher() {
     let r = Redactor::new(&opts(d.path())).unwrap();
     let (packed, anchors) = r.c.prefilter.anchors();
     assert!(packed, "{} anchors: {anchors:?}", anchors.len());
-    eprintln!("ANCHORS {anchors:?}");
 }
