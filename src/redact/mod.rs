@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 
 use crate::item::Format;
@@ -385,8 +385,12 @@ fn compile(
         None
     } else {
         Some(
+            // Keys are short (at most 80 bytes): a DFA without a prefilter beats the default
+            // automaton with one there.
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
+                .kind(Some(AhoCorasickKind::DFA))
+                .prefilter(false)
                 .build(&key_kw)
                 .map_err(|e| format!("key prefilter: {e}"))?,
         )

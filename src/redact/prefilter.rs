@@ -4,11 +4,12 @@
 //! - A rule with keywords runs on a line iff one of its keywords occurs in the line, compared
 //!   ASCII-case-insensitively (exactly gitleaks' rule, no more and no less).
 //! - Keywords are found through 3-byte *anchors*: each keyword of 3 bytes or more is assigned
-//!   one of its 3-byte substrings, shared between keywords where possible, so that the anchor
-//!   set stays within what a packed SIMD (Teddy) searcher handles well (at most 64). All
-//!   anchors have the same length, so no two can start at the same offset, and restarting the
-//!   search one byte after each hit finds every occurrence. Each hit is then verified against
-//!   the few keywords that own the anchor. Shorter keywords (`@`) are found with `memmem`.
+//!   one of its 3-byte substrings (the rarest-looking, or one another keyword already uses),
+//!   and the anchors are searched with packed SIMD (Teddy) searchers, word-like and token-like
+//!   anchors apart. All anchors have the same length, so no two can start at the same offset,
+//!   and restarting the search one byte after each hit finds every occurrence. Each hit is
+//!   then verified against the few keywords that own the anchor. Shorter keywords (`@`) are
+//!   found with `memmem`. An aho-corasick automaton takes over past 128 anchors.
 //! - A rule without keywords gets a case-sensitive gate instead when every match of its regex
 //!   must start with one of a small set of literals (`SK`, `SU`, ...); otherwise it runs on
 //!   every line.
@@ -289,7 +290,8 @@ impl Prefilter {
             }
         }
         if !sorted {
-            out.sort_unstable();
+            // A few sorted runs back to back: the stable sort merges them in linear time.
+            out.sort();
         }
     }
 }
