@@ -1,6 +1,6 @@
-//! Redact stdin to stdout with the default rules, as `support-bundle redact` does; used by
-//! `scripts/bench-redact.sh` when the CLI subcommand is not available. With `--baseline` it
-//! only reads and splits lines (the floor the engine is measured against).
+//! Redact stdin to stdout with the default rules, as `support-bundle redact` does, through the
+//! library alone. With `--baseline` it only reads and splits lines: the floor
+//! `scripts/bench-redact.sh` measures `support-bundle redact` against.
 
 use std::io::{self, BufRead, Write};
 

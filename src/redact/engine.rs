@@ -7,8 +7,10 @@
 //!   first `max_line - overlap` bytes are committed; the window then advances to that commit
 //!   point, so a secret shorter than `overlap` is always seen whole. Windows depend only on
 //!   the line's bytes, never on read sizes, so any chunking of the input gives the same output.
-//! - A rule's regex runs only on lines where the aho-corasick keyword prefilter saw one of its
-//!   keywords (rules without keywords run on every line).
+//! - A rule's regex runs only on lines holding one of its keywords (or, for rules without
+//!   keywords, one of the literals its matches start with); see `prefilter`. The prefilter
+//!   searches each block of complete lines read at once, and a line without hits costs nothing
+//!   more; a line scanned in windows, or the last line without a newline, is searched alone.
 //! - Nothing allocates per line: scratch buffers live in [`Scratch`] and are reused, and
 //!   counts go into a `Vec` indexed by rule number.
 
@@ -70,6 +72,14 @@ struct LineState {
 /// Reused buffers.
 struct Scratch {
     lower: Vec<u8>,
+    /// The same for a line searched alone.
+    line_lower: Vec<u8>,
+    line_hits: Vec<(u32, u32)>,
+    /// Prefilter hits `(offset, word)` in the current block, and the first not yet consumed.
+    hits: Vec<(u32, u32)>,
+    next_hit: usize,
+    /// Offset in the current block of the line being scanned, when it was searched with it.
+    line_at: Option<usize>,
     spans: Vec<Span>,
     resolved: Vec<Span>,
     stamp: Vec<u64>,
@@ -118,7 +128,12 @@ impl<'a> Engine<'a> {
             lim,
             st: LineState::default(),
             sc: Scratch {
-                lower: Vec::with_capacity(1024),
+                lower: Vec::with_capacity(READ_SIZE),
+                hits: Vec::with_capacity(256),
+                line_lower: Vec::with_capacity(1024),
+                line_hits: Vec::with_capacity(16),
+                next_hit: 0,
+                line_at: None,
                 spans: Vec::with_capacity(16),
                 resolved: Vec::with_capacity(16),
                 stamp: vec![u64::MAX; c.triggers],
@@ -161,11 +176,27 @@ impl<'a> Engine<'a> {
             };
             filled += n;
             let buf = &buf[..];
+            // One prefilter pass over the complete lines that start at `start`.
+            // A line with look-behind (scanned in windows so far) is searched alone.
+            let block = if ctx == start {
+                start
+            } else {
+                memchr::memchr(b'\n', &buf[old..filled]).map_or(filled, |i| old + i + 1)
+            };
+            let block_end = memchr::memrchr(b'\n', &buf[old..filled])
+                .map(|i| old + i)
+                .filter(|&e| e >= block)
+                .unwrap_or(block);
+            self.block(&buf[block..block_end]);
             // Only the new bytes can hold the next newline.
             let mut scan_from = old;
             while let Some(i) = memchr::memchr(b'\n', &buf[scan_from..filled]) {
                 let nl = scan_from + i;
+                if ctx == start && ctx >= block && nl <= block_end && nl - ctx < max_line {
+                    self.sc.line_at = Some(ctx - block);
+                }
                 self.line(&buf[ctx..nl], start - ctx, &mut out);
+                self.sc.line_at = None;
                 out.push(b'\n');
                 start = nl + 1;
                 ctx = start;
@@ -191,6 +222,17 @@ impl<'a> Engine<'a> {
                 return output.flush();
             }
         }
+    }
+
+    /// Run the prefilter over a block of complete lines.
+    fn block(&mut self, data: &[u8]) {
+        self.sc.lower.clear();
+        self.sc.lower.extend_from_slice(data);
+        self.sc.lower.make_ascii_lowercase();
+        self.c
+            .prefilter
+            .hits(data, &self.sc.lower, &mut self.sc.hits);
+        self.sc.next_hit = 0;
     }
 
     /// The rest of a line, without its newline: `data[lb..]` is not emitted yet, `data[..lb]`
@@ -301,13 +343,15 @@ impl<'a> Engine<'a> {
                 self.pattern_rule(t, line);
             }
         }
+        let ident_trigger = (c.triggers - 1) as u32;
         let keys_wanted = self.format != Format::Text
             || c.keys_always
             || self
                 .sc
                 .triggered
                 .iter()
-                .any(|&t| t as usize >= c.rules.len());
+                .any(|&t| t as usize >= c.rules.len() && t != ident_trigger);
+        let names_wanted = self.sc.triggered.contains(&ident_trigger);
         if keys_wanted && !c.keys.is_empty() {
             self.key_rules(line);
         }
@@ -317,29 +361,45 @@ impl<'a> Engine<'a> {
                 self.push(m.start(), m.end(), counter, false, true);
             }
         }
-        self.identifiers(line);
+        self.identifiers(line, names_wanted);
         self.resolve(lb);
     }
 
     fn prefilter(&mut self, line: &[u8]) {
         self.sc.triggered.clear();
-        let c = self.c;
-        for &t in &c.always {
-            self.sc.triggered.push(t);
-        }
-        let Some(ac) = &c.keyword_ac else { return };
-        self.sc.lower.clear();
-        self.sc.lower.extend_from_slice(line);
-        self.sc.lower.make_ascii_lowercase();
+        let pf = &self.c.prefilter;
+        self.sc.triggered.extend_from_slice(&pf.always);
+        let (from, to, mut i) = match self.sc.line_at {
+            Some(at) => (at, at + line.len(), self.sc.next_hit),
+            None => {
+                self.sc.line_lower.clear();
+                self.sc.line_lower.extend_from_slice(line);
+                self.sc.line_lower.make_ascii_lowercase();
+                pf.hits(line, &self.sc.line_lower, &mut self.sc.line_hits);
+                (0, line.len(), 0)
+            }
+        };
         let no = self.sc.line_no;
-        for m in ac.find_iter(&self.sc.lower) {
-            for &t in &c.keyword_triggers[m.pattern().as_usize()] {
+        let hits = if self.sc.line_at.is_some() {
+            &self.sc.hits
+        } else {
+            &self.sc.line_hits
+        };
+        while i < hits.len() && (hits[i].0 as usize) < from {
+            i += 1;
+        }
+        while i < hits.len() && (hits[i].0 as usize) < to {
+            for &t in &pf.triggers[hits[i].1 as usize] {
                 let slot = &mut self.sc.stamp[t as usize];
                 if *slot != no {
                     *slot = no;
                     self.sc.triggered.push(t);
                 }
             }
+            i += 1;
+        }
+        if self.sc.line_at.is_some() {
+            self.sc.next_hit = i;
         }
     }
 
@@ -508,7 +568,7 @@ impl<'a> Engine<'a> {
         self.sc.pairs = found;
     }
 
-    fn identifiers(&mut self, line: &[u8]) {
+    fn identifiers(&mut self, line: &[u8], names: bool) {
         let c = self.c;
         if let Some(r) = c.ipv4 {
             let spans = &mut self.sc.spans;
@@ -526,7 +586,7 @@ impl<'a> Engine<'a> {
                 }
             });
         }
-        if let Some(ac) = &c.ident_ac {
+        if let Some(ac) = c.ident_ac.as_ref().filter(|_| names) {
             for m in ac.find_iter(line) {
                 let (s, e) = (m.start(), m.end());
                 if (s > 0 && is_word(line[s - 1])) || (e < line.len() && is_word(line[e])) {

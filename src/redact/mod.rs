@@ -12,6 +12,7 @@
 
 mod builtin;
 mod engine;
+mod prefilter;
 pub mod pseudonym;
 mod report;
 mod rules;
@@ -103,11 +104,9 @@ pub(crate) struct Compiled {
     labels: Vec<String>,
     /// Pseudonym prefix per counter.
     prefixes: Vec<String>,
-    /// Number of trigger ids: rules, then key rules.
+    /// Number of trigger ids: rules, then key rules, then the name search (`ident_ac`).
     triggers: usize,
-    keyword_ac: Option<AhoCorasick>,
-    keyword_triggers: Vec<Vec<u32>>,
-    always: Vec<u32>,
+    prefilter: prefilter::Prefilter,
     keys_always: bool,
     /// Key-name prefilter: keywords of key rules, and per keyword the rules (bit i = rule i).
     key_keyword_ac: Option<AhoCorasick>,
@@ -341,63 +340,27 @@ fn compile(
     let mut prefixes: Vec<String> = rules.iter().map(|r| r.prefix.clone()).collect();
     prefixes.resize(labels.len(), String::new());
 
-    let mut keywords: Vec<String> = Vec::new();
-    let mut keyword_triggers: Vec<Vec<u32>> = Vec::new();
-    let mut always = Vec::new();
-    let mut add = |kw: &[String], t: u32, always: &mut Vec<u32>| {
-        if kw.is_empty() {
-            always.push(t);
-        }
-        for k in kw {
-            match keywords.iter().position(|x| x == k) {
-                Some(i) => keyword_triggers[i].push(t),
-                None => {
-                    keywords.push(k.clone());
-                    keyword_triggers.push(vec![t]);
-                }
+    // One gate per trigger: rules, then key rules.
+    let mut gates = Vec::with_capacity(rules.len() + keys.len());
+    for r in &rules {
+        gates.push(match (r.detector, &r.regex) {
+            (Detector::Regex | Detector::Pem, _) if !r.keywords.is_empty() => {
+                prefilter::Gate::Keywords(&r.keywords)
             }
-        }
-    };
-    for (i, r) in rules.iter().enumerate() {
-        if matches!(r.detector, Detector::Regex | Detector::Pem) {
-            add(&r.keywords, i as u32, &mut always);
-        }
+            (Detector::Regex, Some(re)) => prefilter::Gate::Regex(re.as_str()),
+            (Detector::Regex | Detector::Pem, _) => prefilter::Gate::None,
+            _ => prefilter::Gate::Never,
+        });
     }
     let mut keys_always = false;
-    for (i, k) in keys.iter().enumerate() {
+    for k in &keys {
         if k.keywords.is_empty() {
             keys_always = true;
+            gates.push(prefilter::Gate::Never);
         } else {
-            add(&k.keywords, (rules.len() + i) as u32, &mut always);
+            gates.push(prefilter::Gate::Keywords(&k.keywords));
         }
     }
-    // The prefilter runs a non-overlapping leftmost-longest search (much faster than an
-    // overlapping one). A keyword B hidden by a reported match A either lies inside A or
-    // starts inside it with A's tail as B's head; giving A the triggers of every such B
-    // means no rule is ever missed, at the cost of a few extra regex runs.
-    let own = keyword_triggers.clone();
-    for (a, ka) in keywords.iter().enumerate() {
-        for (b, kb) in keywords.iter().enumerate() {
-            if a != b && hides(ka.as_bytes(), kb.as_bytes()) {
-                for &t in &own[b] {
-                    if !keyword_triggers[a].contains(&t) {
-                        keyword_triggers[a].push(t);
-                    }
-                }
-            }
-        }
-    }
-    let keyword_ac = if keywords.is_empty() {
-        None
-    } else {
-        Some(
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&keywords)
-                .map_err(|e| format!("keyword prefilter: {e}"))?,
-        )
-    };
     let mut key_kw: Vec<String> = Vec::new();
     let mut key_keyword_mask: Vec<u64> = Vec::new();
     let mut key_always_mask = 0u64;
@@ -422,8 +385,12 @@ fn compile(
         None
     } else {
         Some(
+            // Keys are short (at most 80 bytes): a DFA without a prefilter beats the default
+            // automaton with one there.
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
+                .kind(Some(AhoCorasickKind::DFA))
+                .prefilter(false)
                 .build(&key_kw)
                 .map_err(|e| format!("key prefilter: {e}"))?,
         )
@@ -446,6 +413,16 @@ fn compile(
             ident_counter.push(i);
         }
     }
+    // One more trigger after the key rules: names to pseudonymize, searched only on lines
+    // that hold one.
+    let ident_lower: Vec<String> = ident_pats.iter().map(|n| n.to_ascii_lowercase()).collect();
+    gates.push(if ident_lower.is_empty() {
+        prefilter::Gate::Never
+    } else {
+        prefilter::Gate::Keywords(&ident_lower)
+    });
+    let prefilter = prefilter::Prefilter::new(&gates)?;
+    drop(gates);
     let ident_ac = if ident_pats.is_empty() {
         None
     } else {
@@ -470,7 +447,7 @@ fn compile(
     let pem_begin = Regex::new(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
         .map_err(|e| e.to_string())?;
     Ok(Compiled {
-        triggers: rules.len() + keys.len(),
+        triggers: rules.len() + keys.len() + 1,
         ipv4: find(Detector::Ipv4),
         ipv6: find(Detector::Ipv6),
         mac: find(Detector::Mac),
@@ -479,9 +456,7 @@ fn compile(
         global_allow,
         labels,
         prefixes,
-        keyword_ac,
-        keyword_triggers,
-        always,
+        prefilter,
         keys_always,
         key_keyword_ac,
         key_keyword_mask,
@@ -491,18 +466,6 @@ fn compile(
         ident_ac,
         ident_counter,
         literal_counter: Vec::new(),
-    })
-}
-
-/// Whether a match of `a` can hide an occurrence of `b` from a non-overlapping search: `b`
-/// occurs inside `a`, or a proper suffix of `a` is a prefix of `b`.
-fn hides(a: &[u8], b: &[u8]) -> bool {
-    if a.windows(b.len()).any(|w| w == b) {
-        return true;
-    }
-    (1..a.len()).any(|i| {
-        let tail = &a[i..];
-        tail.len() < b.len() && b.starts_with(tail)
     })
 }
 

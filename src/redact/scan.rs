@@ -139,7 +139,7 @@ pub(crate) fn colon_runs(
             }
             continue;
         }
-        if !want_v6 || run.len() < 3 || run.iter().filter(|&&b| b == b':').count() < 2 {
+        if !want_v6 || run.len() < 3 || !v6_shaped(run) {
             continue;
         }
         let Ok(text) = std::str::from_utf8(run) else {
@@ -151,6 +151,21 @@ pub(crate) fn colon_runs(
             found(s, e, ColonKind::Ipv6);
         }
     }
+}
+
+/// Whether `run` could parse as an IPv6 address, checked without parsing: every log
+/// timestamp (`10:31:18`) reaches here, and most are rejected by the colon count alone. A
+/// full address has 7 colons (6 before an embedded IPv4 tail); a `::` form has 2 to 8.
+fn v6_shaped(run: &[u8]) -> bool {
+    let colons = run.iter().filter(|&&b| b == b':').count();
+    if colons > 8 {
+        return false;
+    }
+    if memchr::memmem::find(run, b"::").is_some() {
+        return colons >= 2;
+    }
+    let v4_tail = run.contains(&b'.');
+    colons == 7 || (colons == 6 && v4_tail)
 }
 
 fn is_mac(run: &[u8]) -> bool {
@@ -184,6 +199,39 @@ mod tests {
         assert!(v4("127.0.0.1 0.0.0.0 169.254.1.1 192.0.2.7 198.51.100.1 203.0.113.9").is_empty());
         assert!(v4("255.255.255.0 v1.2.3.4 1.2.3.4.5 1.2.3 256.1.1.1 01.2.3.4").is_empty());
         assert_eq!(v4("ts=1795393164.35 ip=172.16.0.9"), vec!["172.16.0.9"]);
+    }
+
+    #[test]
+    fn v6_shape_check_never_rejects_an_address() {
+        let groups = ["1", "ab", "0", "ffff", "1.2.3.4"];
+        let mut n = 0;
+        for len in 1..=9 {
+            for mask in 0u32..(1 << len) {
+                // Each slot: a group, or empty (which makes `::` runs).
+                let parts: Vec<&str> = (0..len)
+                    .map(|i| {
+                        if mask & (1 << i) != 0 {
+                            groups[i % 4]
+                        } else {
+                            ""
+                        }
+                    })
+                    .collect();
+                for tail in ["", groups[4]] {
+                    let mut text = parts.join(":");
+                    if !tail.is_empty() {
+                        text.push(':');
+                        text.push_str(tail);
+                    }
+                    if text.parse::<Ipv6Addr>().is_ok() {
+                        n += 1;
+                        assert!(v6_shaped(text.as_bytes()), "{text}");
+                    }
+                }
+            }
+        }
+        assert!(n > 40, "only {n} addresses generated");
+        assert!(!v6_shaped(b"10:31:18") && !v6_shaped(b"1:2:3:4"));
     }
 
     #[test]

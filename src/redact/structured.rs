@@ -377,8 +377,12 @@ fn colon(line: &[u8], format: Format, f: &mut impl FnMut(Pair)) {
 
 /// `--flag value` on a command line (the `--flag=value` form is an assignment).
 fn flags(line: &[u8], f: &mut impl FnMut(Pair)) {
-    for d in memchr::memmem::find_iter(line, b"--") {
-        if d > 0 && !matches!(line[d - 1], b' ' | b'\t' | b'"' | b'\'') {
+    // memchr rather than memmem: this runs on every text line, and a memmem searcher is
+    // built per call. Inside a run of dashes only the first position can pass the check below.
+    for d in memchr::memchr_iter(b'-', line) {
+        if line.get(d + 1) != Some(&b'-')
+            || (d > 0 && !matches!(line[d - 1], b' ' | b'\t' | b'"' | b'\''))
+        {
             continue;
         }
         let ks = d + 2;

@@ -1,0 +1,417 @@
+//! The keyword prefilter: which rules are worth running on which lines.
+//!
+//! Conventions:
+//! - A rule with keywords runs on a line iff one of its keywords occurs in the line, compared
+//!   ASCII-case-insensitively (exactly gitleaks' rule, no more and no less).
+//! - Keywords are found through 3-byte *anchors*: each keyword of 3 bytes or more is assigned
+//!   one of its 3-byte substrings (the rarest-looking, or one another keyword already uses),
+//!   and the anchors are searched with packed SIMD (Teddy) searchers, word-like and token-like
+//!   anchors apart. All anchors have the same length, so no two can start at the same offset,
+//!   and restarting the search one byte after each hit finds every occurrence. Each hit is
+//!   then verified against the few keywords that own the anchor. Shorter keywords (`@`) are
+//!   found with `memmem`. An aho-corasick automaton takes over past 128 anchors.
+//! - A rule without keywords gets a case-sensitive gate instead when every match of its regex
+//!   must start with one of a small set of literals (`SK`, `SU`, ...); otherwise it runs on
+//!   every line.
+//! - The search runs over a whole block of complete lines at once; hits are positions in the
+//!   block and the engine hands each line the hits inside it. Keywords and gate literals never
+//!   contain `\n`, so a hit always lies inside one line.
+
+use aho_corasick::packed;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+
+/// Anchors are this long.
+const ANCHOR: usize = 3;
+/// Beyond this many anchors Teddy's verification cost grows; past it the packed searcher is
+/// still tried with its limits lifted (it takes up to 128) before falling back to a DFA.
+const MAX_PACKED: usize = 128;
+/// A gate with more literals than this is not worth it: the rule runs on every line.
+const MAX_GATE: usize = 32;
+
+/// A finder for a fixed set of equal-length anchors that reports every occurrence.
+#[derive(Debug)]
+enum Finder {
+    Packed(packed::Searcher),
+    Ac(AhoCorasick),
+}
+
+impl Finder {
+    fn new(pats: &[Vec<u8>]) -> Result<Finder, String> {
+        if pats.len() <= MAX_PACKED {
+            let mut b = packed::Config::new()
+                .match_kind(packed::MatchKind::LeftmostFirst)
+                .heuristic_pattern_limits(false)
+                .builder();
+            b.extend(pats);
+            if let Some(s) = b.build() {
+                return Ok(Finder::Packed(s));
+            }
+        }
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(pats)
+            .map(Finder::Ac)
+            .map_err(|e| format!("keyword prefilter: {e}"))
+    }
+
+    /// Call `f(start, pattern)` for every occurrence, in order of `start`.
+    fn each(&self, hay: &[u8], mut f: impl FnMut(usize, usize)) {
+        match self {
+            Finder::Packed(s) => {
+                let mut at = 0;
+                while at < hay.len() {
+                    let Some(m) = s.find_in(hay, aho_corasick::Span::from(at..hay.len())) else {
+                        break;
+                    };
+                    f(m.start(), m.pattern().as_usize());
+                    at = m.start() + 1;
+                }
+            }
+            Finder::Ac(ac) => {
+                for m in ac.find_overlapping_iter(hay) {
+                    f(m.start(), m.pattern().as_usize());
+                }
+            }
+        }
+    }
+}
+
+/// Compiled keyword and gate search.
+#[derive(Debug)]
+pub(crate) struct Prefilter {
+    /// Lower-cased keywords, then gate literals (case-sensitive); the index is a hit's id.
+    words: Vec<Vec<u8>>,
+    /// Triggers (rule numbers) per word.
+    pub triggers: Vec<Vec<u32>>,
+    /// Word-like anchors (letters only, frequent in text) and token-like ones (with digits or
+    /// punctuation, rare) are searched separately: mixing them would give every Teddy bucket a
+    /// common byte set and flood it with candidates. Each maps its patterns to anchor numbers.
+    anchors: Vec<(Finder, Vec<usize>)>,
+    /// Per anchor: (offset of the anchor in the word, word).
+    owners: Vec<Vec<(usize, u32)>>,
+    /// Keywords shorter than an anchor.
+    short: Vec<(memchr::memmem::Finder<'static>, u32)>,
+    /// Gate literals' first two bytes (or one), searched in the raw text; hits are verified
+    /// against every gate word.
+    gate: Option<AhoCorasick>,
+    gate_words: std::ops::Range<usize>,
+    /// Triggers with neither keywords nor a gate.
+    pub always: Vec<u32>,
+}
+
+/// What a trigger is gated by.
+pub(crate) enum Gate<'a> {
+    /// Lower-case keywords.
+    Keywords(&'a [String]),
+    /// Every match of this regex (source) starts with one of the literals it implies.
+    Regex(&'a str),
+    /// Nothing: always run.
+    None,
+    /// Never run through the prefilter (built-in detectors, key rules without keywords).
+    Never,
+}
+
+impl Prefilter {
+    /// Build from each trigger's gate, in trigger order.
+    pub fn new(gates: &[Gate<'_>]) -> Result<Prefilter, String> {
+        let mut words: Vec<Vec<u8>> = Vec::new();
+        let mut triggers: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
+        let mut gates_lits: Vec<(Vec<Vec<u8>>, u32)> = Vec::new();
+        for (t, g) in gates.iter().enumerate() {
+            let t = t as u32;
+            match g {
+                Gate::Keywords(kw) if !kw.is_empty() => {
+                    for k in kw.iter() {
+                        let k = k.to_ascii_lowercase().into_bytes();
+                        // A line never holds a newline: such a keyword can never match.
+                        if k.contains(&b'\n') {
+                            continue;
+                        }
+                        match words.iter().position(|w| *w == k) {
+                            Some(i) => triggers[i].push(t),
+                            None => {
+                                words.push(k);
+                                triggers.push(vec![t]);
+                            }
+                        }
+                    }
+                }
+                Gate::Regex(src) => match gate_literals(src) {
+                    Some(lits) => gates_lits.push((lits, t)),
+                    None => always.push(t),
+                },
+                Gate::Never => {}
+                _ => always.push(t),
+            }
+        }
+        // Anchors: each keyword takes its rarest-looking 3-gram, or an anchor already taken
+        // when that is no more common. Short keywords first, since they have the least choice.
+        let mut anchors: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<(usize, u32)>> = Vec::new();
+        let mut short = Vec::new();
+        let mut order: Vec<usize> = (0..words.len()).collect();
+        order.sort_by_key(|&i| (words[i].len(), i));
+        for i in order {
+            let w = &words[i];
+            if w.len() < ANCHOR {
+                short.push((memchr::memmem::Finder::new(w).into_owned(), i as u32));
+                continue;
+            }
+            let grams = || (0..=w.len() - ANCHOR).map(|o| (o, &w[o..o + ANCHOR]));
+            let (o, g) = grams()
+                .min_by_key(|&(o, g)| (gram_cost(g), o))
+                .unwrap_or((0, &w[..ANCHOR]));
+            // Token-like anchors are rare in text whichever is taken: share any, to keep
+            // their searcher small.
+            let token_like = !g.iter().all(u8::is_ascii_alphabetic);
+            let shared = grams()
+                .filter(|&(_, x)| {
+                    gram_cost(x) <= gram_cost(g)
+                        || (token_like && !x.iter().all(u8::is_ascii_alphabetic))
+                })
+                .find_map(|(o, x)| anchors.iter().position(|a| a == x).map(|a| (o, a)));
+            let (o, a) = match shared {
+                Some(x) => x,
+                None => {
+                    anchors.push(g.to_vec());
+                    owners.push(Vec::new());
+                    (o, anchors.len() - 1)
+                }
+            };
+            owners[a].push((o, i as u32));
+        }
+        let mut groups: [(Vec<Vec<u8>>, Vec<usize>); 2] = Default::default();
+        for (i, a) in anchors.into_iter().enumerate() {
+            let g = &mut groups[usize::from(!a.iter().all(u8::is_ascii_alphabetic))];
+            g.0.push(a);
+            g.1.push(i);
+        }
+        let mut anchors = Vec::new();
+        for (pats, map) in groups {
+            if !pats.is_empty() {
+                anchors.push((Finder::new(&pats)?, map));
+            }
+        }
+        let gate_start = words.len();
+        let mut firsts: Vec<Vec<u8>> = Vec::new();
+        for (lits, t) in gates_lits {
+            for l in lits {
+                let head = l[..l.len().min(2)].to_vec();
+                if !firsts.contains(&head) {
+                    firsts.push(head);
+                }
+                match words[gate_start..].iter().position(|w| *w == l) {
+                    Some(i) => triggers[gate_start + i].push(t),
+                    None => {
+                        words.push(l);
+                        triggers.push(vec![t]);
+                    }
+                }
+            }
+        }
+        let gate = if firsts.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(&firsts)
+                    .map_err(|e| format!("rule gate: {e}"))?,
+            )
+        };
+        Ok(Prefilter {
+            gate_words: gate_start..words.len(),
+            words,
+            triggers,
+            anchors,
+            owners,
+            short,
+            gate,
+            always,
+        })
+    }
+
+    /// The anchors, for tests and tuning.
+    #[cfg(test)]
+    pub fn anchors(&self) -> (bool, Vec<String>) {
+        let packed = self
+            .anchors
+            .iter()
+            .all(|(f, _)| matches!(f, Finder::Packed(_)));
+        let mut v: Vec<String> = self
+            .owners
+            .iter()
+            .map(|o| {
+                let (off, w) = o[0];
+                String::from_utf8_lossy(&self.words[w as usize][off..off + ANCHOR]).into_owned()
+            })
+            .collect();
+        v.sort();
+        (packed, v)
+    }
+
+    /// Every word occurrence in `raw` (`lower` is `raw` lower-cased), as `(offset, word)`
+    /// pairs sorted by offset. Offsets are where a hit was seen, inside the word.
+    pub fn hits(&self, raw: &[u8], lower: &[u8], out: &mut Vec<(u32, u32)>) {
+        out.clear();
+        let mut sorted = true;
+        for (n, (f, map)) in self.anchors.iter().enumerate() {
+            sorted &= n == 0;
+            f.each(lower, |p, a| {
+                let a = map[a];
+                for &(o, w) in &self.owners[a] {
+                    let word = &self.words[w as usize];
+                    if p >= o && lower[p - o..].starts_with(word) {
+                        out.push((p as u32, w));
+                    }
+                }
+            });
+        }
+        for (f, w) in &self.short {
+            for p in f.find_iter(lower) {
+                out.push((p as u32, *w));
+                sorted = false;
+            }
+        }
+        if let Some(g) = &self.gate {
+            // Restart one byte after each hit: heads of different lengths may share a start.
+            let mut at = 0;
+            while let Some(m) = g.find(aho_corasick::Input::new(raw).range(at..)) {
+                let p = m.start();
+                for w in self.gate_words.clone() {
+                    if raw[p..].starts_with(&self.words[w]) {
+                        out.push((p as u32, w as u32));
+                        sorted = false;
+                    }
+                }
+                at = p + 1;
+            }
+        }
+        if !sorted {
+            // A few sorted runs back to back: the stable sort merges them in linear time.
+            out.sort();
+        }
+    }
+}
+
+/// How common a 3-gram looks in logs: letters-only grams (and above all common English and
+/// log-word ones) are frequent, grams with digits or punctuation are token-like and rare.
+fn gram_cost(g: &[u8]) -> u32 {
+    const COMMON: &[&[u8]] = &[
+        b"the", b"and", b"ing", b"ion", b"tio", b"ent", b"ati", b"for", b"her", b"ter", b"con",
+        b"res", b"ver", b"ers", b"ser", b"err", b"use", b"age", b"pat", b"eed", b"ook", b"acc",
+        b"ess", b"ect", b"com", b"per", b"int", b"est", b"sta", b"ate", b"ons", b"nce", b"ted",
+        b"pro", b"tor", b"log", b"ort", b"ame", b"sto", b"ore", b"out", b"req", b"ues", b"que",
+    ];
+    let base: u32 = g
+        .iter()
+        .map(|&b| match b {
+            b'a'..=b'z' => commonness(b),
+            b'0'..=b'9' => 4,
+            b'-' | b'_' | b'.' | b':' | b'/' | b'=' | b' ' | b'"' | b',' => 3,
+            _ => 1,
+        })
+        .sum();
+    if COMMON.contains(&g) { base + 30 } else { base }
+}
+
+/// A rough rank of how often a byte occurs in logs (lower is rarer), to pick anchors.
+fn commonness(b: u8) -> u32 {
+    match b {
+        b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' | b' ' => 10,
+        b'h' | b'l' | b'd' | b'c' | b'u' | b'm' | b'0'..=b'9' => 8,
+        b'f' | b'p' | b'g' | b'w' | b'y' | b'b' | b'.' | b':' | b'/' | b'-' | b'"' => 6,
+        b'v' | b'k' | b'=' | b'_' | b',' => 4,
+        b'x' | b'j' | b'q' | b'z' => 2,
+        _ => 3,
+    }
+}
+
+/// The literals every match of `src` starts with, when that set is small and none is empty.
+/// The regex may have been compiled with Unicode on or off (see `rules::compile_regex`), so
+/// both readings are taken and their literals united.
+fn gate_literals(src: &str) -> Option<Vec<Vec<u8>>> {
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut parsed = false;
+    for unicode in [false, true] {
+        let Ok(hir) = regex_syntax::ParserBuilder::new()
+            .unicode(unicode)
+            .utf8(false)
+            .build()
+            .parse(src)
+        else {
+            continue;
+        };
+        parsed = true;
+        let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+        for l in seq.literals()? {
+            let l = l.as_bytes();
+            if l.is_empty() || l.contains(&b'\n') {
+                return None;
+            }
+            if !out.iter().any(|x| x == l) {
+                out.push(l.to_vec());
+            }
+        }
+    }
+    (parsed && !out.is_empty() && out.len() <= MAX_GATE).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words_in(p: &Prefilter, line: &str) -> Vec<String> {
+        let raw = line.as_bytes();
+        let lower = raw.to_ascii_lowercase();
+        let mut hits = Vec::new();
+        p.hits(raw, &lower, &mut hits);
+        let mut w: Vec<String> = hits
+            .iter()
+            .map(|&(_, w)| String::from_utf8_lossy(&p.words[w as usize]).into_owned())
+            .collect();
+        w.sort();
+        w.dedup();
+        w
+    }
+
+    #[test]
+    fn finds_every_keyword_even_overlapping() {
+        let kw: Vec<String> = ["key", "key-", "accountkey=", "sk-", "eyj", "@", "xkey"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let p = Prefilter::new(&[Gate::Keywords(&kw)]).unwrap();
+        assert_eq!(
+            words_in(&p, "AccountKey=x xKEY-EYJ a@b sk-"),
+            vec!["@", "accountkey=", "eyj", "key", "key-", "sk-", "xkey"]
+        );
+        assert!(words_in(&p, "nothing here").is_empty());
+    }
+
+    #[test]
+    fn regex_gates_are_case_sensitive_prefixes() {
+        let p = Prefilter::new(&[
+            Gate::Regex(r"\b(SK[0-9a-f]{32})\b"),
+            Gate::Regex(r"\b(S[UA][A-Z2-7]{56})\b"),
+            Gate::Regex(r"[a-z]+"),
+            Gate::None,
+        ])
+        .unwrap();
+        assert_eq!(p.always, vec![2, 3]);
+        assert_eq!(words_in(&p, "task SKab SU SAx"), vec!["SA", "SK", "SU"]);
+        assert!(words_in(&p, "sk su sa").is_empty());
+    }
+
+    #[test]
+    fn many_keywords_still_find_all() {
+        let kw: Vec<String> = (0..200).map(|i| format!("kw{i:03}x")).collect();
+        let p = Prefilter::new(&[Gate::Keywords(&kw)]).unwrap();
+        assert_eq!(
+            words_in(&p, "a KW007X b kw199xkw100x"),
+            vec!["kw007x", "kw100x", "kw199x"]
+        );
+    }
+}
