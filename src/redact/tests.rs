@@ -38,3 +38,49 @@ fn default_keywords_fit_the_packed_searcher() {
     let (packed, anchors) = r.c.prefilter.anchors();
     assert!(packed, "{} anchors: {anchors:?}", anchors.len());
 }
+
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        // Each case compiles a rule set with the defaults: keep the count modest.
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Any rule-file text loads or gives a rule error, never a panic.
+        #[test]
+        fn any_rule_file_loads_or_errs(text in "\\PC{0,300}") {
+            let d = tempfile::tempdir().unwrap();
+            let file = d.path().join("rules.toml");
+            std::fs::write(&file, &text).unwrap();
+            let o = Options { rule_files: vec![file], no_default_rules: true, ..opts(d.path()) };
+            if let Err(e) = Redactor::new(&o) {
+                prop_assert!(!e.to_string().is_empty());
+            }
+        }
+
+        /// Rule files with arbitrary regexes, keywords and entropy values never panic, and
+        /// the engine they build never panics on arbitrary input.
+        #[test]
+        fn arbitrary_rules_and_input_never_panic(
+            regex in "\\PC{0,40}",
+            keyword in "[a-z_]{0,6}",
+            entropy in 0.0f64..8.0,
+            input in prop::collection::vec(any::<u8>(), 0..512),
+        ) {
+            let d = tempfile::tempdir().unwrap();
+            let file = d.path().join("rules.toml");
+            let rule = format!(
+                "[[rules]]\nid = \"fuzz\"\nregex = '''{}'''\nkeywords = [\"{keyword}\"]\nentropy = {entropy}\n",
+                regex.replace("'''", "")
+            );
+            std::fs::write(&file, rule).unwrap();
+            let o = Options { rule_files: vec![file], ..opts(d.path()) };
+            if let Ok(r) = Redactor::new(&o) {
+                let mut c = Counts::default();
+                let _ = r.redact_bytes(&input, Format::Text, &mut c);
+            }
+        }
+    }
+}
