@@ -49,7 +49,9 @@ pub fn extract(spec: &Spec, sources: &[Source<'_>]) -> BTreeMap<String, FactReco
                 if let Some(caps) = fact.regex.captures(&text) {
                     let m = caps.get(1).or_else(|| caps.get(0));
                     if let Some(m) = m {
-                        add(&fact.name, m.as_str(), &item.id);
+                        let value = m.as_str().trim();
+                        let value = fact.map.get(value).map_or(value, String::as_str);
+                        add(&fact.name, value, &item.id);
                     }
                 }
             }
@@ -114,6 +116,24 @@ facts = [
         assert_eq!(facts["gojinn_version"].item, "build-info");
         assert_eq!(facts["has_module"].value, "http.handlers.gojinn");
         assert_eq!(facts["kernel"].item, "sys");
+    }
+
+    #[test]
+    fn mapped_values_are_shown_as_the_spec_says() {
+        let text = SPEC.replace(
+            r#"fact = { name = "gojinn_version", regex = '(?m)^dep\s+\S+/gojinn\s+(\S+)' }"#,
+            r#"fact = { name = "gojinn_version", regex = '(?m)^(?:dep|mod)\s+\S+/gojinn\s+(\S+)', map = { "(devel)" = "unknown (devel build)" } }"#,
+        );
+        assert_ne!(text, SPEC, "the replacement must apply");
+        let spec = crate::spec::parse("t.toml", &text).unwrap();
+        let facts = extract(
+            &spec,
+            &[Source {
+                id: "build-info",
+                data: b"mod\tgithub.com/gojinn-io/gojinn\t(devel)\t\n",
+            }],
+        );
+        assert_eq!(facts["gojinn_version"].value, "unknown (devel build)");
     }
 
     #[test]

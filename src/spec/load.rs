@@ -55,6 +55,8 @@ struct RawProject {
 struct RawFact {
     name: Spanned<String>,
     regex: Spanned<String>,
+    #[serde(default)]
+    map: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -405,6 +407,7 @@ impl Validator {
                 Some(FactSpec {
                     name: f.name.into_inner(),
                     regex,
+                    map: f.map,
                 })
             })
             .collect();

@@ -147,6 +147,8 @@ pub struct FactSpec {
     pub name: String,
     /// The first capture group (or the whole match) is the value.
     pub regex: Regex,
+    /// Values to show differently, e.g. Go's `(devel)` as `unknown (devel build)`.
+    pub map: BTreeMap<String, String>,
 }
 
 /// Follow references found in another item's content (`from = { item, regex }`).
