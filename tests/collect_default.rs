@@ -269,3 +269,58 @@ fn dry_run_json_lists_every_step() {
     );
     assert!(out.out_files().is_empty(), "{:?}", out.out_files());
 }
+
+/// The default spec has no repository of its own: the link goes to the one the working
+/// directory's Cargo.toml names, and `issue BUNDLE --url` finds it again from the manifest.
+#[test]
+fn link_goes_to_the_repository_cargo_toml_names() {
+    let out = fixtures::rust_project(Test::new())
+        .file(
+            "work/Cargo.toml",
+            "[package]\nname = \"widget\"\nversion = \"0.3.1\"\nrepository = \"https://github.com/acme/widget\"\n",
+        )
+        .args(["collect", "--out", "[TMP]/out", "--title", "frames drop"])
+        .run();
+    out.success();
+    let stdout = out.stdout.clone();
+    assert!(
+        line_with(&stdout, &["https://github.com/acme/widget/issues/new?"]),
+        "{stdout}"
+    );
+    assert!(
+        line_with(&stdout, &["gh issue create", "--repo acme/widget"]),
+        "{stdout}"
+    );
+    let bundle = out.bundle();
+    assert_eq!(
+        bundle.manifest["project"]["repository"],
+        "https://github.com/acme/widget"
+    );
+    assert_eq!(
+        bundle.fact("package_repository"),
+        Some("https://github.com/acme/widget")
+    );
+
+    let again = Test::new()
+        .args(["issue", bundle.path.to_str().expect("utf-8 path"), "--url"])
+        .run();
+    again.success();
+    assert!(
+        again
+            .stdout
+            .starts_with("https://github.com/acme/widget/issues/new?"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn no_repository_in_cargo_toml_means_no_link() {
+    let out = fixtures::rust_project(Test::new())
+        .args(["collect", "--out", "[TMP]/out"])
+        .run();
+    out.success();
+    let stdout = out.stdout.clone();
+    assert!(!stdout.contains("/issues/new"), "{stdout}");
+    assert!(stdout.contains("no prefilled link"), "{stdout}");
+}

@@ -85,13 +85,17 @@ impl StoredBundle {
         };
         let mut bundle = Bundle::open(path).map_err(read_err)?;
         let (manifest, _) = bundle.manifest().map_err(read_err)?;
-        let spec = replay::stored_spec(&mut bundle).map_err(|e| match e {
+        let mut spec = replay::stored_spec(&mut bundle).map_err(|e| match e {
             SpecReadError::Read(source) => read_err(source),
             source => ReadError::Spec {
                 path: shown.clone(),
                 source,
             },
         })?;
+        // A repository found at collect time (`repository_fact`) is in the manifest only.
+        if spec.project.repository.is_none() {
+            spec.project.repository = manifest.project.repository.clone();
+        }
         let (mut title, mut description) = (None, None);
         if bundle.entry(REQUEST_ENTRY).is_some() {
             let req = bundle

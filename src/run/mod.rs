@@ -196,14 +196,15 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         .collect();
     let facts = crate::facts::extract(&opts.spec, &sources);
     let checks = checks::evaluate(&opts.spec, &facts);
+    let spec = with_repository_from_facts(&opts.spec, &facts);
 
     let mut manifest = Manifest {
         format: bundle::FORMAT.to_string(),
         tool: Tool::this(),
         project: ProjectRecord {
-            name: opts.spec.project.name.clone(),
-            display: opts.spec.project.display.clone(),
-            repository: opts.spec.project.repository.clone(),
+            name: spec.project.name.clone(),
+            display: spec.project.display.clone(),
+            repository: spec.project.repository.clone(),
         },
         spec: SpecRecord {
             origin,
@@ -217,12 +218,12 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         files: BTreeMap::new(),
     };
     manifest.items.sort_by(|a, b| {
-        let order = |id: &str| opts.spec.items.iter().position(|i| i.id == id);
+        let order = |id: &str| spec.items.iter().position(|i| i.id == id);
         order(&a.id).cmp(&order(&b.id))
     });
     let contents = issue::Contents::from_redacted(&items);
     let body = issue::render(&issue::Input {
-        spec: &opts.spec,
+        spec: &spec,
         manifest: &manifest,
         contents: &contents,
         title: title.as_deref(),
@@ -247,9 +248,7 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         source: e,
     })?;
     let written = bundle::write_bundle(&opts.out_dir, manifest, entries, opts.created)?;
-    let issue_path = opts
-        .out_dir
-        .join(format!("{}-issue.md", opts.spec.project.name));
+    let issue_path = opts.out_dir.join(format!("{}-issue.md", spec.project.name));
     let file_name = written
         .path
         .file_name()
@@ -267,7 +266,7 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         .map(|t| {
             let full = format!(
                 "{}{}",
-                opts.spec.issue.title,
+                spec.issue.title,
                 t.split_whitespace().collect::<Vec<_>>().join(" ")
             );
             format!("<!-- Title: {} -->\n", full.replace("--", "- -"))
@@ -282,7 +281,7 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         source: e,
     })?;
     let mut warnings = redactor.warnings().to_vec();
-    let form = match (&opts.spec.project.issue_form, &opts.repo_dir) {
+    let form = match (&spec.project.issue_form, &opts.repo_dir) {
         (Some(rel), Some(dir)) => match issue::Form::load(dir, rel) {
             Ok(f) => Some(f),
             Err(e) => {
@@ -293,7 +292,7 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         _ => None,
     };
     let input = issue::Input {
-        spec: &opts.spec,
+        spec: &spec,
         manifest: &written.manifest,
         contents: &contents,
         title: title.as_deref(),
@@ -324,6 +323,26 @@ fn issue_request(title: Option<&str>, description: Option<&str>) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(&value).unwrap_or_default();
     out.push(b'\n');
     out
+}
+
+/// The spec, with `[project] repository` filled from the fact `repository_fact` names when
+/// the spec has no repository of its own and the fact is an http(s) URL.
+fn with_repository_from_facts<'a>(
+    spec: &'a Spec,
+    facts: &BTreeMap<String, bundle::FactRecord>,
+) -> std::borrow::Cow<'a, Spec> {
+    let found = match (&spec.project.repository, &spec.project.repository_fact) {
+        (None, Some(name)) => facts.get(name).map(|f| f.value.trim()),
+        _ => None,
+    };
+    match found {
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+            let mut spec = spec.clone();
+            spec.project.repository = Some(url.trim_end_matches('/').to_string());
+            std::borrow::Cow::Owned(spec)
+        }
+        _ => std::borrow::Cow::Borrowed(spec),
+    }
 }
 
 /// The spec's origin as recorded: built-in name, or a file's base name only (a full path

@@ -44,6 +44,7 @@ struct RawProject {
     display: Option<String>,
     description: Option<String>,
     repository: Option<Spanned<String>>,
+    repository_fact: Option<Spanned<String>>,
     issue_template: Option<String>,
     issue_form: Option<Spanned<String>>,
     forge: Option<Spanned<String>>,
@@ -327,8 +328,20 @@ impl Validator {
             }
             kind
         });
+        if let Some(fact) = &raw.repository_fact
+            && !is_fact_name(fact.get_ref())
+        {
+            self.err(
+                fact.span(),
+                format!(
+                    "repository_fact `{}` must be a fact name (lowercase letters, digits and `_`)",
+                    fact.get_ref()
+                ),
+            );
+        }
         Project {
             display: raw.display.unwrap_or_else(|| name.clone()),
+            repository_fact: raw.repository_fact.map(Spanned::into_inner),
             name,
             description: raw.description,
             repository: raw.repository.map(Spanned::into_inner),

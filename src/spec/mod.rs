@@ -57,6 +57,9 @@ pub struct Project {
     pub description: Option<String>,
     /// The project's repository URL, for the new-issue link.
     pub repository: Option<String>,
+    /// Without `repository`: a fact whose value (an http(s) URL) is the repository, e.g.
+    /// the default spec's `package_repository` from the working directory's `Cargo.toml`.
+    pub repository_fact: Option<String>,
     /// Issue template file name (`bug_report.md`), passed as the new-issue link's `template`.
     pub issue_template: Option<String>,
     /// A GitHub issue form in the project's repository (`.github/ISSUE_TEMPLATE/bug.yml`),
