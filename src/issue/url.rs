@@ -252,6 +252,7 @@ mod tests {
             display: "P".into(),
             description: None,
             repository: Some(repo.into()),
+            repository_fact: None,
             issue_template: None,
             issue_form: None,
             forge,
