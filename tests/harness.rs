@@ -60,6 +60,7 @@ pub struct Test {
     env: Vec<(String, String)>,
     stdin: Vec<u8>,
     system_path: bool,
+    interrupt: Option<(PathBuf, nix::sys::signal::Signal)>,
 }
 
 impl Default for Test {
@@ -85,7 +86,14 @@ impl Test {
             env: Vec::new(),
             stdin: Vec::new(),
             system_path: false,
+            interrupt: None,
         }
+    }
+
+    /// Send `signal` to the running binary as soon as `rel` (under the tempdir) exists.
+    pub fn interrupt_when_exists(mut self, rel: &str, signal: nix::sys::signal::Signal) -> Test {
+        self.interrupt = Some((self.join(rel), signal));
+        self
     }
 
     /// The tempdir.
@@ -216,6 +224,16 @@ impl Test {
             // A program that never reads stdin closes the pipe: not an error here.
             let _ = stdin.write_all(&input);
         });
+        if let Some((path, signal)) = self.interrupt.clone() {
+            let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+            std::thread::spawn(move || {
+                let deadline = Instant::now() + std::time::Duration::from_secs(20);
+                while !path.exists() && Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                let _ = nix::sys::signal::kill(pid, signal);
+            });
+        }
         let out = child.wait_with_output().expect("wait for support-bundle");
         let _ = writer.join();
         let out_dir = out_dir(&args, &cwd);

@@ -101,3 +101,55 @@ timeout = "10m"
     let b = out.bundle();
     assert_eq!(b.status("stuck"), "timeout", "{}", b.manifest_text());
 }
+
+/// Commands run in their own process groups, out of reach of the terminal's Ctrl-C: an
+/// interrupted `collect` stops them itself, ends with 130, and leaves no bundle.
+#[test]
+fn an_interrupted_run_stops_its_commands() {
+    let t = Test::new();
+    let pid_file = t.join("grandchild.pid");
+    let spec = format!(
+        r#"schema = 1
+
+[project]
+name = "slow"
+
+[[collect]]
+id = "stuck"
+kind = "command"
+argv = ["sh", "-c", "sleep 1000 & echo $! > '{}'; sleep 1000"]
+timeout = "10m"
+"#,
+        pid_file.display()
+    );
+    let out = t
+        .spec_file("slow.toml", &spec)
+        .system_path()
+        .interrupt_when_exists("grandchild.pid", nix::sys::signal::Signal::SIGINT)
+        .args(["collect", "--spec", "[TMP]/slow.toml", "--out", "[TMP]/out"])
+        .run();
+    expect!(out, out.status.code() == Some(130), "expected exit 130");
+    expect!(
+        out,
+        out.stderr.contains("interrupted"),
+        "no interruption notice"
+    );
+    expect!(
+        out,
+        out.elapsed < Duration::from_secs(15),
+        "took {:?}",
+        out.elapsed
+    );
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .expect("grandchild pid")
+        .trim()
+        .parse()
+        .expect("pid");
+    let gone = (0..40).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        !process_alive(pid)
+    });
+    assert!(gone, "grandchild {pid} survived the interrupted run");
+    let left = out.out_files();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+}

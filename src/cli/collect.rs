@@ -68,6 +68,7 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    stop_commands_on_signals();
     let spec = spec::load(&args.spec)?;
     let known: Vec<&str> = spec.vars.keys().map(String::as_str).collect();
     for (name, _) in &args.vars {
@@ -140,6 +141,24 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     };
     output::print(&text)?;
     Ok(Exit::Success)
+}
+
+/// Commands run in process groups of their own, out of reach of the terminal's Ctrl-C: on
+/// SIGINT, SIGTERM or SIGHUP, kill them, then end with the conventional 128 + signal status
+/// (the one exit outside `Exit`: there is no result to report).
+fn stop_commands_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let running = support_bundle::collect::running::count();
+            support_bundle::collect::running::kill_all();
+            eprintln!("\ninterrupted: stopped {running} running command(s); no bundle was written");
+            std::process::exit(128 + signal);
+        }
+    });
 }
 
 pub(super) fn read_description(path: &PathBuf) -> anyhow::Result<String> {

@@ -95,6 +95,15 @@ pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
     let mut open_pipes = 2usize;
 
     let pid = i32::try_from(child.id()).ok().map(Pid::from_raw);
+    if let Some(pid) = pid {
+        super::running::register(pid);
+    }
+    // Unregistered before every reap: see `running` for why the order matters.
+    let forget = || {
+        if let Some(pid) = pid {
+            super::running::unregister(pid);
+        }
+    };
     let ending = match pid {
         Some(pid) => wait_leader(pid, limit),
         None => Err(LeaderWait::Failed("process id out of range".to_string())),
@@ -109,6 +118,7 @@ pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
             if open_pipes > 0 {
                 kill_group(&mut child, pid);
             }
+            forget();
             match child.wait() {
                 Ok(status) => Ending::Exited(status),
                 Err(e) => Ending::WaitFailed(e.to_string()),
@@ -116,12 +126,14 @@ pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
         }
         Err(LeaderWait::TimedOut) => {
             kill_group(&mut child, pid);
+            forget();
             // Reaping cannot block long: the leader was just sent SIGKILL.
             let _ = child.wait();
             Ending::TimedOut
         }
         Err(LeaderWait::Failed(msg)) => {
             kill_group(&mut child, pid);
+            forget();
             let _ = child.wait();
             Ending::WaitFailed(msg)
         }

@@ -14,6 +14,7 @@ pub mod file;
 pub mod http;
 pub mod listing;
 pub mod paths;
+pub mod running;
 pub mod system;
 
 mod ansi;
