@@ -4,30 +4,61 @@ use std::time::Duration;
 
 use crate::harness::{Test, process_alive};
 
-#[test]
-fn a_hung_command_is_stopped_with_its_grandchild() {
-    let t = Test::new();
-    let pid_file = t.join("grandchild.pid");
-    let spec = format!(
+/// A spec whose `stuck` command forks a sleeping grandchild, writes its pid to `pid_file`
+/// (and stdout), and sleeps itself; `system = true` adds a `system` item.
+fn stuck_spec(pid_file: &std::path::Path, timeout: &str, system: bool) -> String {
+    let system = if system {
+        "\n[[collect]]\nid = \"system\"\nkind = \"system\"\n"
+    } else {
+        ""
+    };
+    format!(
         r#"schema = 1
 
 [project]
 name = "slow"
-
-[[collect]]
-id = "system"
-kind = "system"
-
+{system}
 [[collect]]
 id = "stuck"
 kind = "command"
 argv = ["sh", "-c", "sleep 1000 & echo $! > '{}'; echo $!; sleep 1000"]
-timeout = "1s"
+timeout = "{timeout}"
 "#,
         pid_file.display()
-    );
+    )
+}
+
+/// The pid in `pid_file`, once that process is gone (allowing the kernel a moment to tear
+/// it down); a survivor is killed so it cannot disturb the rest of the suite.
+fn gone_grandchild(pid_file: &std::path::Path) -> (i32, bool) {
+    let pid: i32 = std::fs::read_to_string(pid_file)
+        .expect("the command started and wrote its grandchild's pid")
+        .trim()
+        .parse()
+        .expect("pid");
+    let gone = (0..40).any(|_| {
+        if process_alive(pid) {
+            std::thread::sleep(Duration::from_millis(50));
+            false
+        } else {
+            true
+        }
+    });
+    if !gone {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    (pid, gone)
+}
+
+#[test]
+fn a_hung_command_is_stopped_with_its_grandchild() {
+    let t = Test::new();
+    let pid_file = t.join("grandchild.pid");
     let out = t
-        .spec_file("slow.toml", &spec)
+        .spec_file("slow.toml", &stuck_spec(&pid_file, "1s", true))
         .system_path()
         .args(["collect", "--spec", "[TMP]/slow.toml", "--out", "[TMP]/out"])
         .run();
@@ -42,31 +73,11 @@ timeout = "1s"
     assert_eq!(b.status("stuck"), "timeout", "{}", b.manifest_text());
     assert_eq!(b.status("system"), "ok");
 
-    let pid: i32 = std::fs::read_to_string(&pid_file)
-        .expect("the command started and wrote its grandchild's pid")
-        .trim()
-        .parse()
-        .expect("pid");
+    let (pid, gone) = gone_grandchild(&pid_file);
     // Output captured before the timeout is kept.
     if let Some(data) = b.entries.get("commands/stuck.txt") {
         let text = String::from_utf8_lossy(data);
         assert!(text.contains(&pid.to_string()), "{text}");
-    }
-    // The kill is immediate, but allow the kernel a moment to tear the process down.
-    let mut gone = false;
-    for _ in 0..40 {
-        if !process_alive(pid) {
-            gone = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    if !gone {
-        // Do not leave it behind for the rest of the suite.
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
     }
     assert!(gone, "grandchild {pid} survived the timeout\n{out}");
 }
@@ -108,22 +119,8 @@ timeout = "10m"
 fn an_interrupted_run_stops_its_commands() {
     let t = Test::new();
     let pid_file = t.join("grandchild.pid");
-    let spec = format!(
-        r#"schema = 1
-
-[project]
-name = "slow"
-
-[[collect]]
-id = "stuck"
-kind = "command"
-argv = ["sh", "-c", "sleep 1000 & echo $! > '{}'; sleep 1000"]
-timeout = "10m"
-"#,
-        pid_file.display()
-    );
     let out = t
-        .spec_file("slow.toml", &spec)
+        .spec_file("slow.toml", &stuck_spec(&pid_file, "10m", false))
         .system_path()
         .interrupt_when_exists("grandchild.pid", nix::sys::signal::Signal::SIGINT)
         .args(["collect", "--spec", "[TMP]/slow.toml", "--out", "[TMP]/out"])
@@ -140,16 +137,8 @@ timeout = "10m"
         "took {:?}",
         out.elapsed
     );
-    let pid: i32 = std::fs::read_to_string(&pid_file)
-        .expect("grandchild pid")
-        .trim()
-        .parse()
-        .expect("pid");
-    let gone = (0..40).any(|_| {
-        std::thread::sleep(Duration::from_millis(50));
-        !process_alive(pid)
-    });
-    assert!(gone, "grandchild {pid} survived the interrupted run");
+    let (pid, gone) = gone_grandchild(&pid_file);
+    assert!(gone, "grandchild {pid} survived the interrupted run\n{out}");
     let left = out.out_files();
     assert!(left.is_empty(), "files left behind: {left:?}");
 }
