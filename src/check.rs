@@ -4,6 +4,16 @@
 //! `missing FACT` / `present FACT`. Values are compared as versions when both sides start with
 //! a digit (optionally after a `v`): the leading dotted numbers are compared numerically, so
 //! `6.1.0-18-amd64 >= 5.10` holds. Otherwise they compare as strings.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use support_bundle::check::{Condition, Verdict};
+//!
+//! let when = Condition::parse("kernel < 5.10").unwrap();
+//! let facts = BTreeMap::from([("kernel".to_string(), "6.1.0-18-amd64".to_string())]);
+//! assert_eq!(when.evaluate(&facts), Verdict::DoesNotHold);
+//! assert_eq!(when.evaluate(&BTreeMap::new()), Verdict::Unknown);
+//! ```
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;

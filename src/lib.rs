@@ -13,7 +13,19 @@
 //! Every command that reads a bundle opens it through the one reader, [`bundle::Bundle`].
 //!
 //! A host tool can embed the library and offer `mytool support-bundle` itself; see
-//! [`run::collect`].
+//! [`run::collect`]. Redaction works on its own too:
+//!
+//! ```
+//! use support_bundle::item::Format;
+//! use support_bundle::redact::{Counts, Options, Redactor};
+//!
+//! let redactor = Redactor::new(&Options { keep_identifiers: true, ..Options::default() })?;
+//! let mut counts = Counts::default();
+//! let out = redactor.redact_bytes(b"[siem]\ntoken = \"hunter2-but-longer\"\n", Format::Toml, &mut counts);
+//! assert_eq!(out, b"[siem]\ntoken = \"[REDACTED:token]\"\n");
+//! assert_eq!(counts.total(), 1);
+//! # Ok::<(), support_bundle::redact::RuleError>(())
+//! ```
 
 pub mod bundle;
 pub mod check;
