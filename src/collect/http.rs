@@ -20,6 +20,7 @@ use ureq::http::Uri;
 
 use super::{Context, show_duration};
 use crate::item::{Format, RawItem, Status};
+use crate::sanitize::one_line;
 
 /// One URL to fetch.
 #[derive(Debug, Clone)]
@@ -206,10 +207,6 @@ fn classify(e: ureq::Error, timeout: Duration) -> (Status, String) {
         },
         other => (Status::Failed, one_line(&other.to_string())),
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -92,7 +92,4 @@ impl Input<'_> {
     }
 }
 
-/// Collapse whitespace runs (newlines included) to single spaces.
-pub(crate) fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub(crate) use crate::sanitize::one_line;

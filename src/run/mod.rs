@@ -222,13 +222,15 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         order(&a.id).cmp(&order(&b.id))
     });
     let contents = issue::Contents::from_redacted(&items);
-    let body = issue::render(&issue::Input {
+    let input = issue::Input {
         spec: &spec,
         manifest: &manifest,
         contents: &contents,
         title: title.as_deref(),
         description: description.as_deref(),
-    });
+    };
+    let body = issue::render(&input);
+    let full_title = title.is_some().then(|| input.full_title());
     let request = issue_request(title.as_deref(), description.as_deref());
     let report = redaction_report(&items, &other_counts);
 
@@ -261,16 +263,8 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     };
     // The title travels in the URL and the `gh` line; the file keeps it (as a comment, so a
     // body pasted whole stays clean) for a user who files by hand.
-    let title_line = title
-        .as_deref()
-        .map(|t| {
-            let full = format!(
-                "{}{}",
-                spec.issue.title,
-                t.split_whitespace().collect::<Vec<_>>().join(" ")
-            );
-            format!("<!-- Title: {} -->\n", full.replace("--", "- -"))
-        })
+    let title_line = full_title
+        .map(|t| format!("<!-- Title: {} -->\n", t.replace("--", "- -")))
         .unwrap_or_default();
     let body = format!(
         "{title_line}{body}\n---\nSupport bundle: `{file_name}` (id `{}`). {attach}\n",

@@ -79,8 +79,3 @@ pub fn redact_items(raws: Vec<RawItem>, redactor: &mut Redactor) -> Vec<Redacted
         })
         .collect()
 }
-
-/// Redact text that is not an item (a title, a description, a spec file).
-pub fn redact_text(text: &str, redactor: &Redactor, counts: &mut Counts) -> String {
-    redactor.redact_str(text, counts)
-}
