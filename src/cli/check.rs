@@ -13,7 +13,8 @@ pub struct Args {
     #[command(flatten)]
     input: BundleArg,
     /// Use this spec's checks (built-in name or file) instead of the bundle's `spec.toml`
-    #[arg(long, value_name = "NAME|PATH")]
+    #[arg(long, value_name = "NAME|PATH", value_parser = super::completions::SpecName,
+          hide_possible_values = true)]
     spec: Option<String>,
     /// Print the outcomes as JSON
     #[arg(long)]

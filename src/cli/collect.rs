@@ -17,7 +17,8 @@ use super::{Exit, RedactionArgs, output};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Built-in spec name (see `specs`) or path to a spec file
-    #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_SPEC)]
+    #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_SPEC,
+          value_parser = super::completions::SpecName, hide_possible_values = true)]
     spec: String,
     /// Directory to write the bundle and issue file to
     #[arg(long, value_name = "DIR", default_value = ".")]

@@ -3,12 +3,14 @@
 
 mod check;
 mod collect;
+mod completions;
 mod diff;
 mod exit;
 mod extract;
 mod init;
 mod inspect;
 mod issue;
+mod man;
 mod output;
 mod redact;
 mod specs;
@@ -17,7 +19,7 @@ mod verify;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use support_bundle::bundle::{Bundle, ReadError};
 
 pub use exit::Exit;
@@ -54,12 +56,9 @@ enum Command {
     /// Draft a collector spec from a project's SUPPORT.md
     Init(init::Args),
     /// Print a shell completion script
-    Completions {
-        /// The shell
-        shell: clap_complete::Shell,
-    },
-    /// Print the man page (roff)
-    Man,
+    Completions(completions::Args),
+    /// Print the man page (roff), or write every command's page with --dir
+    Man(man::Args),
 }
 
 /// The bundle argument of the commands that read one bundle (`verify`, `inspect`, `extract`,
@@ -136,22 +135,8 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Issue(args) => issue::run(&args),
         Command::Init(args) => init::run(&args),
-        Command::Completions { shell } => {
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "support-bundle", &mut buf);
-            output::print(&String::from_utf8_lossy(&buf))
-                .map(|()| Exit::Success)
-                .map_err(Into::into)
-        }
-        Command::Man => {
-            let mut buf = Vec::new();
-            match clap_mangen::Man::new(Cli::command()).render(&mut buf) {
-                Ok(()) => output::print(&String::from_utf8_lossy(&buf))
-                    .map(|()| Exit::Success)
-                    .map_err(Into::into),
-                Err(e) => Err(e.into()),
-            }
-        }
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     };
     match result {
         Ok(code) => code.into(),
@@ -179,6 +164,7 @@ fn one_line_cause(e: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory as _;
 
     #[test]
     fn clap_definition_is_valid() {

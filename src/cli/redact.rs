@@ -22,7 +22,7 @@ pub struct Args {
     #[command(flatten)]
     redaction: RedactionArgs,
     /// Read the input as this format, turning on key-based rules for it
-    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = parse_format)]
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = format_parser())]
     format: Format,
     /// Write per-rule replacement counts (never values) as JSON to FILE
     #[arg(long, value_name = "FILE")]
@@ -71,6 +71,13 @@ fn run_bundle(args: &Args, input: &std::path::Path) -> anyhow::Result<Exit> {
         written.id
     ))?;
     Ok(Exit::Success)
+}
+
+/// `--format`: one of the format names, which help and completion scripts list.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::as_str))
+        .try_map(|name: String| parse_format(&name))
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
