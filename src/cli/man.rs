@@ -106,39 +106,66 @@ fn page(cmd: clap::Command, is_root: bool) -> std::io::Result<Page> {
     })
 }
 
-/// An exit status: its code, what it means, and the commands it applies to (`None`: all).
+/// An exit status: its code, what it means, and which pages list it.
 struct Status {
     code: &'static str,
     meaning: &'static str,
-    commands: Option<&'static [&'static str]>,
+    scope: Scope,
+}
+
+/// The pages an exit status appears on.
+enum Scope {
+    /// Every page.
+    All,
+    /// These commands' pages and the top-level page.
+    Only(&'static [&'static str]),
+    /// Every subcommand page but these (a general meaning the listed ones refine).
+    Except(&'static [&'static str]),
+}
+
+impl Scope {
+    /// Whether the page of `subcommand` (`None`: the top-level page) lists the status.
+    fn includes(&self, subcommand: Option<&str>) -> bool {
+        match (self, subcommand) {
+            (Scope::All, _) | (Scope::Only(_), None) => true,
+            (Scope::Except(_), None) => false,
+            (Scope::Only(names), Some(name)) => names.contains(&name),
+            (Scope::Except(names), Some(name)) => !names.contains(&name),
+        }
+    }
 }
 
 const EXIT_STATUS: &[Status] = &[
     Status {
         code: "0",
+        meaning: "Success.",
+        scope: Scope::Except(&["collect"]),
+    },
+    Status {
+        code: "0",
         meaning: "Success. collect exits 0 whenever it wrote the bundle, even with missing \
                   items or failing checks; its summary says so.",
-        commands: None,
+        scope: Scope::Only(&["collect"]),
     },
     Status {
         code: "1",
         meaning: "A negative verdict: verify found an entry that differs from the manifest, \
                   check a failing check, extract an entry that does not match the manifest.",
-        commands: Some(&["verify", "check", "extract"]),
+        scope: Scope::Only(&["verify", "check", "extract"]),
     },
     Status {
         code: "2",
         meaning: "A usage or input error (bad arguments, spec or rule file, a refused or \
                   unreadable bundle, malformed SOURCE_DATE_EPOCH, unwritable output), with a \
                   one-line cause on standard error.",
-        commands: None,
+        scope: Scope::All,
     },
     Status {
         code: "128+N",
-        meaning: "collect was stopped by signal N (130 for Ctrl-C, SIGTERM, SIGHUP): the \
-                  commands still running were killed with their process groups and no bundle \
-                  was written.",
-        commands: Some(&["collect"]),
+        meaning: "collect was stopped by signal N (130 for Ctrl-C, 143 for SIGTERM, 129 for \
+                  SIGHUP): the commands still running were killed with their process groups \
+                  and no bundle was written.",
+        scope: Scope::Only(&["collect"]),
     },
 ];
 
@@ -198,11 +225,7 @@ fn extra_sections(subcommand: Option<&str>) -> Roff {
     let mut roff = Roff::new();
     roff.control("SH", ["EXIT STATUS"]);
     for status in EXIT_STATUS {
-        let applies = match (status.commands, subcommand) {
-            (Some(commands), Some(name)) => commands.contains(&name),
-            _ => true,
-        };
-        if applies {
+        if status.scope.includes(subcommand) {
             roff.control("TP", []);
             roff.text([bold(status.code)]);
             roff.text([roman(status.meaning)]);
@@ -244,6 +267,10 @@ mod tests {
         assert!(!names.contains(&"support-bundle-help.1"), "{names:?}");
     }
 
+    fn sections_of(name: &str) -> String {
+        extra_sections(Some(name)).to_roff()
+    }
+
     #[test]
     fn exit_statuses_are_scoped_to_their_commands() {
         let verify = extra_sections(Some("verify")).to_roff();
@@ -252,5 +279,9 @@ mod tests {
         assert!(verify.contains("\\fB1\\fR"), "{verify}");
         assert!(!inspect.contains("\\fB1\\fR"), "{inspect}");
         assert!(top.contains("\\fB1\\fR") && top.contains("128+N"), "{top}");
+        // One meaning per code on every page.
+        for page in [&verify, &inspect, &top, &sections_of("collect")] {
+            assert_eq!(page.matches("\\fB0\\fR").count(), 1, "{page}");
+        }
     }
 }
