@@ -230,6 +230,18 @@ fn fish_completes_subcommands_and_values() {
     want.sort();
     assert_eq!(specs, want);
     assert_eq!(complete("support-bundle redact --format ya"), ["yaml"]);
+    // Paths too, for `--spec` only.
+    std::fs::create_dir_all(t.join("work/specs")).expect("mkdir");
+    std::fs::write(t.join("work/specs/mine.toml"), "").expect("write spec");
+    assert_eq!(
+        complete("support-bundle collect --spec specs/m"),
+        ["specs/mine.toml"]
+    );
+    assert_eq!(
+        complete("support-bundle check b.zip --spec specs/m"),
+        ["specs/mine.toml"]
+    );
+    assert!(complete("support-bundle redact --format specs/m").is_empty());
 }
 
 #[test]

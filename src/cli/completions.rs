@@ -34,8 +34,26 @@ pub fn script(shell: Shell) -> String {
     let script = String::from_utf8_lossy(&buf).into_owned();
     match shell {
         Shell::Bash => fix_bash_state_names(&script, BIN_NAME),
+        Shell::Fish => fish_spec_paths(&script),
         _ => script,
     }
+}
+
+/// Let fish complete file names after `--spec` as well as the built-in names.
+///
+/// For an option with possible values clap_complete writes `-r -f -a "<values>"`, and `-f`
+/// turns file completion off; `-F` keeps it on. (Bash needs nothing: when no built-in name
+/// matches, its `-o default` falls back to file names.)
+fn fish_spec_paths(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    for line in script.split_inclusive('\n') {
+        if line.starts_with("complete ") && line.contains(" -l spec ") {
+            out.push_str(&line.replacen(" -r -f -a \"", " -r -F -a \"", 1));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Make the bash script's `case "${cmd}"` arms use the state names its word loop assigns.
