@@ -244,6 +244,46 @@ fn fish_completes_subcommands_and_values() {
     assert!(complete("support-bundle redact --format specs/m").is_empty());
 }
 
+/// Drives an interactive zsh on a pseudo-terminal (zsh's own `zpty`): loads the script
+/// through `compinit`, types `$3` and a Tab, and prints what the terminal showed once every
+/// word from `$4` on has appeared, or after 10 seconds.
+const ZSH_DRIVER: &str = r#"
+zmodload zsh/zpty || exit 3
+typeset -F SECONDS
+zpty sb zsh -f -i
+zpty -w sb "autoload -U compinit; compinit -u -d ${(q)2}; source ${(q)1}; PROMPT='%% '"
+zpty -wn sb "$3"$'\t'
+out=""
+expected=("${@:4}")
+deadline=$(( SECONDS + 10 ))
+while (( SECONDS < deadline )); do
+    if zpty -rt sb chunk; then out+=$chunk; else sleep 0.05; fi
+    seen=1
+    for word in $expected; do [[ $out == *$word* ]] || seen=0; done
+    (( seen )) && break
+done
+zpty -d sb
+print -r -- "$out"
+"#;
+
+/// What zsh shows after `line` and a Tab, waiting for `expected` to appear.
+fn zsh_complete(t: &Test, zsh: &Path, script: &Path, line: &str, expected: &[&str]) -> String {
+    let dump = t.join("zcompdump");
+    let mut args = vec![
+        "-f",
+        "-c",
+        ZSH_DRIVER,
+        "zsh",
+        script.to_str().expect("UTF-8 path"),
+        dump.to_str().expect("UTF-8 path"),
+        line,
+    ];
+    args.extend(expected);
+    let (ok, stdout, stderr) = run_shell(t, zsh, &args);
+    assert!(ok, "zsh failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    stdout
+}
+
 #[test]
 fn zsh_loads_the_script_through_compinit() {
     let Some(zsh) = shell("zsh") else { return };
@@ -267,4 +307,39 @@ fn zsh_loads_the_script_through_compinit() {
         stdout.lines().any(|l| l == "_support-bundle: function"),
         "{stdout}"
     );
+}
+
+#[test]
+fn zsh_completes_on_a_terminal() {
+    let Some(zsh) = shell("zsh") else { return };
+    let t = Test::new();
+    let script = script(&t, "zsh");
+    let specs = builtin_specs();
+    let spec_words: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let shown = zsh_complete(
+        &t,
+        &zsh,
+        &script,
+        "support-bundle collect --spec ",
+        &spec_words,
+    );
+    for name in &specs {
+        assert!(
+            shown.contains(name.as_str()),
+            "no `{name}` offered:\n{shown}"
+        );
+    }
+    let formats = ["caddyfile", "yaml"];
+    let shown = zsh_complete(
+        &t,
+        &zsh,
+        &script,
+        "support-bundle redact --format ",
+        &formats,
+    );
+    for name in formats {
+        assert!(shown.contains(name), "no `{name}` offered:\n{shown}");
+    }
+    let shown = zsh_complete(&t, &zsh, &script, "support-bundle verify --j", &["--json"]);
+    assert!(shown.contains("--json"), "`--j` not completed:\n{shown}");
 }
