@@ -343,3 +343,27 @@ fn zsh_completes_on_a_terminal() {
     let shown = zsh_complete(&t, &zsh, &script, "support-bundle verify --j", &["--json"]);
     assert!(shown.contains("--json"), "`--j` not completed:\n{shown}");
 }
+
+#[test]
+fn format_values_are_listed_in_help_and_in_the_error_for_a_wrong_one() {
+    let out = Test::new().args(["redact", "--help"]).run();
+    out.success();
+    // Compared with the spaces collapsed: help wraps to the terminal's width.
+    let help = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    expect!(
+        out,
+        help.contains("[possible values: text, toml, json, yaml, ini, env, caddyfile]"),
+        "values listed in help"
+    );
+    let out = Test::new()
+        .args(["redact", "--format", "xml"])
+        .stdin("x")
+        .run();
+    out.status(2);
+    expect!(
+        out,
+        out.stderr.contains("invalid value 'xml'") && out.stderr.contains("caddyfile"),
+        "the error names the values"
+    );
+    expect!(out, out.stdout.is_empty(), "nothing redacted");
+}
