@@ -16,12 +16,14 @@ const BIN_NAME: &str = "support-bundle";
 /// What clap_complete's bash generator puts between the parts of a subcommand's state name.
 const BASH_CMD_SEP: &str = "__subcmd__";
 
+/// `completions SHELL`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The shell
     shell: Shell,
 }
 
+/// Print the script for the shell.
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     output::print(&script(args.shell))?;
     Ok(Exit::Success)

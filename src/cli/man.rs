@@ -10,6 +10,7 @@ use clap_mangen::roff::{Roff, bold, italic, roman};
 
 use super::{Cli, Exit, output};
 
+/// `man [--dir DIR]`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Write every page (support-bundle.1, support-bundle-collect.1, ...) into DIR instead of
@@ -18,6 +19,7 @@ pub struct Args {
     dir: Option<PathBuf>,
 }
 
+/// Print the top-level page, or write every page into `--dir` and list the paths written.
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let pages = pages().context("cannot render the man pages")?;
     let Some(dir) = &args.dir else {
