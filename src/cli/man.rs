@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use clap::CommandFactory as _;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, italic, roman};
+use support_bundle::sanitize::for_terminal;
 
 use super::{Cli, Exit, output};
 
@@ -35,7 +36,8 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         let path = dir.join(&page.file_name);
         support_bundle::run::write_atomic(&path, page.text.as_bytes())
             .with_context(|| format!("cannot write `{}`", path.display()))?;
-        written.push_str(&format!("{}\n", path.display()));
+        written.push_str(&for_terminal(&path.display().to_string()));
+        written.push('\n');
     }
     output::print(&written)?;
     Ok(Exit::Success)
