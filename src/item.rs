@@ -254,3 +254,26 @@ impl RawItem {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    #[test]
+    fn kinds_are_written_and_read_by_their_spec_names() {
+        for name in Kind::NAMES {
+            let kind = Kind::from_name(name).expect(name);
+            assert_eq!(kind.as_str(), name);
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<Kind>(&json).unwrap(), kind);
+        }
+        assert!(Kind::from_name("fiel").is_none());
+        assert!(serde_json::from_str::<Kind>("\"fiel\"").is_err());
+    }
+
+    #[test]
+    fn display_pads_like_a_string() {
+        assert_eq!(format!("[{:<7}]", Kind::Env), "[env    ]");
+    }
+}

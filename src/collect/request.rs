@@ -170,3 +170,95 @@ pub(crate) fn show_size(bytes: u64) -> String {
         b => format!("{b} bytes"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::testing;
+    use crate::item::Status;
+    use crate::spec::{self, BUILTINS};
+
+    fn spec(items: &str) -> spec::Spec {
+        let text = format!("schema = 1\n\n[project]\nname = \"t\"\n\n{items}");
+        spec::parse("t.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn plan_one(spec: &spec::Spec, ctx: &Context) -> Request {
+        Request::plan(&spec.items[0], &spec.vars, ctx)
+    }
+
+    /// Every item of every built-in spec plans to a request of its own kind, whose JSON
+    /// names the kind (`filefrom` for a file read from another item's references) and whose
+    /// text says what it would do.
+    #[test]
+    fn builtin_items_plan_to_their_kind() {
+        let ctx = testing::context(&std::env::temp_dir());
+        for builtin in BUILTINS {
+            let spec = spec::parse(builtin.name, builtin.text).unwrap();
+            for item in &spec.items {
+                let request = Request::plan(item, &spec.vars, &ctx);
+                assert_eq!(request.kind(), item.kind, "{}", item.id);
+                let json = serde_json::to_value(&request).unwrap();
+                let tag = if item.from.is_some() {
+                    "filefrom"
+                } else {
+                    item.kind.as_str()
+                };
+                assert_eq!(json["kind"], tag, "{json}");
+                assert_eq!(request.follows(), item.from.is_some());
+                assert!(!request.to_string().is_empty());
+            }
+        }
+    }
+
+    /// `missing_when` reaches the command compiled, shows as its pattern, and marks real
+    /// output that matches as missing with the matching line as the reason.
+    #[test]
+    fn missing_when_passes_through_compiled() {
+        let spec = spec(
+            "[[collect]]\nid = \"c\"\nkind = \"command\"\n\
+             argv = [\"printf\", 'first\\n-- No entries --\\n']\n\
+             missing_when = '^-- No entries --$'\n",
+        );
+        let ctx = testing::context(&std::env::temp_dir());
+        let request = plan_one(&spec, &ctx);
+        let Request::Command(command) = &request else {
+            panic!("{request:?}")
+        };
+        assert!(
+            command
+                .missing_when
+                .as_ref()
+                .unwrap()
+                .is_match("-- No entries --")
+        );
+        let json = serde_json::to_value(&request).unwrap();
+        assert_eq!(json["missing_when"], "^-- No entries --$");
+        let items = request.collect("c", &ctx, &Earlier::default());
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].kind, Kind::Command);
+        assert_eq!(items[0].status, Status::Missing, "{:?}", items[0]);
+        assert_eq!(items[0].detail.as_deref(), Some("-- No entries --"));
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(show_size(8 * 1024 * 1024), "8 MiB");
+        assert_eq!(show_size(512 * 1024), "512 KiB");
+        assert_eq!(show_size(1536), "1536 bytes");
+        assert_eq!(show_size(100), "100 bytes");
+    }
+
+    #[test]
+    fn earlier_finds_steps_by_id() {
+        let spec = spec("[[collect]]\nid = \"s\"\nkind = \"system\"\n");
+        let ctx = testing::context(&std::env::temp_dir());
+        let request = plan_one(&spec, &ctx);
+        let items = request.collect("s", &ctx, &Earlier::default());
+        let earlier = Earlier::new([("s", &request, items.as_slice())]);
+        let (found, found_items) = earlier.get("s").expect("found");
+        assert_eq!(found.kind(), Kind::System);
+        assert_eq!(found_items.len(), 1);
+        assert!(earlier.get("other").is_none());
+    }
+}

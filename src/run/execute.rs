@@ -104,3 +104,54 @@ fn run_wave(
         .map(|m| m.into_inner().unwrap_or_default())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::testing;
+    use crate::run::plan;
+
+    /// A step that follows another's references runs after it, whatever the spec order, and
+    /// the items come back in plan order.
+    #[test]
+    fn followers_run_after_what_they_follow() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("list.txt"), "one.txt\n").unwrap();
+        std::fs::write(dir.path().join("one.txt"), "hello\n").unwrap();
+        let spec = crate::spec::parse(
+            "t.toml",
+            "schema = 1\n\n[project]\nname = \"t\"\n\n\
+             [[collect]]\nid = \"named\"\nkind = \"file\"\n\
+             from = { item = \"list\", regex = '(\\S+\\.txt)' }\n\n\
+             [[collect]]\nid = \"list\"\nkind = \"file\"\npath = \"list.txt\"\n",
+        )
+        .unwrap();
+        let ctx = testing::context(dir.path());
+        let steps = plan::plan(&spec, &spec.vars, &ctx);
+        let finished = Mutex::new(Vec::new());
+        let items = execute(&steps, &ctx, &|e| {
+            let Event::Finished { id, .. } = e;
+            finished.lock().unwrap().push(id.to_string());
+        });
+        assert_eq!(finished.into_inner().unwrap(), ["list", "named"]);
+        let got: Vec<(&str, Status)> = items.iter().map(|i| (i.id.as_str(), i.status)).collect();
+        assert_eq!(got, [("named", Status::Ok), ("list", Status::Ok)]);
+        assert_eq!(items[0].entry.as_ref().unwrap().data, b"hello\n");
+    }
+
+    #[test]
+    fn steps_after_the_deadline_are_timeouts() {
+        let spec = crate::spec::parse(
+            "t.toml",
+            "schema = 1\n\n[project]\nname = \"t\"\n\n[[collect]]\nid = \"e\"\nkind = \"env\"\nvars = [\"PATH\"]\n",
+        )
+        .unwrap();
+        let mut ctx = testing::context(&std::env::temp_dir());
+        ctx.deadline = Instant::now();
+        let steps = plan::plan(&spec, &spec.vars, &ctx);
+        let items = execute(&steps, &ctx, &|_| {});
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].kind, crate::item::Kind::Env);
+        assert_eq!(items[0].status, Status::Timeout);
+    }
+}
