@@ -69,6 +69,9 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     stop_commands_on_signals();
+    // Daemons a command starts (`setsid`) become ours to stop when the run ends. Without it
+    // (a kernel that refuses) they are still stopped at a timeout while their parents live.
+    let _ = support_bundle::collect::running::adopt_orphans();
     let spec = spec::load(&args.spec)?;
     let known: Vec<&str> = spec.vars.keys().map(String::as_str).collect();
     for (name, _) in &args.vars {

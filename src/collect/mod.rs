@@ -16,6 +16,7 @@
 mod capture;
 pub mod command;
 pub mod deny;
+mod descendants;
 pub mod env;
 pub mod file;
 pub mod http;

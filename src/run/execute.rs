@@ -53,6 +53,9 @@ pub fn execute(
             results[i] = items;
         }
     }
+    // What a command left running outside its group, once its parent is gone, must not
+    // outlive the run either.
+    crate::collect::running::reap_adopted();
     results.into_iter().flatten().collect()
 }
 
