@@ -36,8 +36,9 @@ use crate::spec::{self, Item};
 
 mod from;
 
-/// Remove ANSI escape sequences; also for other collectors' text (a command's coloured output).
+/// Remove ANSI escape sequences from any text.
 pub use super::ansi::strip_ansi;
+pub use from::FromRequest;
 
 /// How much of the start of a file is looked at to tell binary from text.
 pub const SNIFF_BYTES: u64 = 8 * 1024;
@@ -53,7 +54,7 @@ pub enum Request {
     Path(PathRequest),
     /// Read the files another item's content names (`from`).
     #[serde(rename = "filefrom")]
-    From(from::FromRequest),
+    From(FromRequest),
 }
 
 /// A path or glob to read.
@@ -68,8 +69,6 @@ pub struct PathRequest {
     #[serde(flatten)]
     pub read: Read,
 }
-
-pub use from::FromRequest;
 
 /// How a `file` step reads each file, whether the spec names it or another item does.
 #[derive(Debug, Clone, Copy, Serialize)]
