@@ -54,6 +54,75 @@ impl std::fmt::Display for Status {
     }
 }
 
+/// The kinds of collector a spec item can name; each item a collector yields carries its kind
+/// into the manifest (as the same lowercase name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// OS, kernel, architecture, CPU and memory facts.
+    System,
+    /// Run an argv.
+    Command,
+    /// Read files (paths or globs).
+    File,
+    /// List a directory without contents.
+    Listing,
+    /// GET a URL.
+    Http,
+    /// Read named environment variables.
+    Env,
+}
+
+impl Kind {
+    /// Every kind's spec name, in documentation order.
+    pub const NAMES: [&'static str; 6] = ["system", "command", "file", "listing", "http", "env"];
+
+    /// The kind's name in specs and manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::System => "system",
+            Kind::Command => "command",
+            Kind::File => "file",
+            Kind::Listing => "listing",
+            Kind::Http => "http",
+            Kind::Env => "env",
+        }
+    }
+
+    /// The kind a spec or manifest names.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Some(match name {
+            "system" => Kind::System,
+            "command" => Kind::Command,
+            "file" => Kind::File,
+            "listing" => Kind::Listing,
+            "http" => Kind::Http,
+            "env" => Kind::Env,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so width and alignment apply (the dry-run's kind column).
+        f.pad(self.as_str())
+    }
+}
+
+/// A kind equals its name, so code reading manifests can compare with the names specs use.
+impl PartialEq<str> for Kind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Kind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// How content is to be read by the key-based redaction rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -122,8 +191,8 @@ pub struct RawEntry {
 pub struct RawItem {
     /// The spec item's id.
     pub id: String,
-    /// The spec item's kind (`command`, `file`, ...).
-    pub kind: &'static str,
+    /// The spec item's kind.
+    pub kind: Kind,
     /// What was run or read, for the manifest (argv joined with spaces, path, URL).
     pub source: String,
     /// How collecting ended.
@@ -141,7 +210,7 @@ impl RawItem {
     /// An item that produced no content, with a status and a reason.
     pub fn empty(
         id: &str,
-        kind: &'static str,
+        kind: Kind,
         source: impl Into<String>,
         status: Status,
         detail: impl Into<String>,
@@ -163,7 +232,7 @@ impl RawItem {
     /// differ (struct update syntax).
     pub fn collected(
         id: &str,
-        kind: &'static str,
+        kind: Kind,
         source: impl Into<String>,
         name: impl Into<String>,
         data: Vec<u8>,
@@ -183,5 +252,28 @@ impl RawItem {
             }),
             format: Format::Text,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    #[test]
+    fn kinds_are_written_and_read_by_their_spec_names() {
+        for name in Kind::NAMES {
+            let kind = Kind::from_name(name).expect(name);
+            assert_eq!(kind.as_str(), name);
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<Kind>(&json).unwrap(), kind);
+        }
+        assert!(Kind::from_name("fiel").is_none());
+        assert!(serde_json::from_str::<Kind>("\"fiel\"").is_err());
+    }
+
+    #[test]
+    fn display_pads_like_a_string() {
+        assert_eq!(format!("[{:<7}]", Kind::Env), "[env    ]");
     }
 }

@@ -142,3 +142,66 @@ fn an_interrupted_run_stops_its_commands() {
     let left = out.out_files();
     assert!(left.is_empty(), "files left behind: {left:?}");
 }
+
+/// A spec whose `daemon` command starts `setsid sleep 1000` (a session, and so a process
+/// group, of its own) and writes its pid to `pid_file`; `then` is the rest of the shell line.
+fn daemon_spec(pid_file: &std::path::Path, then: &str, timeout: &str) -> String {
+    format!(
+        r#"schema = 1
+
+[project]
+name = "daemon"
+
+[[collect]]
+id = "daemon"
+kind = "command"
+argv = ["sh", "-c", "setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > '{}'{then}"]
+timeout = "{timeout}"
+"#,
+        pid_file.display()
+    )
+}
+
+#[test]
+fn a_daemon_that_left_the_group_is_stopped_at_the_timeout() {
+    let t = Test::new();
+    let pid_file = t.join("daemon.pid");
+    let out = t
+        .spec_file("daemon.toml", &daemon_spec(&pid_file, "; sleep 1000", "1s"))
+        .system_path()
+        .args([
+            "collect",
+            "--spec",
+            "[TMP]/daemon.toml",
+            "--out",
+            "[TMP]/out",
+        ])
+        .run();
+    out.success();
+    let b = out.bundle();
+    assert_eq!(b.status("daemon"), "timeout", "{}", b.manifest_text());
+    let (pid, gone) = gone_grandchild(&pid_file);
+    assert!(gone, "setsid daemon {pid} survived the timeout\n{out}");
+}
+
+#[test]
+fn a_daemon_left_behind_does_not_outlive_the_run() {
+    let t = Test::new();
+    let pid_file = t.join("daemon.pid");
+    let out = t
+        .spec_file("daemon.toml", &daemon_spec(&pid_file, "", "10s"))
+        .system_path()
+        .args([
+            "collect",
+            "--spec",
+            "[TMP]/daemon.toml",
+            "--out",
+            "[TMP]/out",
+        ])
+        .run();
+    out.success();
+    let b = out.bundle();
+    assert_eq!(b.status("daemon"), "ok", "{}", b.manifest_text());
+    let (pid, gone) = gone_grandchild(&pid_file);
+    assert!(gone, "setsid daemon {pid} outlived the run\n{out}");
+}

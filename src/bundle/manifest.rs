@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::item::Status;
+use crate::item::{Kind, Status};
 
 /// The manifest of one bundle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,7 +89,7 @@ pub struct ItemRecord {
     /// The spec item's id.
     pub id: String,
     /// Collector kind.
-    pub kind: String,
+    pub kind: Kind,
     /// What was run or read (redacted).
     pub source: String,
     /// Path inside the zip; absent when nothing was stored.

@@ -87,7 +87,7 @@ pub fn reredact(
             let new_path = match path.strip_prefix(&prefix) {
                 Some(name) => {
                     let name = redactor.redact_str(name, &mut counts);
-                    layout::entry_path(&item.kind, &item.id, &name)
+                    layout::entry_path(item.kind.as_str(), &item.id, &name)
                 }
                 None => path.clone(),
             };

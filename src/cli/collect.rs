@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use support_bundle::item::Status;
-use support_bundle::run::{self, Action, Event, Outcome, Step};
+use support_bundle::run::{self, Event, Outcome, Step};
 use support_bundle::sanitize::for_terminal;
 use support_bundle::spec::{self, DEFAULT_SPEC};
 
@@ -70,6 +70,9 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     stop_commands_on_signals();
+    // Daemons a command starts (`setsid`) become ours to stop when the run ends. Without it
+    // (a kernel that refuses) they are still stopped at a timeout while their parents live.
+    let _ = support_bundle::collect::running::adopt_orphans();
     let spec = spec::load(&args.spec)?;
     let known: Vec<&str> = spec.vars.keys().map(String::as_str).collect();
     for (name, _) in &args.vars {
@@ -203,88 +206,15 @@ fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
     }
     let width = steps.iter().map(|s| s.id.len()).max().unwrap_or(0);
     for step in steps {
-        let what = match &step.action {
-            Action::System => "os_info + sysinfo facts".to_string(),
-            Action::Command {
-                argv,
-                resolved,
-                timeout_secs,
-                max_bytes,
-                ..
-            } => format!(
-                "run {:?} ({}; timeout {timeout_secs}s, cap {})",
-                argv,
-                resolved
-                    .as_deref()
-                    .map_or("not found on PATH".to_string(), |p| format!("found at {p}")),
-                size(*max_bytes)
-            ),
-            Action::File { resolved, read, .. } => format!(
-                "read {resolved} (cap {}{}{})",
-                size(read.max_bytes),
-                read.tail_lines
-                    .map(|n| format!(", last {n} lines"))
-                    .unwrap_or_default(),
-                if read.binary {
-                    ", binary stored as-is"
-                } else {
-                    ""
-                }
-            ),
-            Action::FileFrom { item, regex, read } => format!(
-                "read files named in `{item}` matching {regex} (cap {} each{})",
-                size(read.max_bytes),
-                if read.binary {
-                    ", binary stored as-is"
-                } else {
-                    ""
-                }
-            ),
-            Action::Listing {
-                resolved,
-                recursive,
-                ..
-            } => format!(
-                "list {resolved}{}",
-                if *recursive { " recursively" } else { "" }
-            ),
-            Action::Http {
-                url,
-                timeout_secs,
-                max_bytes,
-                allow_remote,
-                ..
-            } => format!(
-                "GET {url} (timeout {timeout_secs}s, cap {}{})",
-                size(*max_bytes),
-                if *allow_remote {
-                    ", remote allowed"
-                } else {
-                    ", loopback only"
-                }
-            ),
-            Action::Env { vars } => format!("read environment variables {}", vars.join(", ")),
-        };
         let _ = writeln!(
             out,
             "  {:<7} {:width$}  {}",
-            step.action.kind(),
+            step.request.kind(),
             step.id,
-            for_terminal(&what)
+            for_terminal(&step.request.to_string())
         );
     }
     out
-}
-
-/// A byte count for people: `8 MiB`, `512 KiB`, `100 bytes`.
-fn size(bytes: u64) -> String {
-    const KIB: u64 = 1024;
-    const MIB: u64 = 1024 * KIB;
-    match bytes {
-        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
-        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
-        b => format!("{b} bytes"),
-    }
 }
 
 fn summary_text(o: &Outcome) -> String {

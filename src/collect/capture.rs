@@ -10,8 +10,10 @@
 //!   on the other. Readers keep only the head of each stream (up to the cap) and count the
 //!   rest, but keep reading so the child never stalls on a full pipe.
 //! - Waiting on pipes is always bounded: a grandchild holding a pipe open after the leader
-//!   exited gets a short grace, then the group is killed; a process that escaped the group
-//!   (e.g. with `setsid`) is abandoned to its reader thread, which ends when the pipe closes.
+//!   exited gets a short grace, then the group is killed. Killing also reaches descendants
+//!   that left the group (e.g. with `setsid`) while their parents live; one orphaned before
+//!   that is abandoned to its reader thread, which ends when the pipe closes (at the latest
+//!   when [`running::reap_adopted`](super::running::reap_adopted) stops it).
 
 use std::io::{ErrorKind, Read};
 use std::process::{Child, ExitStatus};
@@ -187,10 +189,12 @@ fn wait_pipes(done: &Receiver<()>, mut open: usize, until: Instant) -> usize {
     open
 }
 
-/// SIGKILL the whole group, and the leader directly in case it left the group. The leader
-/// must not have been reaped yet (see the module conventions).
+/// SIGKILL the leader's whole tree (with what left the group, e.g. by `setsid`), the whole
+/// group, and the leader directly in case it left the group. The leader must not have been
+/// reaped yet (see the module conventions).
 fn kill_group(child: &mut Child, pid: Option<Pid>) {
     if let Some(pid) = pid {
+        super::descendants::kill_tree(pid);
         // ESRCH only means every member is already gone.
         let _ = killpg(pid, Signal::SIGKILL);
     }

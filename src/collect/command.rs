@@ -13,16 +13,22 @@
 //!   stderr, so patterns matching the output see stdout first. The byte cap applies to the
 //!   two streams together, stdout first; output is kept even on failure or timeout.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::io::ErrorKind;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
+use regex::Regex;
+use serde::Serialize;
+
+use super::ansi::strip_ansi;
 use super::capture::{self, Ending, Stream};
-use super::{Context, show_duration};
-use crate::item::{Format, RawItem, Status};
+use super::request::{self, Collector, Earlier, Vars, show_size};
+use super::{Context, DEFAULT_TIMEOUT, show_duration};
+use crate::item::{Format, Kind, RawItem, Status};
+use crate::spec::{self, Item};
 
 /// Variables copied from this process into the child when set: without them `cargo`,
 /// `rustc`, `go` and friends may not find their toolchains.
@@ -38,6 +44,106 @@ const PASSED_THROUGH: [&str; 7] = [
 
 /// Separates stdout from stderr in the stored content.
 const STDERR_SEPARATOR: &[u8] = b"\n--- stderr ---\n";
+
+/// A `command` step.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename = "command")]
+pub struct Request {
+    /// Program and arguments, placeholders filled in.
+    pub argv: Vec<String>,
+    /// Where the program was found on PATH when the plan was made, if it was.
+    pub resolved: Option<String>,
+    /// Kill the process group after this long.
+    #[serde(rename = "timeout_secs", serialize_with = "request::serialize_secs")]
+    pub timeout: Duration,
+    /// Cap on captured stdout + stderr bytes.
+    pub max_bytes: u64,
+    /// Strip ANSI escapes from the output.
+    pub strip_ansi: bool,
+    /// Output with a line matching this means the thing is absent.
+    #[serde(serialize_with = "request::serialize_optional_pattern")]
+    pub missing_when: Option<Regex>,
+    /// Redaction format of the output.
+    pub format: Format,
+}
+
+impl Collector for Request {
+    const KIND: Kind = Kind::Command;
+
+    fn plan(item: &Item, vars: &Vars, ctx: &Context) -> Self {
+        let argv: Vec<String> = item
+            .argv
+            .iter()
+            .map(|a| spec::substitute(a, vars))
+            .collect();
+        let resolved = argv.first().and_then(|program| {
+            which::which_in(program, ctx.path_env.as_ref(), &ctx.cwd)
+                .ok()
+                .map(|p| p.to_string_lossy().into_owned())
+        });
+        Request {
+            argv,
+            resolved,
+            timeout: item.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            max_bytes: request::max_bytes(item),
+            strip_ansi: item.strip_ansi,
+            missing_when: item.missing_when.clone(),
+            format: item.format,
+        }
+    }
+
+    fn collect(&self, id: &str, ctx: &Context, _earlier: &Earlier<'_>) -> Vec<RawItem> {
+        let run = CommandRequest {
+            id,
+            argv: &self.argv,
+            timeout: self.timeout,
+            max_bytes: self.max_bytes,
+            format: self.format,
+        };
+        let mut item = collect(&run, ctx);
+        if self.strip_ansi
+            && let Some(entry) = item.entry.as_mut()
+        {
+            entry.data = strip_ansi(&entry.data);
+        }
+        if let Some(regex) = &self.missing_when {
+            mark_missing(&mut item, regex);
+        }
+        vec![item]
+    }
+}
+
+impl fmt::Display for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "run {:?} (", self.argv)?;
+        match &self.resolved {
+            Some(path) => write!(f, "found at {path}")?,
+            None => f.write_str("not found on PATH")?,
+        }
+        write!(
+            f,
+            "; timeout {}s, cap {})",
+            self.timeout.as_secs_f64(),
+            show_size(self.max_bytes)
+        )
+    }
+}
+
+/// Record a command whose output says the thing is absent (no journal, no systemd) as
+/// `missing`, with the line that says so as the reason.
+fn mark_missing(item: &mut RawItem, regex: &Regex) {
+    if !matches!(item.status, Status::Ok | Status::Failed) {
+        return;
+    }
+    let Some(entry) = item.entry.as_ref() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&entry.data);
+    if let Some(line) = text.lines().find(|l| regex.is_match(l)) {
+        item.status = Status::Missing;
+        item.detail = Some(line.trim().chars().take(200).collect());
+    }
+}
 
 /// One command to run.
 #[derive(Debug, Clone)]
@@ -58,7 +164,7 @@ pub struct CommandRequest<'a> {
 pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
     let source = req.argv.join(" ");
     let fail = |status: Status, detail: String| {
-        let mut item = RawItem::empty(req.id, "command", source.clone(), status, detail);
+        let mut item = RawItem::empty(req.id, Kind::Command, source.clone(), status, detail);
         item.format = req.format;
         item
     };
@@ -147,7 +253,13 @@ pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
         status,
         detail,
         format: req.format,
-        ..RawItem::collected(req.id, "command", source, format!("{}.txt", req.id), data)
+        ..RawItem::collected(
+            req.id,
+            Kind::Command,
+            source,
+            format!("{}.txt", req.id),
+            data,
+        )
     }
 }
 

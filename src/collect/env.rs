@@ -5,8 +5,48 @@
 //! `NAME=value` when set, `NAME is not set` otherwise. A value that is not valid UTF-8 is
 //! converted lossily. Newlines inside a value are kept as they are.
 
+use std::fmt;
+
+use serde::Serialize;
+
 use super::Context;
-use crate::item::{Format, RawItem, Status};
+use super::request::{Collector, Earlier, Vars};
+use crate::item::{Format, Kind, RawItem, Status};
+use crate::spec::Item;
+
+/// An `env` step.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename = "env")]
+pub struct Request {
+    /// The variables' names, in spec order.
+    pub vars: Vec<String>,
+}
+
+impl Collector for Request {
+    const KIND: Kind = Kind::Env;
+
+    fn plan(item: &Item, _vars: &Vars, _ctx: &Context) -> Self {
+        Request {
+            vars: item.vars.clone(),
+        }
+    }
+
+    fn collect(&self, id: &str, ctx: &Context, _earlier: &Earlier<'_>) -> Vec<RawItem> {
+        vec![collect(
+            &EnvRequest {
+                id,
+                vars: &self.vars,
+            },
+            ctx,
+        )]
+    }
+}
+
+impl fmt::Display for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "read environment variables {}", self.vars.join(", "))
+    }
+}
 
 /// The variables to read.
 #[derive(Debug, Clone)]
@@ -59,7 +99,7 @@ pub fn collect(req: &EnvRequest<'_>, _ctx: &Context) -> RawItem {
         status,
         detail,
         format: Format::Env,
-        ..RawItem::collected(req.id, "env", source, "env.txt", text.into_bytes())
+        ..RawItem::collected(req.id, Kind::Env, source, "env.txt", text.into_bytes())
     }
 }
 

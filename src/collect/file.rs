@@ -18,24 +18,169 @@
 //! - `source` is [`paths::display`] of the path, so it reads the same under any sysroot.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 use super::ansi::AnsiStripper;
 use super::expand::{self, ExpandError, MAX_MATCHES};
+use super::request::{self, Collector, Earlier, Vars, show_size};
 use super::tail::{self, head_omitted_marker, middle_omitted_marker, read_up_to};
 use super::{Context, paths};
-use crate::item::{Format, RawEntry, RawItem, Status};
+use crate::item::{Format, Kind, RawEntry, RawItem, Status};
+use crate::spec::{self, Item};
 
-/// Remove ANSI escape sequences; also for other collectors' text (a command's coloured output).
+mod from;
+
+/// Remove ANSI escape sequences from any text.
 pub use super::ansi::strip_ansi;
+pub use from::FromRequest;
 
 /// How much of the start of a file is looked at to tell binary from text.
 pub const SNIFF_BYTES: u64 = 8 * 1024;
 
-const KIND: &str = "file";
+const KIND: Kind = Kind::File;
+
+/// A `file` step: the files a path or glob names, or those another item's content names.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind")]
+pub enum Request {
+    /// Read a path or glob the spec names.
+    #[serde(rename = "file")]
+    Path(PathRequest),
+    /// Read the files another item's content names (`from`).
+    #[serde(rename = "filefrom")]
+    From(FromRequest),
+}
+
+/// A path or glob to read.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathRequest {
+    /// As the spec wrote it, placeholders filled in.
+    pub path: String,
+    /// Where it is read from (after `~`, relative and `--sysroot` resolution), as the plan
+    /// shows it.
+    pub resolved: String,
+    /// How each file is read.
+    #[serde(flatten)]
+    pub read: Read,
+}
+
+/// How a `file` step reads each file, whether the spec names it or another item does.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Read {
+    /// Byte cap per file.
+    pub max_bytes: u64,
+    /// Keep only the last N lines.
+    pub tail_lines: Option<u64>,
+    /// Store binary content as-is.
+    pub binary: bool,
+    /// Strip ANSI escapes.
+    pub strip_ansi: bool,
+    /// Redaction format.
+    pub format: Format,
+}
+
+impl Read {
+    /// The request to read `path` for item `id`; `base` is the directory relative paths
+    /// resolve against instead of the working directory (that of the file naming them).
+    pub fn request<'a>(
+        &self,
+        id: &'a str,
+        path: &'a str,
+        base: Option<&'a Path>,
+    ) -> FileRequest<'a> {
+        FileRequest {
+            id,
+            path,
+            base,
+            binary: self.binary,
+            max_bytes: self.max_bytes,
+            tail_lines: self.tail_lines,
+            strip_ansi: self.strip_ansi,
+            format: self.format,
+        }
+    }
+
+    fn binary_note(&self) -> &'static str {
+        if self.binary {
+            ", binary stored as-is"
+        } else {
+            ""
+        }
+    }
+}
+
+impl Collector for Request {
+    const KIND: Kind = KIND;
+
+    fn plan(item: &Item, vars: &Vars, ctx: &Context) -> Self {
+        let read = Read {
+            max_bytes: request::max_bytes(item),
+            tail_lines: item.tail_lines,
+            binary: item.binary,
+            strip_ansi: item.strip_ansi,
+            format: item.format,
+        };
+        match &item.from {
+            Some(from) => Request::From(FromRequest {
+                item: from.item.clone(),
+                regex: from.regex.clone(),
+                read,
+            }),
+            None => {
+                let path = spec::substitute(item.path.as_deref().unwrap_or_default(), vars);
+                Request::Path(PathRequest {
+                    resolved: paths::planned(&path, ctx),
+                    path,
+                    read,
+                })
+            }
+        }
+    }
+
+    fn collect(&self, id: &str, ctx: &Context, earlier: &Earlier<'_>) -> Vec<RawItem> {
+        match self {
+            Request::Path(p) => collect(&p.read.request(id, &p.path, None), ctx),
+            Request::From(f) => f.collect(id, ctx, earlier),
+        }
+    }
+
+    fn follows(&self) -> bool {
+        matches!(self, Request::From(_))
+    }
+}
+
+impl fmt::Display for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Request::Path(p) => {
+                write!(
+                    f,
+                    "read {} (cap {}",
+                    p.resolved,
+                    show_size(p.read.max_bytes)
+                )?;
+                if let Some(n) = p.read.tail_lines {
+                    write!(f, ", last {n} lines")?;
+                }
+                write!(f, "{})", p.read.binary_note())
+            }
+            Request::From(r) => write!(
+                f,
+                "read files named in `{}` matching {} (cap {} each{})",
+                r.item,
+                r.regex,
+                show_size(r.read.max_bytes),
+                r.read.binary_note()
+            ),
+        }
+    }
+}
 
 /// One file (or glob) to read.
 #[derive(Debug, Clone)]

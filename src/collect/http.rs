@@ -11,16 +11,82 @@
 //!   item is `failed` with the status line as detail.
 //! - Content is the response body only, cut to the item's byte cap.
 
+use std::fmt;
 use std::io::{ErrorKind, Read};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+use serde::Serialize;
 use ureq::Agent;
 use ureq::http::Uri;
 
-use super::{Context, show_duration};
-use crate::item::{Format, RawItem, Status};
+use super::request::{self, Collector, Earlier, Vars, show_size};
+use super::{Context, DEFAULT_TIMEOUT, show_duration};
+use crate::item::{Format, Kind, RawItem, Status};
 use crate::sanitize::one_line;
+use crate::spec::{self, Item};
+
+/// An `http` step.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename = "http")]
+pub struct Request {
+    /// The URL, placeholders filled in.
+    pub url: String,
+    /// Give up after this long.
+    #[serde(rename = "timeout_secs", serialize_with = "request::serialize_secs")]
+    pub timeout: Duration,
+    /// Body cap.
+    pub max_bytes: u64,
+    /// Non-loopback hosts allowed.
+    pub allow_remote: bool,
+    /// Redaction format of the body.
+    pub format: Format,
+}
+
+impl Collector for Request {
+    const KIND: Kind = Kind::Http;
+
+    fn plan(item: &Item, vars: &Vars, _ctx: &Context) -> Self {
+        Request {
+            url: spec::substitute(item.url.as_deref().unwrap_or_default(), vars),
+            timeout: item.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            max_bytes: request::max_bytes(item),
+            allow_remote: item.allow_remote,
+            format: item.format,
+        }
+    }
+
+    fn collect(&self, id: &str, ctx: &Context, _earlier: &Earlier<'_>) -> Vec<RawItem> {
+        vec![collect(
+            &HttpRequest {
+                id,
+                url: &self.url,
+                timeout: self.timeout,
+                max_bytes: self.max_bytes,
+                allow_remote: self.allow_remote,
+                format: self.format,
+            },
+            ctx,
+        )]
+    }
+}
+
+impl fmt::Display for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "GET {} (timeout {}s, cap {}, {})",
+            self.url,
+            self.timeout.as_secs_f64(),
+            show_size(self.max_bytes),
+            if self.allow_remote {
+                "remote allowed"
+            } else {
+                "loopback only"
+            }
+        )
+    }
+}
 
 /// One URL to fetch.
 #[derive(Debug, Clone)]
@@ -42,7 +108,7 @@ pub struct HttpRequest<'a> {
 /// Fetch the URL.
 pub fn collect(req: &HttpRequest<'_>, ctx: &Context) -> RawItem {
     let fail = |status: Status, detail: String| {
-        let mut item = RawItem::empty(req.id, "http", req.url, status, detail);
+        let mut item = RawItem::empty(req.id, Kind::Http, req.url, status, detail);
         item.format = req.format;
         item
     };
@@ -129,7 +195,7 @@ pub fn collect(req: &HttpRequest<'_>, ctx: &Context) -> RawItem {
         status,
         detail: (!notes.is_empty()).then(|| notes.join("; ")),
         format: req.format,
-        ..RawItem::collected(req.id, "http", req.url, format!("{}.txt", req.id), body)
+        ..RawItem::collected(req.id, Kind::Http, req.url, format!("{}.txt", req.id), body)
     }
 }
 

@@ -24,22 +24,86 @@
 //! `[... support-bundle: listing stopped: <reason> ...]`.
 
 use std::ffi::OsString;
+use std::fmt;
 use std::fs::{self, Metadata, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::file::classify_io_error;
+use super::request::{Collector, Earlier, Vars};
 use super::{Context, paths};
-use crate::item::{RawItem, Status};
+use crate::item::{Kind, RawItem, Status};
+use crate::spec::{self, Item};
 
 /// How many directory levels below the listed directory are entered.
 pub const MAX_DEPTH: usize = 8;
 
-const KIND: &str = "listing";
+/// Hash files in listings up to this size.
+pub const HASH_MAX_BYTES: u64 = 1024 * 1024;
+
+/// Stop a listing after this many entries.
+pub const MAX_ENTRIES: usize = 5000;
+
+/// A `listing` step.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename = "listing")]
+pub struct Request {
+    /// As the spec wrote it, placeholders filled in.
+    pub path: String,
+    /// Where it is listed from, as the plan shows it.
+    pub resolved: String,
+    /// Descend into subdirectories.
+    pub recursive: bool,
+    /// Files up to this size are hashed.
+    pub hash_max_bytes: u64,
+    /// Entry cap.
+    pub max_entries: usize,
+}
+
+impl Collector for Request {
+    const KIND: Kind = Kind::Listing;
+
+    fn plan(item: &Item, vars: &Vars, ctx: &Context) -> Self {
+        let path = spec::substitute(item.path.as_deref().unwrap_or_default(), vars);
+        Request {
+            resolved: paths::planned(&path, ctx),
+            path,
+            recursive: item.recursive,
+            hash_max_bytes: HASH_MAX_BYTES,
+            max_entries: MAX_ENTRIES,
+        }
+    }
+
+    fn collect(&self, id: &str, ctx: &Context, _earlier: &Earlier<'_>) -> Vec<RawItem> {
+        vec![collect(
+            &ListingRequest {
+                id,
+                path: &self.path,
+                hash_max_bytes: self.hash_max_bytes,
+                recursive: self.recursive,
+                max_entries: self.max_entries,
+            },
+            ctx,
+        )]
+    }
+}
+
+impl fmt::Display for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "list {}", self.resolved)?;
+        if self.recursive {
+            f.write_str(" recursively")?;
+        }
+        Ok(())
+    }
+}
+
+const KIND: Kind = Kind::Listing;
 
 /// One directory to list.
 #[derive(Debug, Clone)]

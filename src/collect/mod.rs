@@ -2,6 +2,13 @@
 //! (unredacted, in memory); none of them writes anywhere. A failure is a status on the item,
 //! never an error of the run.
 //!
+//! A kind is one vertical slice: `collect/<kind>.rs` holds its `Request` (what `--dry-run`
+//! prints, as text through `Display` and as JSON through `Serialize`), the planning of that
+//! request from a spec item, and the collecting; the planner, the scheduler and the CLI go
+//! through [`Request`] and never name a kind. Adding a kind is that one new file plus one
+//! line in the `kinds!` list of `request.rs` (and its variant in [`Kind`](crate::item::Kind)
+//! and its keys in the spec loader, which say what a spec may write).
+//!
 //! Conventions: an item with content is built with [`RawItem::collected`], one without with
 //! [`RawItem::empty`]; a command's or request's own timeout is cut to what is left of the run
 //! with [`Context::time_left`].
@@ -9,11 +16,13 @@
 mod capture;
 pub mod command;
 pub mod deny;
+mod descendants;
 pub mod env;
 pub mod file;
 pub mod http;
 pub mod listing;
 pub mod paths;
+pub mod request;
 pub mod running;
 pub mod system;
 
@@ -28,12 +37,16 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub use crate::item::RawItem;
+pub use request::{Collector, Earlier, Request};
 
 /// Default timeout for one command or request when the spec names none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Default byte cap for one item's content when the spec names none.
 pub const DEFAULT_MAX_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Byte cap for one binary item when the spec names none.
+pub const DEFAULT_BINARY_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What every collector may consult about the run. Built once per run by the planner.
 #[derive(Debug, Clone)]

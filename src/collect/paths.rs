@@ -129,6 +129,15 @@ pub fn escapes_sysroot(path: &Path, canonical: &Path, ctx: &Context) -> bool {
     !canonical.starts_with(&canonical_root) && !canonical.starts_with(root)
 }
 
+/// Where a spec path is read from, as a plan shows it: the resolved path, or why it cannot
+/// be resolved.
+pub(crate) fn planned(spec_path: &str, ctx: &Context) -> String {
+    match resolve(spec_path, ctx, None) {
+        Ok(p) => p.to_string_lossy().into_owned(),
+        Err(why) => format!("(unresolvable: {why})"),
+    }
+}
+
 /// Show a resolved path the way the spec author thinks of it, for `source` fields.
 ///
 /// Under the sysroot: the path with the sysroot removed (`/etc/kestrel/config.toml`).

@@ -5,14 +5,30 @@
 //! itself: the front end calls [`kill_all`] from its signal handler. A group is registered
 //! from spawn until just before its leader is reaped; while the leader is unreaped its pid,
 //! and so the group id, cannot be reused, so [`kill_all`] can never hit an unrelated process.
+//!
+//! A process that left its command's group and outlived its parent (a daemon started with
+//! `setsid` or a double fork) would be handed to init and outlive the run. A process whose
+//! only children are the commands it collects (the CLI) calls [`adopt_orphans`] first: such
+//! orphans then become its own children, and [`reap_adopted`] stops them when the run ends.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{Pid, getpid};
+
+use super::descendants;
 
 static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// Set once [`adopt_orphans`] succeeded.
+static ADOPTING: AtomicBool = AtomicBool::new(false);
+
+/// How long [`reap_adopted`] waits for each killed orphan to be reapable.
+const REAP_GRACE: Duration = Duration::from_secs(1);
 
 fn groups() -> MutexGuard<'static, BTreeSet<i32>> {
     // A panic elsewhere while holding the lock leaves the set itself intact.
@@ -31,11 +47,57 @@ pub(super) fn unregister(leader: Pid) {
     groups().remove(&leader.as_raw());
 }
 
-/// SIGKILL every running command's process group. Safe to call at any time, from any thread.
+/// SIGKILL every running command with every process below it (in its group or not), and
+/// the orphans adopted so far. Safe to call at any time, from any thread.
 pub fn kill_all() {
     for &pgid in groups().iter() {
+        descendants::kill_tree(Pid::from_raw(pgid));
         let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
     }
+    for pid in adopted() {
+        let _ = kill(pid, Signal::SIGKILL);
+    }
+}
+
+/// Make this process the reaper of its orphaned descendants (`PR_SET_CHILD_SUBREAPER`), so
+/// what a command leaves running becomes a child of ours for [`reap_adopted`] to stop.
+///
+/// Only for a process whose children are all commands run by the collectors: from then on
+/// [`reap_adopted`] kills every other child it has. A library host that starts processes of
+/// its own should not call it.
+pub fn adopt_orphans() -> nix::Result<()> {
+    nix::sys::prctl::set_child_subreaper(true)?;
+    ADOPTING.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// SIGKILL and reap every adopted orphan: each child of this process that is not a running
+/// command's leader. Does nothing unless [`adopt_orphans`] was called.
+pub fn reap_adopted() {
+    for pid in adopted() {
+        if kill(pid, Signal::SIGKILL).is_err() {
+            continue;
+        }
+        let until = Instant::now() + REAP_GRACE;
+        while Instant::now() < until {
+            match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(5)),
+                _ => break,
+            }
+        }
+    }
+}
+
+/// The children of this process that are not running commands' leaders, once adopting.
+fn adopted() -> Vec<Pid> {
+    if !ADOPTING.load(Ordering::SeqCst) {
+        return Vec::new();
+    }
+    let leaders = groups().clone();
+    descendants::children(getpid())
+        .into_iter()
+        .filter(|pid| !leaders.contains(&pid.as_raw()))
+        .collect()
 }
 
 /// How many command groups are running.

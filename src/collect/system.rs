@@ -5,8 +5,37 @@
 //! issue shows are read back from its redacted form like any other item's.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use crate::item::{Format, RawItem};
+use serde::Serialize;
+
+use super::Context;
+use super::request::{Collector, Earlier, Vars};
+use crate::item::{Format, Kind, RawItem};
+use crate::spec::Item;
+
+/// A `system` step: nothing to resolve.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename = "system")]
+pub struct Request {}
+
+impl Collector for Request {
+    const KIND: Kind = Kind::System;
+
+    fn plan(_item: &Item, _vars: &Vars, _ctx: &Context) -> Self {
+        Request {}
+    }
+
+    fn collect(&self, id: &str, _ctx: &Context, _earlier: &Earlier<'_>) -> Vec<RawItem> {
+        vec![collect(id)]
+    }
+}
+
+impl fmt::Display for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("os_info + sysinfo facts")
+    }
+}
 
 /// The facts a `system` item records, by name.
 pub fn facts() -> BTreeMap<String, String> {
@@ -56,7 +85,7 @@ pub fn collect(id: &str) -> RawItem {
     data.push(b'\n');
     RawItem {
         format: Format::Json,
-        ..RawItem::collected(id, "system", "os_info + sysinfo", "system.json", data)
+        ..RawItem::collected(id, Kind::System, "os_info + sysinfo", "system.json", data)
     }
 }
 

@@ -4,15 +4,12 @@
 //! they read are in. A step that has not started when the deadline passes is recorded as
 //! `timeout`; a step never aborts the run.
 
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use regex::Regex;
-
-use super::plan::{Action, Step};
-use crate::collect::{self, Context};
+use super::plan::Step;
+use crate::collect::{Context, Earlier};
 use crate::item::{RawItem, Status};
 
 /// Threads collecting at once: most steps wait on processes or sockets, not on the CPU.
@@ -40,204 +37,124 @@ pub fn execute(
 ) -> Vec<RawItem> {
     let total = steps.len();
     let done = AtomicUsize::new(0);
-    let results: Vec<Mutex<Vec<RawItem>>> = steps.iter().map(|_| Mutex::new(Vec::new())).collect();
-    let is_follow = |s: &Step| matches!(s.action, Action::FileFrom { .. });
-    for wave in [false, true] {
+    let mut results: Vec<Vec<RawItem>> = vec![Vec::new(); total];
+    for follows in [false, true] {
         let indices: Vec<usize> = (0..total)
-            .filter(|&i| is_follow(&steps[i]) == wave)
+            .filter(|&i| steps[i].request.follows() == follows)
             .collect();
-        let next = AtomicUsize::new(0);
-        std::thread::scope(|scope| {
-            for _ in 0..WORKERS.min(indices.len()) {
-                scope.spawn(|| {
-                    loop {
-                        let n = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&i) = indices.get(n) else { break };
-                        let items = if Instant::now() >= ctx.deadline {
-                            vec![RawItem::empty(
-                                &steps[i].id,
-                                steps[i].action.kind(),
-                                "",
-                                Status::Timeout,
-                                "the overall deadline passed before it started",
-                            )]
-                        } else {
-                            run_step(&steps[i], steps, &results, ctx)
-                        };
-                        if let Ok(mut slot) = results[i].lock() {
-                            *slot = items;
-                        }
-                        let done = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        progress(Event::Finished {
-                            id: &steps[i].id,
-                            done,
-                            total,
-                        });
-                    }
-                });
-            }
-        });
+        let earlier = Earlier::new(
+            steps
+                .iter()
+                .zip(&results)
+                .map(|(s, items)| (s.id.as_str(), &s.request, items.as_slice())),
+        );
+        let wave = run_wave(steps, &indices, &earlier, ctx, &done, progress);
+        for (i, items) in indices.into_iter().zip(wave) {
+            results[i] = items;
+        }
     }
-    results
+    // What a command left running outside its group, once its parent is gone, must not
+    // outlive the run either.
+    crate::collect::running::reap_adopted();
+    results.into_iter().flatten().collect()
+}
+
+/// Run the steps at `indices` on the worker pool; their items, in the order of `indices`.
+fn run_wave(
+    steps: &[Step],
+    indices: &[usize],
+    earlier: &Earlier<'_>,
+    ctx: &Context,
+    done: &AtomicUsize,
+    progress: &(dyn Fn(Event<'_>) + Sync),
+) -> Vec<Vec<RawItem>> {
+    let total = steps.len();
+    let slots: Vec<Mutex<Vec<RawItem>>> = indices.iter().map(|_| Mutex::new(Vec::new())).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS.min(indices.len()) {
+            scope.spawn(|| {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = indices.get(n) else { break };
+                    let step = &steps[i];
+                    let items = if Instant::now() >= ctx.deadline {
+                        vec![RawItem::empty(
+                            &step.id,
+                            step.request.kind(),
+                            "",
+                            Status::Timeout,
+                            "the overall deadline passed before it started",
+                        )]
+                    } else {
+                        step.request.collect(&step.id, ctx, earlier)
+                    };
+                    if let Ok(mut slot) = slots[n].lock() {
+                        *slot = items;
+                    }
+                    let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    progress(Event::Finished {
+                        id: &step.id,
+                        done,
+                        total,
+                    });
+                }
+            });
+        }
+    });
+    slots
         .into_iter()
-        .flat_map(|m| m.into_inner().unwrap_or_default())
+        .map(|m| m.into_inner().unwrap_or_default())
         .collect()
 }
 
-fn run_step(
-    step: &Step,
-    steps: &[Step],
-    results: &[Mutex<Vec<RawItem>>],
-    ctx: &Context,
-) -> Vec<RawItem> {
-    let id = step.id.as_str();
-    match &step.action {
-        Action::System => vec![collect::system::collect(id)],
-        Action::Command {
-            argv,
-            timeout_secs,
-            max_bytes,
-            strip_ansi,
-            missing_when,
-            format,
-            ..
-        } => {
-            let req = collect::command::CommandRequest {
-                id,
-                argv,
-                timeout: Duration::from_secs_f64(*timeout_secs),
-                max_bytes: *max_bytes,
-                format: *format,
-            };
-            let mut item = collect::command::collect(&req, ctx);
-            if *strip_ansi && let Some(entry) = item.entry.as_mut() {
-                entry.data = collect::file::strip_ansi(&entry.data);
-            }
-            if let Some(pattern) = missing_when {
-                mark_missing(&mut item, pattern);
-            }
-            vec![item]
-        }
-        Action::File { path, read, .. } => {
-            collect::file::collect(&read.request(id, path, None), ctx)
-        }
-        Action::FileFrom { item, regex, read } => {
-            let Some(source) = referenced(item, steps, results, ctx) else {
-                return vec![RawItem::empty(
-                    id,
-                    "file",
-                    format!("files named in `{item}`"),
-                    Status::Missing,
-                    format!("`{item}` was not collected, so nothing it names could be"),
-                )];
-            };
-            let Ok(regex) = Regex::new(regex) else {
-                return vec![RawItem::empty(
-                    id,
-                    "file",
-                    "",
-                    Status::Failed,
-                    "invalid regex",
-                )];
-            };
-            let (data, base) = source;
-            let text = String::from_utf8_lossy(&data);
-            let mut names: Vec<&str> = Vec::new();
-            for caps in regex.captures_iter(&text) {
-                if let Some(m) = caps.get(1).or_else(|| caps.get(0))
-                    && !names.contains(&m.as_str())
-                {
-                    names.push(m.as_str());
-                }
-            }
-            if names.is_empty() {
-                return vec![RawItem::empty(
-                    id,
-                    "file",
-                    format!("files named in `{item}`"),
-                    Status::Missing,
-                    format!("`{item}` names no files matching the pattern"),
-                )];
-            }
-            names
-                .into_iter()
-                .flat_map(|name| collect::file::collect(&read.request(id, name, Some(&base)), ctx))
-                .collect()
-        }
-        Action::Listing {
-            path,
-            recursive,
-            hash_max_bytes,
-            max_entries,
-            ..
-        } => vec![collect::listing::collect(
-            &collect::listing::ListingRequest {
-                id,
-                path,
-                hash_max_bytes: *hash_max_bytes,
-                recursive: *recursive,
-                max_entries: *max_entries,
-            },
-            ctx,
-        )],
-        Action::Http {
-            url,
-            timeout_secs,
-            max_bytes,
-            allow_remote,
-            format,
-        } => vec![collect::http::collect(
-            &collect::http::HttpRequest {
-                id,
-                url,
-                timeout: Duration::from_secs_f64(*timeout_secs),
-                max_bytes: *max_bytes,
-                allow_remote: *allow_remote,
-                format: *format,
-            },
-            ctx,
-        )],
-        Action::Env { vars } => vec![collect::env::collect(
-            &collect::env::EnvRequest { id, vars },
-            ctx,
-        )],
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::testing;
+    use crate::run::plan;
 
-/// Record a command whose output says the thing is absent (no journal, no systemd) as
-/// `missing`, with the line that says so as the reason.
-fn mark_missing(item: &mut RawItem, pattern: &str) {
-    if !matches!(item.status, Status::Ok | Status::Failed) {
-        return;
+    /// A step that follows another's references runs after it, whatever the spec order, and
+    /// the items come back in plan order.
+    #[test]
+    fn followers_run_after_what_they_follow() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("list.txt"), "one.txt\n").unwrap();
+        std::fs::write(dir.path().join("one.txt"), "hello\n").unwrap();
+        let spec = crate::spec::parse(
+            "t.toml",
+            "schema = 1\n\n[project]\nname = \"t\"\n\n\
+             [[collect]]\nid = \"named\"\nkind = \"file\"\n\
+             from = { item = \"list\", regex = '(\\S+\\.txt)' }\n\n\
+             [[collect]]\nid = \"list\"\nkind = \"file\"\npath = \"list.txt\"\n",
+        )
+        .unwrap();
+        let ctx = testing::context(dir.path());
+        let steps = plan::plan(&spec, &spec.vars, &ctx);
+        let finished = Mutex::new(Vec::new());
+        let items = execute(&steps, &ctx, &|e| {
+            let Event::Finished { id, .. } = e;
+            finished.lock().unwrap().push(id.to_string());
+        });
+        assert_eq!(finished.into_inner().unwrap(), ["list", "named"]);
+        let got: Vec<(&str, Status)> = items.iter().map(|i| (i.id.as_str(), i.status)).collect();
+        assert_eq!(got, [("named", Status::Ok), ("list", Status::Ok)]);
+        assert_eq!(items[0].entry.as_ref().unwrap().data, b"hello\n");
     }
-    let (Ok(regex), Some(entry)) = (Regex::new(pattern), item.entry.as_ref()) else {
-        return;
-    };
-    let text = String::from_utf8_lossy(&entry.data);
-    if let Some(line) = text.lines().find(|l| regex.is_match(l)) {
-        item.status = Status::Missing;
-        item.detail = Some(line.trim().chars().take(200).collect());
-    }
-}
 
-/// The raw content of the file item `item` refers to, and the directory relative
-/// references in it resolve against (the referring file's own directory).
-fn referenced(
-    item: &str,
-    steps: &[Step],
-    results: &[Mutex<Vec<RawItem>>],
-    ctx: &Context,
-) -> Option<(Vec<u8>, PathBuf)> {
-    let index = steps.iter().position(|s| s.id == item)?;
-    let Action::File { path, .. } = &steps[index].action else {
-        return None;
-    };
-    let raw = results[index].lock().ok()?;
-    let first = raw.iter().find(|r| r.status.is_present())?;
-    let data = first.entry.as_ref()?.data.clone();
-    let resolved = collect::paths::resolve(path, ctx, None).ok()?;
-    let base = resolved
-        .parent()
-        .map_or_else(|| ctx.cwd.clone(), Path::to_path_buf);
-    Some((data, base))
+    #[test]
+    fn steps_after_the_deadline_are_timeouts() {
+        let spec = crate::spec::parse(
+            "t.toml",
+            "schema = 1\n\n[project]\nname = \"t\"\n\n[[collect]]\nid = \"e\"\nkind = \"env\"\nvars = [\"PATH\"]\n",
+        )
+        .unwrap();
+        let mut ctx = testing::context(&std::env::temp_dir());
+        ctx.deadline = Instant::now();
+        let steps = plan::plan(&spec, &spec.vars, &ctx);
+        let items = execute(&steps, &ctx, &|_| {});
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].kind, crate::item::Kind::Env);
+        assert_eq!(items[0].status, Status::Timeout);
+    }
 }

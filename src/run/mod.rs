@@ -12,8 +12,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+pub use crate::collect::Request;
 pub use execute::Event;
-pub use plan::{Action, FileRead, Step};
+pub use plan::Step;
 pub use stage::Redacted;
 
 use crate::bundle::manifest::{ProjectRecord, SpecRecord, Tool};

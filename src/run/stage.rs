@@ -48,7 +48,10 @@ pub fn redact_items(raws: Vec<RawItem>, redactor: &mut Redactor) -> Vec<Redacted
             let (path, data) = match raw.entry {
                 Some(entry) => {
                     let name = redactor.redact_str(&entry.name, &mut counts);
-                    let path = layout::unique(layout::entry_path(raw.kind, &raw.id, &name), &taken);
+                    let path = layout::unique(
+                        layout::entry_path(raw.kind.as_str(), &raw.id, &name),
+                        &taken,
+                    );
                     taken.insert(path.clone());
                     let data = if entry.binary {
                         entry.data
@@ -61,7 +64,7 @@ pub fn redact_items(raws: Vec<RawItem>, redactor: &mut Redactor) -> Vec<Redacted
             };
             let record = ItemRecord {
                 id: raw.id,
-                kind: raw.kind.to_string(),
+                kind: raw.kind,
                 source,
                 path,
                 status: raw.status,

@@ -18,6 +18,8 @@ pub use builtin::{BUILTINS, Builtin, DEFAULT_SPEC, builtin};
 pub use diagnostic::{Diagnostic, Location, SpecError, suggest};
 pub use load::{load, load_file, parse};
 
+pub use crate::item::Kind;
+
 use crate::check::Condition;
 use crate::item::Format;
 
@@ -92,52 +94,6 @@ impl ForgeKind {
             "github" => ForgeKind::GitHub,
             "gitlab" => ForgeKind::GitLab,
             "gitea" | "forgejo" => ForgeKind::Gitea,
-            _ => return None,
-        })
-    }
-}
-
-/// The kinds of collector a spec item can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// OS, kernel, architecture, CPU and memory facts.
-    System,
-    /// Run an argv.
-    Command,
-    /// Read files (paths or globs).
-    File,
-    /// List a directory without contents.
-    Listing,
-    /// GET a URL.
-    Http,
-    /// Read named environment variables.
-    Env,
-}
-
-impl Kind {
-    /// Every kind's spec name, in documentation order.
-    pub const NAMES: [&'static str; 6] = ["system", "command", "file", "listing", "http", "env"];
-
-    /// The kind's name in specs and manifests.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::System => "system",
-            Kind::Command => "command",
-            Kind::File => "file",
-            Kind::Listing => "listing",
-            Kind::Http => "http",
-            Kind::Env => "env",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Kind> {
-        Some(match name {
-            "system" => Kind::System,
-            "command" => Kind::Command,
-            "file" => Kind::File,
-            "listing" => Kind::Listing,
-            "http" => Kind::Http,
-            "env" => Kind::Env,
             _ => return None,
         })
     }

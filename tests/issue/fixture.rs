@@ -61,7 +61,7 @@ pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>)
         };
         records.push(ItemRecord {
             id: item.id.to_string(),
-            kind: kind.as_str().to_string(),
+            kind,
             source: item.id.to_string(),
             path,
             status: item.status,
