@@ -7,12 +7,15 @@ mod fixtures;
 
 mod caddy_real;
 mod cli_misc;
+mod cli_output;
 mod collect_default;
 mod collect_gojinn;
 mod collect_kestrel;
 mod docs;
+mod interrupt;
 mod issue;
 mod maintainer;
+mod redact_pipes;
 mod reproducible;
 mod spec_errors;
 mod timeouts;
