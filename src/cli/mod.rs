@@ -111,8 +111,8 @@ pub struct IssueArgs {
     /// replaces the stored one
     #[arg(long, value_name = "FILE|-")]
     describe: Option<PathBuf>,
-    /// This is a vulnerability: mark the bundle private, print the project's security
-    /// contact, and produce no public link or `gh` line
+    /// This is a vulnerability: print the project's security contact and produce no public
+    /// link or `gh` line (`collect` also marks the bundle private)
     #[arg(long)]
     security: bool,
     /// A local checkout of the project, to read the spec's issue form from
