@@ -7,14 +7,17 @@ mod fixtures;
 
 mod caddy_real;
 mod cli_misc;
+mod cli_output;
 mod collect_default;
 mod collect_gojinn;
 mod collect_kestrel;
 mod completions;
 mod docs;
+mod interrupt;
 mod issue;
 mod maintainer;
 mod man_pages;
+mod redact_pipes;
 mod reproducible;
 mod spec_errors;
 mod timeouts;

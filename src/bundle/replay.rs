@@ -4,10 +4,13 @@
 //! The evaluation is the very one `collect` runs ([`crate::run::checks::evaluate`]), so a
 //! bundle checked later gives the outcome `collect` would have given with the same spec.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use super::manifest::CheckOutcome;
 use super::reader::{Bundle, ReadError};
+use crate::sanitize::for_terminal;
 use crate::spec::Spec;
 
 /// Largest `spec.toml` accepted from a bundle (the built-in specs are under 10 KiB).
@@ -51,8 +54,49 @@ pub struct Replay {
 impl Replay {
     /// Whether any check fails.
     pub fn failed(&self) -> bool {
-        self.checks.iter().any(|c| c.outcome == "fail")
+        self.checks.iter().any(|c| c.outcome.as_str() == "fail")
     }
+}
+
+/// `check`'s text: the spec, one line per check (with its message when it fails or warns),
+/// and the counts. Every string from the bundle or spec is escaped.
+pub fn render(replay: &Replay) -> String {
+    let s = |t: &str| for_terminal(t).into_owned();
+    let mut out = String::new();
+    let _ = writeln!(out, "checks from {}", s(&replay.spec));
+    if replay.checks.is_empty() {
+        let _ = writeln!(out, "  (the spec has no checks)");
+    }
+    let width = replay.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    for c in &replay.checks {
+        let outcome = c.outcome.as_str();
+        let _ = writeln!(
+            out,
+            "  {:<7} {:width$}  {}",
+            outcome.to_uppercase(),
+            s(&c.id),
+            s(&c.when)
+        );
+        if outcome == "fail" || outcome == "warn" {
+            let _ = writeln!(out, "          {:width$}  {}", "", s(&c.message));
+        }
+    }
+    let count = |o: &str| {
+        replay
+            .checks
+            .iter()
+            .filter(|c| c.outcome.as_str() == o)
+            .count()
+    };
+    let _ = writeln!(
+        out,
+        "{} failed, {} warned, {} passed, {} unknown",
+        count("fail"),
+        count("warn"),
+        count("pass"),
+        count("unknown")
+    );
+    out
 }
 
 /// Run `spec`'s checks (the stored spec when `None`) against the bundle's facts.
@@ -67,4 +111,39 @@ pub fn replay_checks(bundle: &mut Bundle, spec: Option<Spec>) -> Result<Replay, 
         checks: crate::run::checks::evaluate(&spec, &manifest.facts),
         recorded: manifest.checks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(id: &str, outcome: &str, message: &str) -> CheckOutcome {
+        CheckOutcome {
+            id: id.into(),
+            outcome: outcome.into(),
+            when: "demo_version < 2.0".into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn render_lists_outcomes_messages_and_counts() {
+        let replay = Replay {
+            spec: STORED_SPEC_ORIGIN.into(),
+            checks: vec![
+                outcome("old", "fail", "upgrade\u{1b}[2J"),
+                outcome("ok", "pass", "unseen"),
+            ],
+            recorded: Vec::new(),
+        };
+        let expected = [
+            "checks from spec.toml (in bundle)",
+            "  FAIL    old  demo_version < 2.0",
+            "               upgrade\\u{1b}[2J",
+            "  PASS    ok   demo_version < 2.0",
+            "1 failed, 0 warned, 1 passed, 0 unknown",
+        ];
+        assert_eq!(render(&replay), expected.map(|l| format!("{l}\n")).concat());
+        assert!(replay.failed());
+    }
 }

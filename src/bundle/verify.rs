@@ -7,7 +7,7 @@
 //! content that differs is a list of [`Problem`]s, so a caller can tell "refused" from
 //! "tampered".
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
@@ -133,6 +133,32 @@ impl Verification {
     pub fn intact(&self) -> bool {
         self.problems.is_empty()
     }
+}
+
+/// `verify`'s text: one `intact` line, or `TAMPERED` and one line per problem. `shown` is
+/// how the bundle is named to the user (its path); every string from the bundle is escaped.
+pub fn render(result: &Verification, shown: &str) -> String {
+    let mut out = String::new();
+    if result.intact() {
+        let _ = writeln!(
+            out,
+            "intact: bundle {} ({} entries match the manifest)",
+            for_terminal(&result.id),
+            result.entries
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "TAMPERED: {} problem{} in {}",
+        result.problems.len(),
+        if result.problems.len() == 1 { "" } else { "s" },
+        for_terminal(shown)
+    );
+    for p in &result.problems {
+        let _ = writeln!(out, "  {p}");
+    }
+    out
 }
 
 /// Verify `bundle` against its manifest.
@@ -275,5 +301,34 @@ mod tests {
         assert_eq!(file_name_id12("kestrel-bundle-42ba19.zip"), None);
         assert_eq!(file_name_id12("-bundle-42ba197ec944.zip"), None);
         assert_eq!(file_name_id12("report.zip"), None);
+    }
+
+    #[test]
+    fn render_escapes_what_comes_from_the_bundle() {
+        let intact = Verification {
+            id: "ab".repeat(32),
+            entries: 3,
+            problems: Vec::new(),
+        };
+        assert_eq!(
+            render(&intact, "x.zip"),
+            format!(
+                "intact: bundle {} (3 entries match the manifest)\n",
+                "ab".repeat(32)
+            )
+        );
+        let tampered = Verification {
+            id: String::new(),
+            entries: 1,
+            problems: vec![Problem::Unlisted {
+                entry: "a\u{1b}]0;owned\u{7}".into(),
+            }],
+        };
+        let text = render(&tampered, "b\u{9b}.zip");
+        assert!(
+            text.starts_with("TAMPERED: 1 problem in b\\u{9b}.zip\n"),
+            "{text}"
+        );
+        assert!(!text.contains(['\u{1b}', '\u{7}', '\u{9b}']), "{text}");
     }
 }

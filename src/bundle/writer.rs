@@ -130,6 +130,7 @@ fn write_zip(
         .suffix(".zip.tmp")
         .tempfile_in(dir)
         .map_err(io_err)?;
+    let tracked = in_flight::Tracked::new(temp.path());
     let mut zip = ZipWriter::new(temp);
     let options = SimpleFileOptions::DEFAULT
         .compression_method(CompressionMethod::Deflated)
@@ -161,12 +162,94 @@ fn write_zip(
         .set_permissions(std::fs::Permissions::from_mode(0o644))
         .map_err(io_err)?;
     temp.as_file().sync_all().map_err(io_err)?;
-    temp.persist(final_path).map_err(|e| io_err(e.error))?;
+    tracked
+        .persist(temp, final_path)
+        .map_err(|e| io_err(e.error))?;
     if let Ok(dir) = std::fs::File::open(dir) {
         // Make the rename itself durable; not fatal where directories cannot be synced.
         let _ = dir.sync_all();
     }
     Ok(())
+}
+
+/// Bundles in the middle of being written, for a signal handler: `process::exit` runs no
+/// destructors, so an interrupted write would leave its temp file behind, and a handler
+/// cannot otherwise tell whether the rename into place already happened.
+pub mod in_flight {
+    use std::path::{Path, PathBuf};
+    use std::sync::{Mutex, MutexGuard};
+
+    use tempfile::{NamedTempFile, PersistError};
+
+    struct State {
+        temp: Vec<PathBuf>,
+        written: Vec<PathBuf>,
+    }
+
+    static STATE: Mutex<State> = Mutex::new(State {
+        temp: Vec::new(),
+        written: Vec::new(),
+    });
+
+    fn state() -> MutexGuard<'static, State> {
+        STATE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A temp file registered while it is written; unregistered when dropped.
+    pub(super) struct Tracked(PathBuf);
+
+    impl Tracked {
+        pub(super) fn new(temp: &Path) -> Tracked {
+            state().temp.push(temp.to_path_buf());
+            Tracked(temp.to_path_buf())
+        }
+
+        /// Rename `temp` to `path` under the lock [`abandon`] takes, so a handler sees
+        /// either the temp file or the finished bundle, never neither.
+        pub(super) fn persist(&self, temp: NamedTempFile, path: &Path) -> Result<(), PersistError> {
+            let mut state = state();
+            temp.persist(path)?;
+            state.written.push(path.to_path_buf());
+            state.temp.retain(|p| p != &self.0);
+            Ok(())
+        }
+    }
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            state().temp.retain(|p| p != &self.0);
+        }
+    }
+
+    /// What [`abandon`] found.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Abandoned {
+        /// Temp files of unfinished bundles, now removed.
+        pub removed: Vec<PathBuf>,
+        /// Bundles this process finished writing.
+        pub written: Vec<PathBuf>,
+    }
+
+    /// Remove the temp files of bundles still being written and list the bundles already
+    /// written. The registry stays locked afterwards, so no bundle is renamed into place
+    /// later: call this only on the way out of the process (a signal handler).
+    pub fn abandon() -> Abandoned {
+        let state = state();
+        let removed = state
+            .temp
+            .iter()
+            .filter(|p| std::fs::remove_file(p).is_ok())
+            .cloned()
+            .collect();
+        let found = Abandoned {
+            removed,
+            written: state.written.clone(),
+        };
+        std::mem::forget(state);
+        found
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,6 @@
 //! `check BUNDLE`: run the spec's `[[check]]`s again against the bundle's facts.
 
-use std::fmt::Write as _;
-
 use support_bundle::bundle::replay;
-use support_bundle::sanitize::for_terminal;
 use support_bundle::spec;
 
 use super::{BundleArg, Exit, output};
@@ -25,40 +22,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let newer = args.spec.as_deref().map(spec::load).transpose()?;
     let mut bundle = args.input.open()?;
     let result = replay::replay_checks(&mut bundle, newer)?;
-    let text = if args.json {
-        output::json(&result)?
-    } else {
-        let s = |t: &str| for_terminal(t).into_owned();
-        let mut out = String::new();
-        let _ = writeln!(out, "checks from {}", s(&result.spec));
-        if result.checks.is_empty() {
-            let _ = writeln!(out, "  (the spec has no checks)");
-        }
-        let width = result.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
-        for c in &result.checks {
-            let _ = writeln!(
-                out,
-                "  {:<7} {:width$}  {}",
-                c.outcome.to_uppercase(),
-                s(&c.id),
-                s(&c.when)
-            );
-            if c.outcome == "fail" || c.outcome == "warn" {
-                let _ = writeln!(out, "          {:width$}  {}", "", s(&c.message));
-            }
-        }
-        let count = |o: &str| result.checks.iter().filter(|c| c.outcome == o).count();
-        let _ = writeln!(
-            out,
-            "{} failed, {} warned, {} passed, {} unknown",
-            count("fail"),
-            count("warn"),
-            count("pass"),
-            count("unknown")
-        );
-        out
-    };
-    output::print(&text)?;
+    output::emit(&result, args.json, replay::render)?;
     Ok(if result.failed() {
         Exit::Negative
     } else {

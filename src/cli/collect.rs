@@ -2,17 +2,20 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
-use support_bundle::item::Status;
-use support_bundle::run::{self, Event, Outcome, Step};
+use anyhow::bail;
+use support_bundle::run::summary::Summary;
+use support_bundle::run::{self, Event, Step};
 use support_bundle::sanitize::for_terminal;
 use support_bundle::spec::{self, DEFAULT_SPEC};
 
-use super::{Exit, RedactionArgs, output};
+use super::{Exit, IssueArgs, RedactionArgs, output, signals};
+
+/// Longest `--timeout`: a day is far beyond any collection, and a bound keeps the deadline
+/// arithmetic from overflowing.
+const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,27 +34,17 @@ pub struct Args {
     vars: Vec<(String, String)>,
     #[command(flatten)]
     redaction: RedactionArgs,
-    /// Issue title (redacted like everything else)
-    #[arg(long, value_name = "TEXT")]
-    title: Option<String>,
-    /// Your description of the problem, from FILE or `-` for stdin (redacted)
-    #[arg(long, value_name = "FILE|-")]
-    describe: Option<PathBuf>,
-    /// This is a vulnerability: mark the bundle private, print the project's security
-    /// contact, and produce no public link or `gh` line
-    #[arg(long)]
-    security: bool,
-    /// A local checkout of the project, to read the spec's issue form from
-    #[arg(long, value_name = "DIR")]
-    repo_dir: Option<PathBuf>,
+    #[command(flatten)]
+    issue: IssueArgs,
     /// Print what would run and be read, and write nothing
     #[arg(long)]
     dry_run: bool,
     /// Print the summary (or the plan, with --dry-run) as JSON on stdout
     #[arg(long)]
     json: bool,
-    /// Overall deadline for collection, in seconds
-    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    /// Overall deadline for collection, in seconds (at most 86400)
+    #[arg(long, value_name = "SECS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_TIMEOUT_SECS))]
     timeout: u64,
     /// Never show the progress line
     #[arg(long)]
@@ -68,26 +61,23 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
     Ok((name.to_string(), value.to_string()))
 }
 
+/// The plan `--dry-run --json` prints.
+#[derive(serde::Serialize)]
+struct Plan<'a> {
+    spec: &'a str,
+    project: &'a str,
+    sysroot: Option<&'a std::path::Path>,
+    out: &'a std::path::Path,
+    steps: &'a [Step],
+}
+
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
-    stop_commands_on_signals();
+    signals::install();
     // Daemons a command starts (`setsid`) become ours to stop when the run ends. Without it
     // (a kernel that refuses) they are still stopped at a timeout while their parents live.
     let _ = support_bundle::collect::running::adopt_orphans();
     let spec = spec::load(&args.spec)?;
-    let known: Vec<&str> = spec.vars.keys().map(String::as_str).collect();
-    for (name, _) in &args.vars {
-        if !spec.vars.contains_key(name) {
-            let list = if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            };
-            bail!(
-                "spec `{}` has no variable `{name}` (its variables: {list})",
-                spec.project.name
-            );
-        }
-    }
+    spec.check_var_overrides(args.vars.iter().map(|(name, _)| name.as_str()))?;
     let mut opts = run::Options::from_env(spec)?;
     opts.out_dir = args.out.clone();
     if let Some(root) = &args.sysroot {
@@ -99,31 +89,21 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     opts.vars = args.vars.iter().cloned().collect::<BTreeMap<_, _>>();
     opts.redaction = args.redaction.options();
     opts.timeout = Duration::from_secs(args.timeout.max(1));
-    opts.title = args.title.clone();
-    opts.description = args.describe.as_ref().map(read_description).transpose()?;
-    opts.security = args.security;
-    if let Some(dir) = &args.repo_dir {
-        if !dir.is_dir() {
-            bail!("--repo-dir `{}` is not a directory", dir.display());
-        }
-        opts.repo_dir = Some(dir.clone());
-    }
+    opts.title = args.issue.title.clone();
+    opts.description = args.issue.description()?;
+    opts.security = args.issue.security;
+    opts.repo_dir = args.issue.repo_dir()?.map(PathBuf::from);
 
     if args.dry_run {
         let steps = opts.plan()?;
-        let text = if args.json {
-            let value = serde_json::json!({
-                "spec": opts.spec.origin,
-                "project": opts.spec.project.name,
-                "sysroot": opts.sysroot,
-                "out": opts.out_dir,
-                "steps": steps,
-            });
-            output::json(&value)?
-        } else {
-            dry_run_text(&opts, &steps)
+        let plan = Plan {
+            spec: &opts.spec.origin,
+            project: &opts.spec.project.name,
+            sysroot: opts.sysroot.as_deref(),
+            out: &opts.out_dir,
+            steps: &steps,
         };
-        output::print(&text)?;
+        output::emit(&plan, args.json, |p| dry_run_text(&opts, p.steps))?;
         return Ok(Exit::Success);
     }
 
@@ -136,49 +116,10 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let outcome = run::collect(&opts, &on_event)?;
     bar.finish_and_clear();
     for w in &outcome.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", for_terminal(w));
     }
-    let text = if args.json {
-        summary_json(&outcome)?
-    } else {
-        summary_text(&outcome)
-    };
-    output::print(&text)?;
+    output::emit(&Summary::new(&outcome), args.json, Summary::render)?;
     Ok(Exit::Success)
-}
-
-/// Commands run in process groups of their own, out of reach of the terminal's Ctrl-C: on
-/// SIGINT, SIGTERM or SIGHUP, kill them, then end with the conventional 128 + signal status
-/// (the one exit outside `Exit`: there is no result to report).
-fn stop_commands_on_signals() {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
-        return;
-    };
-    std::thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
-            let running = support_bundle::collect::running::count();
-            support_bundle::collect::running::kill_all();
-            eprintln!("\ninterrupted: stopped {running} running command(s); no bundle was written");
-            std::process::exit(128 + signal);
-        }
-    });
-}
-
-pub(super) fn read_description(path: &PathBuf) -> anyhow::Result<String> {
-    let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(1024 * 1024)
-            .read_to_end(&mut bytes)
-            .context("cannot read the description from stdin")?;
-    } else {
-        std::fs::File::open(path)
-            .and_then(|f| f.take(1024 * 1024).read_to_end(&mut bytes))
-            .with_context(|| format!("cannot read description `{}`", path.display()))?;
-    }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn progress_bar(hidden: bool, total: usize) -> indicatif::ProgressBar {
@@ -215,100 +156,4 @@ fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
         );
     }
     out
-}
-
-fn summary_text(o: &Outcome) -> String {
-    let m = &o.manifest;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} bundle from spec {}",
-        m.project.display, m.spec.origin
-    );
-    let width = m.items.iter().map(|i| i.id.len()).max().unwrap_or(0);
-    for item in &m.items {
-        let detail = item
-            .detail
-            .as_deref()
-            .map(|d| format!(" ({})", for_terminal(d)))
-            .unwrap_or_default();
-        let redacted = if item.redactions > 0 {
-            format!(", {} redacted", item.redactions)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "  {:<9} {:width$}  {}{detail}{redacted}",
-            item.status.as_str(),
-            item.id,
-            for_terminal(&item.source)
-        );
-    }
-    let count = |pred: fn(Status) -> bool| m.items.iter().filter(|i| pred(i.status)).count();
-    let redacted: u64 = m.items.iter().map(|i| i.redactions).sum();
-    let _ = writeln!(
-        out,
-        "collected {}, missing {}, skipped {}, failed or timed out {}; {redacted} values redacted",
-        count(|s| matches!(s, Status::Ok | Status::Truncated)),
-        count(|s| matches!(s, Status::Missing | Status::Denied)),
-        count(|s| s == Status::Skipped),
-        count(|s| matches!(s, Status::Failed | Status::Timeout)),
-    );
-    for c in m
-        .checks
-        .iter()
-        .filter(|c| c.outcome == "fail" || c.outcome == "warn")
-    {
-        let _ = writeln!(
-            out,
-            "check {} {}: {}",
-            c.outcome.to_uppercase(),
-            c.id,
-            for_terminal(&c.message)
-        );
-    }
-    let _ = writeln!(out, "bundle {}", o.bundle.display());
-    let _ = writeln!(out, "issue  {}", o.issue.display());
-    out.push_str(&filing_text(&o.filing));
-    out
-}
-
-/// The filing lines of a summary: security contact, or link and `gh` line.
-pub(super) fn filing_text(f: &support_bundle::issue::Filing) -> String {
-    let mut out = String::new();
-    if let Some(contact) = &f.security {
-        let _ = writeln!(
-            out,
-            "SECURITY REPORT: do not file a public issue. {}",
-            for_terminal(contact)
-        );
-        return out;
-    }
-    if let Some(url) = &f.url {
-        let trimmed = if f.trimmed {
-            " (body trimmed to fit; attach the bundle)"
-        } else {
-            ""
-        };
-        let _ = writeln!(out, "file   {}{trimmed}", for_terminal(url));
-    }
-    if let Some(gh) = &f.gh {
-        let _ = writeln!(out, "or     {}", for_terminal(gh));
-    }
-    if let Some(note) = &f.note {
-        let _ = writeln!(out, "note   {}", for_terminal(note));
-    }
-    out
-}
-
-fn summary_json(o: &Outcome) -> anyhow::Result<String> {
-    let value = serde_json::json!({
-        "bundle": o.bundle,
-        "issue": o.issue,
-        "id": o.id,
-        "filing": o.filing,
-        "manifest": o.manifest,
-    });
-    Ok(output::json(&value)?)
 }

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use support_bundle::bundle::{Bundle, diff};
+use support_bundle::bundle::diff;
 
-use super::{Exit, output};
+use super::{Exit, open_bundle, output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,18 +23,13 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
-    let mut a = Bundle::open(&args.a)?;
-    let mut b = Bundle::open(&args.b)?;
+    let mut a = open_bundle(&args.a)?;
+    let mut b = open_bundle(&args.b)?;
     let opts = diff::Options {
         max_lines: args.max_lines,
         ..diff::Options::default()
     };
     let result = diff::diff(&mut a, &mut b, opts)?;
-    let text = if args.json {
-        output::json(&result)?
-    } else {
-        diff::render(&result)
-    };
-    output::print(&text)?;
+    output::emit(&result, args.json, diff::render)?;
     Ok(Exit::Success)
 }

@@ -1,7 +1,7 @@
 //! `init --from SUPPORT.md`: draft a collector spec from a project's support policy.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use support_bundle::policy::{self, DraftOptions};
@@ -23,6 +23,19 @@ pub struct Args {
     /// Write the draft to FILE instead of stdout (refuses to overwrite)
     #[arg(long, short, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Print the draft, what was mapped and what needs a person as JSON (the TOML is still
+    /// written to --out when given)
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `init --json` prints.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    toml: &'a str,
+    mapped: &'a [String],
+    todos: &'a [String],
+    out: Option<&'a Path>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
@@ -45,22 +58,33 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             name: args.name.clone(),
         },
     );
-    for m in &draft.mapped {
-        eprintln!("mapped: {}", for_terminal(m));
+    if !args.json {
+        for m in &draft.mapped {
+            eprintln!("mapped: {}", for_terminal(m));
+        }
+        for t in &draft.todos {
+            eprintln!("todo:   {}", for_terminal(t));
+        }
     }
-    for t in &draft.todos {
-        eprintln!("todo:   {}", for_terminal(t));
-    }
-    match &args.out {
-        Some(path) => {
-            if path.exists() {
-                bail!("`{}` exists; not overwriting it", path.display());
-            }
-            std::fs::write(path, &draft.toml)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
+    if let Some(path) = &args.out {
+        if path.exists() {
+            bail!("`{}` exists; not overwriting it", path.display());
+        }
+        std::fs::write(path, &draft.toml)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        if !args.json {
             eprintln!("wrote {}", path.display());
         }
-        None => output::print(&draft.toml)?,
+    }
+    let report = Report {
+        toml: &draft.toml,
+        mapped: &draft.mapped,
+        todos: &draft.todos,
+        out: args.out.as_deref(),
+    };
+    // With --out and without --json, the file is the output.
+    if args.json || args.out.is_none() {
+        output::emit(&report, args.json, |r| r.toml.to_string())?;
     }
     Ok(Exit::Success)
 }

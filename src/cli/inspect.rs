@@ -17,11 +17,6 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut bundle = args.input.open()?;
     let result = inspect::inspect(&mut bundle)?;
-    let text = if args.json {
-        output::json(&result)?
-    } else {
-        inspect::render(&result)
-    };
-    output::print(&text)?;
+    output::emit(&result, args.json, inspect::render)?;
     Ok(Exit::Success)
 }

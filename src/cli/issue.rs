@@ -1,15 +1,18 @@
 //! `issue BUNDLE`: re-render the issue body, link and `gh` line from an existing bundle.
+//!
+//! The body is built from a bundle that may come from anyone: everything printed passes the
+//! sanitizer, as text and as JSON.
 
 use std::path::PathBuf;
 
 use anyhow::bail;
-use support_bundle::issue::{self, FilingOptions, Form, StoredBundle};
+use support_bundle::issue::{self, Filing, FilingOptions, Form, StoredBundle};
 use support_bundle::item::Format;
 use support_bundle::redact::{Counts, Redactor};
+use support_bundle::run::summary::filing_text;
 use support_bundle::sanitize::for_terminal;
 
-use super::collect::{filing_text, read_description};
-use super::{Exit, RedactionArgs, output};
+use super::{Exit, IssueArgs, RedactionArgs, output, refuse_non_regular};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,18 +25,8 @@ pub struct Args {
     /// Print body, link and `gh` line as JSON
     #[arg(long, conflicts_with = "url")]
     json: bool,
-    /// A new title (redacted), instead of the one stored in the bundle
-    #[arg(long, value_name = "TEXT")]
-    title: Option<String>,
-    /// A new description from FILE or `-` for stdin (redacted)
-    #[arg(long, value_name = "FILE|-")]
-    describe: Option<PathBuf>,
-    /// Treat it as a vulnerability: no public link or `gh` line, the security contact instead
-    #[arg(long)]
-    security: bool,
-    /// A local checkout of the project, to read the spec's issue form from
-    #[arg(long, value_name = "DIR")]
-    repo_dir: Option<PathBuf>,
+    #[command(flatten)]
+    issue: IssueArgs,
     /// The issue body file the `gh` line names (default: `<project>-issue.md` beside the bundle)
     #[arg(long, value_name = "FILE")]
     body_file: Option<PathBuf>,
@@ -41,24 +34,29 @@ pub struct Args {
     redaction: RedactionArgs,
 }
 
+/// What `issue --json` prints.
+#[derive(serde::Serialize)]
+struct Rendered<'a> {
+    body: &'a str,
+    filing: &'a Filing,
+}
+
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    refuse_non_regular(&args.bundle)?;
     let bundle = StoredBundle::read(&args.bundle)?;
     let redactor = Redactor::new(&args.redaction.options())?;
     let mut counts = Counts::default();
     let title = args
+        .issue
         .title
         .as_deref()
         .map(|t| redactor.redact_str(t, &mut counts));
-    let description = match &args.describe {
-        Some(p) => {
-            let text = read_description(p)?;
-            let bytes = redactor.redact_bytes(text.as_bytes(), Format::Text, &mut counts);
-            Some(String::from_utf8_lossy(&bytes).into_owned())
-        }
-        None => None,
-    };
+    let description = args.issue.description()?.map(|text| {
+        let bytes = redactor.redact_bytes(text.as_bytes(), Format::Text, &mut counts);
+        String::from_utf8_lossy(&bytes).into_owned()
+    });
     let mut warnings = Vec::new();
-    let form = match (&bundle.spec.project.issue_form, &args.repo_dir) {
+    let form = match (&bundle.spec.project.issue_form, args.issue.repo_dir()?) {
         (Some(rel), Some(dir)) => match Form::load(dir, rel) {
             Ok(f) => Some(f),
             Err(e) => {
@@ -83,26 +81,25 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         title.as_deref(),
         description.as_deref(),
         &FilingOptions {
-            security: args.security,
+            security: args.issue.security,
             form: form.as_ref(),
             body_file: Some(&body_file),
         },
     );
     for w in &warnings {
-        eprintln!("warning: {w}");
-    }
-    if args.json {
-        let value = serde_json::json!({ "body": out.body, "filing": out.filing });
-        output::print(&output::json(&value)?)?;
-        return Ok(Exit::Success);
+        eprintln!("warning: {}", for_terminal(w));
     }
     if !args.url {
-        output::print(&out.body)?;
+        let rendered = Rendered {
+            body: &out.body,
+            filing: &out.filing,
+        };
+        output::emit(&rendered, args.json, |r| for_terminal(r.body).into_owned())?;
         return Ok(Exit::Success);
     }
     match &out.filing.url {
         Some(url) => {
-            output::print(&format!("{url}\n"))?;
+            output::print(&format!("{}\n", for_terminal(url)))?;
             if out.filing.trimmed {
                 eprintln!("note: the body in the link is trimmed; attach the bundle");
             }
@@ -110,7 +107,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         }
         None => {
             let why = filing_text(&out.filing);
-            bail!("no public link: {}", for_terminal(why.trim()))
+            bail!("no public link: {}", why.trim())
         }
     }
 }

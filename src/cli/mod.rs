@@ -13,14 +13,18 @@ mod issue;
 mod man;
 mod output;
 mod redact;
+mod signals;
 mod specs;
 mod verify;
 
-use std::path::PathBuf;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use support_bundle::bundle::{Bundle, ReadError};
+use support_bundle::bundle::Bundle;
+use support_bundle::sanitize::for_terminal;
 
 pub use exit::Exit;
 
@@ -38,7 +42,7 @@ enum Command {
     /// Collect a bundle and an issue body (default spec: any Rust project and machine)
     Collect(collect::Args),
     /// List the built-in specs
-    Specs,
+    Specs(specs::Args),
     /// Redact a file or stdin to stdout, or re-redact a bundle into --out NEW.zip
     Redact(redact::Args),
     /// Check a bundle against its manifest (exit 1 when anything differs)
@@ -72,8 +76,81 @@ pub struct BundleArg {
 
 impl BundleArg {
     /// Open it through the hostile-input-safe reader.
-    fn open(&self) -> Result<Bundle, ReadError> {
-        Bundle::open(&self.bundle)
+    fn open(&self) -> anyhow::Result<Bundle> {
+        open_bundle(&self.bundle)
+    }
+}
+
+/// Open a bundle through the hostile-input-safe reader, refusing what is not a regular file.
+fn open_bundle(path: &Path) -> anyhow::Result<Bundle> {
+    refuse_non_regular(path)?;
+    Ok(Bundle::open(path)?)
+}
+
+/// A bundle is read with seeks, and opening a FIFO blocks until a writer comes: refuse a
+/// FIFO, device, socket or directory up front rather than hang or fail obscurely. A path
+/// that cannot be examined is left to the open that follows, for its usual error.
+fn refuse_non_regular(path: &Path) -> anyhow::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => anyhow::bail!(
+            "`{}` is not a regular file (a bundle must be a .zip file; save it to a file first)",
+            path.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Issue flags shared by `collect` and `issue`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct IssueArgs {
+    /// Issue title (redacted like everything else); with `issue`, replaces the stored one
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+    /// Your description of the problem, from FILE or `-` for stdin (redacted); with `issue`,
+    /// replaces the stored one
+    #[arg(long, value_name = "FILE|-")]
+    describe: Option<PathBuf>,
+    /// This is a vulnerability: print the project's security contact and produce no public
+    /// link or `gh` line (`collect` also marks the bundle private)
+    #[arg(long)]
+    security: bool,
+    /// A local checkout of the project, to read the spec's issue form from
+    #[arg(long, value_name = "DIR")]
+    repo_dir: Option<PathBuf>,
+}
+
+/// Largest description read.
+const MAX_DESCRIPTION_BYTES: u64 = 1024 * 1024;
+
+impl IssueArgs {
+    /// The `--describe` text, read from its file or stdin (unredacted: the caller redacts).
+    fn description(&self) -> anyhow::Result<Option<String>> {
+        let Some(path) = &self.describe else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::new();
+        if path.as_os_str() == "-" {
+            std::io::stdin()
+                .lock()
+                .take(MAX_DESCRIPTION_BYTES)
+                .read_to_end(&mut bytes)
+                .context("cannot read the description from stdin")?;
+        } else {
+            std::fs::File::open(path)
+                .and_then(|f| f.take(MAX_DESCRIPTION_BYTES).read_to_end(&mut bytes))
+                .with_context(|| format!("cannot read description `{}`", path.display()))?;
+        }
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// `--repo-dir`, checked to be a directory.
+    fn repo_dir(&self) -> anyhow::Result<Option<&Path>> {
+        match &self.repo_dir {
+            Some(dir) if !dir.is_dir() => {
+                anyhow::bail!("--repo-dir `{}` is not a directory", dir.display())
+            }
+            dir => Ok(dir.as_deref()),
+        }
     }
 }
 
@@ -126,7 +203,7 @@ pub fn run() -> ExitCode {
     };
     let result = match cli.command {
         Command::Collect(args) => collect::run(&args),
-        Command::Specs => specs::run(),
+        Command::Specs(args) => specs::run(&args),
         Command::Redact(args) => redact::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
@@ -141,7 +218,8 @@ pub fn run() -> ExitCode {
     match result {
         Ok(code) => code.into(),
         Err(e) => {
-            eprintln!("error: {}", one_line_cause(&e));
+            // Causes can quote a bundle's or spec's own text.
+            eprintln!("error: {}", for_terminal(&one_line_cause(&e)));
             Exit::Error.into()
         }
     }

@@ -12,7 +12,7 @@ use support_bundle::item::Format;
 use support_bundle::redact::{Counts, Redactor};
 use support_bundle::sanitize::for_terminal;
 
-use super::{Exit, RedactionArgs, output};
+use super::{Exit, RedactionArgs, output, signals};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,17 +35,12 @@ pub struct Args {
 /// The first bytes of every zip with a local file header first (every bundle).
 const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
 
-fn is_bundle(path: &std::path::Path) -> io::Result<bool> {
-    let mut magic = [0u8; 4];
-    let mut file = File::open(path)?;
-    let mut filled = 0;
-    while filled < magic.len() {
-        match file.read(&mut magic[filled..])? {
-            0 => return Ok(false),
-            n => filled += n,
-        }
-    }
-    Ok(&magic == ZIP_MAGIC)
+/// Up to the first four bytes of `input`: what tells a bundle from text. Read from the one
+/// handle the rest is streamed from, so a pipe (`<(…)`, `/dev/stdin`, a FIFO) loses nothing.
+fn read_head(input: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(ZIP_MAGIC.len());
+    input.take(ZIP_MAGIC.len() as u64).read_to_end(&mut head)?;
+    Ok(head)
 }
 
 fn run_bundle(args: &Args, input: &std::path::Path) -> anyhow::Result<Exit> {
@@ -60,8 +55,10 @@ fn run_bundle(args: &Args, input: &std::path::Path) -> anyhow::Result<Exit> {
     }
     let mut redactor = Redactor::new(&args.redaction.options())?;
     for w in redactor.warnings() {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", for_terminal(w));
     }
+    // An interrupted write removes its temp file and says whether the new bundle exists.
+    signals::install();
     let mut bundle = Bundle::open(input)?;
     let written = reredact(&mut bundle, &mut redactor, out)?;
     let total: u64 = written.manifest.items.iter().map(|i| i.redactions).sum();
@@ -91,25 +88,31 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
-    if let Some(p) = args.input.as_deref().filter(|p| p.as_os_str() != "-")
-        && is_bundle(p).with_context(|| format!("cannot open `{}`", p.display()))?
-    {
-        return run_bundle(args, p);
-    }
+    let input: Box<dyn Read> = match args.input.as_deref().filter(|p| p.as_os_str() != "-") {
+        None => Box::new(io::stdin().lock()),
+        Some(path) => {
+            let cannot = || format!("cannot read `{}`", path.display());
+            let mut file = File::open(path).with_context(cannot)?;
+            let head = read_head(&mut file).with_context(cannot)?;
+            if head == ZIP_MAGIC {
+                if !file.metadata().with_context(cannot)?.is_file() {
+                    anyhow::bail!(
+                        "`{}` is a bundle but not a regular file; save it to a file first",
+                        path.display()
+                    );
+                }
+                return run_bundle(args, path);
+            }
+            Box::new(io::Cursor::new(head).chain(file))
+        }
+    };
     if args.out.is_some() {
         anyhow::bail!("--out applies only when FILE is a bundle");
     }
     let redactor = Redactor::new(&args.redaction.options())?;
     for w in redactor.warnings() {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", for_terminal(w));
     }
-    let input: Box<dyn Read> = match &args.input {
-        None => Box::new(io::stdin().lock()),
-        Some(p) if p.as_os_str() == "-" => Box::new(io::stdin().lock()),
-        Some(p) => {
-            Box::new(File::open(p).with_context(|| format!("cannot open `{}`", p.display()))?)
-        }
-    };
     let mut counts = Counts::default();
     let stdout = io::stdout().lock();
     let mut out = BufWriter::with_capacity(256 * 1024, stdout);

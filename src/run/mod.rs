@@ -6,6 +6,7 @@ pub mod checks;
 pub mod execute;
 pub mod plan;
 pub mod stage;
+pub mod summary;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -152,6 +153,8 @@ pub struct Outcome {
     pub filing: issue::Filing,
     /// Warnings from loading rules and the issue form.
     pub warnings: Vec<String>,
+    /// Replacements outside items: title, description, spec text and origin.
+    pub other_redactions: Counts,
 }
 
 /// Collect, redact and write the bundle and issue file.
@@ -308,6 +311,7 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         manifest: written.manifest,
         filing,
         warnings,
+        other_redactions: other_counts,
     })
 }
 

@@ -48,6 +48,44 @@ pub struct Spec {
     pub text: String,
 }
 
+impl Spec {
+    /// Refuse `--var` overrides of variables the spec does not declare: a misspelt name
+    /// would otherwise be ignored silently and the default collected instead.
+    pub fn check_var_overrides<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), UnknownVar> {
+        match names.into_iter().find(|n| !self.vars.contains_key(*n)) {
+            None => Ok(()),
+            Some(name) => Err(UnknownVar {
+                spec: self.project.name.clone(),
+                name: name.to_string(),
+                known: self.vars.keys().cloned().collect(),
+            }),
+        }
+    }
+}
+
+/// A `--var` override names a variable the spec does not declare.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("spec `{spec}` has no variable `{name}` (its variables: {})", list_or_none(.known))]
+pub struct UnknownVar {
+    /// The spec's project name.
+    pub spec: String,
+    /// The variable named.
+    pub name: String,
+    /// The variables the spec declares, sorted.
+    pub known: Vec<String>,
+}
+
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
 /// The `[project]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
@@ -377,6 +415,33 @@ impl Spec {
             .get(heading)
             .cloned()
             .unwrap_or_else(|| vec![SectionSource::guess(heading, self)])
+    }
+}
+
+#[cfg(test)]
+mod var_tests {
+    #[test]
+    fn unknown_var_override_names_the_known_ones() {
+        const ITEM: &str = "[[collect]]\nid = \"v\"\nkind = \"command\"\nargv = [\"p\"]\n";
+        let text = format!(
+            "schema = 1\n[project]\nname = \"demo\"\n[vars]\nport = \"8080\"\nhost = \"localhost\"\n{ITEM}"
+        );
+        let spec = super::parse("demo.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(spec.check_var_overrides(["port", "host"]), Ok(()));
+        let err = spec.check_var_overrides(["port", "prot"]).unwrap_err();
+        assert_eq!(err.name, "prot");
+        assert_eq!(
+            err.to_string(),
+            "spec `demo` has no variable `prot` (its variables: host, port)"
+        );
+        let bare = format!("schema = 1\n[project]\nname = \"bare\"\n{ITEM}");
+        let bare = super::parse("bare.toml", &bare).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            bare.check_var_overrides(["x"])
+                .unwrap_err()
+                .to_string()
+                .ends_with("(its variables: none)")
+        );
     }
 }
 

@@ -1,0 +1,82 @@
+//! Ending on SIGINT, SIGTERM or SIGHUP without leaving a mess or a false report.
+//!
+//! Commands run in process groups of their own, out of reach of the terminal's Ctrl-C, and
+//! `process::exit` runs no destructors: so the handler kills the running commands, removes
+//! the temp file of a bundle still being written, says whether a bundle was written, and ends
+//! with the conventional 128 + signal status (130 SIGINT, 143 SIGTERM, 129 SIGHUP), the one
+//! exit outside [`super::Exit`].
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use support_bundle::bundle::writer::in_flight;
+use support_bundle::collect::running;
+use support_bundle::sanitize::for_terminal;
+
+/// Install the handler for the rest of the process.
+pub fn install() {
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let stopped = running::count();
+            running::kill_all();
+            let found = in_flight::abandon();
+            eprintln!("\n{}", report(stopped, &found));
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+/// The line the handler prints.
+fn report(stopped: usize, found: &in_flight::Abandoned) -> String {
+    let mut line = "interrupted".to_string();
+    if stopped > 0 {
+        line.push_str(&format!(": stopped {stopped} running command(s)"));
+    }
+    if !found.removed.is_empty() {
+        line.push_str("; removed the unfinished bundle");
+    }
+    match found.written.as_slice() {
+        [] => line.push_str("; no bundle was written"),
+        written => {
+            let names: Vec<String> = written
+                .iter()
+                .map(|p| for_terminal(&p.display().to_string()).into_owned())
+                .collect();
+            line.push_str(&format!("; bundle written: {}", names.join(", ")));
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn the_report_says_whether_a_bundle_exists() {
+        let none = in_flight::Abandoned::default();
+        assert_eq!(
+            report(2, &none),
+            "interrupted: stopped 2 running command(s); no bundle was written"
+        );
+        let cut = in_flight::Abandoned {
+            removed: vec![PathBuf::from("out/.support-bundle-x.zip.tmp")],
+            written: Vec::new(),
+        };
+        assert_eq!(
+            report(0, &cut),
+            "interrupted; removed the unfinished bundle; no bundle was written"
+        );
+        let done = in_flight::Abandoned {
+            removed: Vec::new(),
+            written: vec![PathBuf::from("out/demo-bundle-0123456789ab.zip")],
+        };
+        assert_eq!(
+            report(0, &done),
+            "interrupted; bundle written: out/demo-bundle-0123456789ab.zip"
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! The one-screen summary of a finished `collect`, as text and as a serializable value, so a
+//! host tool offering `mytool support-bundle` prints what `support-bundle collect` prints.
+//!
+//! Item sources, details and check messages come from collected data or a user's spec:
+//! everything shown passes [`for_terminal`].
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::Outcome;
+use crate::bundle::Manifest;
+use crate::issue::Filing;
+use crate::item::Status;
+use crate::sanitize::for_terminal;
+
+/// What `collect` reports: paths, id, the total of replacements, how to file, the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary<'a> {
+    /// The bundle's path.
+    pub bundle: &'a Path,
+    /// The issue body's path.
+    pub issue: &'a Path,
+    /// The bundle id.
+    pub id: &'a str,
+    /// Replacements over the whole run: items, title, description and spec.
+    pub redactions: u64,
+    /// URL, `gh` line, or the security contact.
+    pub filing: &'a Filing,
+    /// The manifest as written.
+    pub manifest: &'a Manifest,
+}
+
+impl<'a> Summary<'a> {
+    /// The summary of `outcome`.
+    pub fn new(outcome: &'a Outcome) -> Summary<'a> {
+        let in_items: u64 = outcome.manifest.items.iter().map(|i| i.redactions).sum();
+        Summary {
+            bundle: &outcome.bundle,
+            issue: &outcome.issue,
+            id: &outcome.id,
+            redactions: in_items + outcome.other_redactions.total(),
+            filing: &outcome.filing,
+            manifest: &outcome.manifest,
+        }
+    }
+
+    /// The text `collect` prints: one line per item, the counts, failing and warning checks,
+    /// the paths, and how to file.
+    pub fn render(&self) -> String {
+        let m = self.manifest;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} bundle from spec {}",
+            for_terminal(&m.project.display),
+            for_terminal(&m.spec.origin)
+        );
+        let width = m.items.iter().map(|i| i.id.len()).max().unwrap_or(0);
+        for item in &m.items {
+            let detail = item
+                .detail
+                .as_deref()
+                .map(|d| format!(" ({})", for_terminal(d)))
+                .unwrap_or_default();
+            let redacted = if item.redactions > 0 {
+                format!(", {} redacted", item.redactions)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {:<9} {:width$}  {}{detail}{redacted}",
+                item.status.as_str(),
+                for_terminal(&item.id),
+                for_terminal(&item.source)
+            );
+        }
+        let count = |pred: fn(Status) -> bool| m.items.iter().filter(|i| pred(i.status)).count();
+        let _ = writeln!(
+            out,
+            "collected {}, missing {}, skipped {}, failed or timed out {}; {} values redacted",
+            count(|s| matches!(s, Status::Ok | Status::Truncated)),
+            count(|s| matches!(s, Status::Missing | Status::Denied)),
+            count(|s| s == Status::Skipped),
+            count(|s| matches!(s, Status::Failed | Status::Timeout)),
+            self.redactions,
+        );
+        for c in &m.checks {
+            let outcome = c.outcome.as_str();
+            if outcome == "fail" || outcome == "warn" {
+                let _ = writeln!(
+                    out,
+                    "check {} {}: {}",
+                    outcome.to_uppercase(),
+                    for_terminal(&c.id),
+                    for_terminal(&c.message)
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "bundle {}",
+            for_terminal(&self.bundle.display().to_string())
+        );
+        let _ = writeln!(
+            out,
+            "issue  {}",
+            for_terminal(&self.issue.display().to_string())
+        );
+        out.push_str(&filing_text(self.filing));
+        out
+    }
+}
+
+/// The filing lines of a summary: the security contact, or the link and the `gh` line.
+pub fn filing_text(f: &Filing) -> String {
+    let mut out = String::new();
+    if let Some(contact) = &f.security {
+        let _ = writeln!(
+            out,
+            "SECURITY REPORT: do not file a public issue. {}",
+            for_terminal(contact)
+        );
+        return out;
+    }
+    if let Some(url) = &f.url {
+        let trimmed = if f.trimmed {
+            " (body trimmed to fit; attach the bundle)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "file   {}{trimmed}", for_terminal(url));
+    }
+    if let Some(gh) = &f.gh {
+        let _ = writeln!(out, "or     {}", for_terminal(gh));
+    }
+    if let Some(note) = &f.note {
+        let _ = writeln!(out, "note   {}", for_terminal(note));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_filing_shows_only_the_contact() {
+        let f = Filing {
+            url: Some("https://example.invalid/new".into()),
+            security: Some("mail security@example.invalid\u{1b}[2J".into()),
+            ..Filing::default()
+        };
+        assert_eq!(
+            filing_text(&f),
+            "SECURITY REPORT: do not file a public issue. mail security@example.invalid\\u{1b}[2J\n"
+        );
+    }
+
+    #[test]
+    fn public_filing_shows_link_gh_and_note() {
+        let f = Filing {
+            url: Some("https://example.invalid/new?body=x".into()),
+            trimmed: true,
+            gh: Some("gh issue create --body-file x.md".into()),
+            note: Some("attach it".into()),
+            security: None,
+        };
+        assert_eq!(
+            filing_text(&f),
+            "file   https://example.invalid/new?body=x (body trimmed to fit; attach the bundle)\n\
+             or     gh issue create --body-file x.md\n\
+             note   attach it\n"
+        );
+    }
+}
