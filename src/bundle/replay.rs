@@ -1,12 +1,12 @@
 //! Replaying a spec against a bundle: the stored `spec.toml`, and its `[[check]]`s run again
 //! on the bundle's facts (with the stored spec or a newer one).
 //!
-//! The evaluation is the very one `collect` runs ([`crate::run::checks::evaluate`]), so a
+//! The evaluation is the very one `collect` runs ([`crate::checks::evaluate`]), so a
 //! bundle checked later gives the outcome `collect` would have given with the same spec.
 
 use serde::Serialize;
 
-use super::manifest::CheckOutcome;
+use super::manifest::{CheckOutcome, CheckResult};
 use super::reader::{Bundle, ReadError};
 use crate::spec::Spec;
 
@@ -51,7 +51,7 @@ pub struct Replay {
 impl Replay {
     /// Whether any check fails.
     pub fn failed(&self) -> bool {
-        self.checks.iter().any(|c| c.outcome == "fail")
+        self.checks.iter().any(|c| c.outcome == CheckResult::Fail)
     }
 }
 
@@ -64,7 +64,7 @@ pub fn replay_checks(bundle: &mut Bundle, spec: Option<Spec>) -> Result<Replay, 
     };
     Ok(Replay {
         spec: spec.origin.clone(),
-        checks: crate::run::checks::evaluate(&spec, &manifest.facts),
+        checks: crate::checks::evaluate(&spec, &manifest.facts),
         recorded: manifest.checks,
     })
 }

@@ -38,15 +38,21 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             let _ = writeln!(
                 out,
                 "  {:<7} {:width$}  {}",
-                c.outcome.to_uppercase(),
+                c.outcome.as_str().to_uppercase(),
                 s(&c.id),
                 s(&c.when)
             );
-            if c.outcome == "fail" || c.outcome == "warn" {
+            if c.outcome.is_flagged() {
                 let _ = writeln!(out, "          {:width$}  {}", "", s(&c.message));
             }
         }
-        let count = |o: &str| result.checks.iter().filter(|c| c.outcome == o).count();
+        let count = |o: &str| {
+            result
+                .checks
+                .iter()
+                .filter(|c| c.outcome.as_str() == o)
+                .count()
+        };
         let _ = writeln!(
             out,
             "{} failed, {} warned, {} passed, {} unknown",

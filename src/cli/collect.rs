@@ -324,15 +324,11 @@ fn summary_text(o: &Outcome) -> String {
         count(|s| s == Status::Skipped),
         count(|s| matches!(s, Status::Failed | Status::Timeout)),
     );
-    for c in m
-        .checks
-        .iter()
-        .filter(|c| c.outcome == "fail" || c.outcome == "warn")
-    {
+    for c in m.checks.iter().filter(|c| c.outcome.is_flagged()) {
         let _ = writeln!(
             out,
             "check {} {}: {}",
-            c.outcome.to_uppercase(),
+            c.outcome.as_str().to_uppercase(),
             c.id,
             for_terminal(&c.message)
         );
