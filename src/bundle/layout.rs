@@ -35,15 +35,15 @@ impl Placed {
     pub fn new(item: Redacted, path: Option<String>) -> Placed {
         let data = item.data();
         let record = ItemRecord {
-            id: item.id.clone(),
-            kind: item.kind.to_string(),
-            source: item.source.clone(),
+            id: item.id().to_string(),
+            kind: item.kind().to_string(),
+            source: item.source().to_string(),
             path,
-            status: item.status,
-            detail: item.detail.clone(),
+            status: item.status(),
+            detail: item.detail().map(String::from),
             size: data.map_or(0, |d| d.len() as u64),
             sha256: data.map(sha256_hex),
-            redactions: item.counts.total(),
+            redactions: item.counts().total(),
             binary: item.binary(),
         };
         Placed { record, item }
@@ -63,7 +63,7 @@ pub fn place(items: Vec<Redacted>) -> Vec<Placed> {
         .map(|item| {
             let path = item
                 .name()
-                .map(|name| paths.item(item.kind, &item.id, name));
+                .map(|name| paths.item(item.kind(), item.id(), name));
             Placed::new(item, path)
         })
         .collect()
@@ -154,6 +154,38 @@ mod tests {
         assert_eq!(safe_name("a\u{1b}[31mb"), "a_[31mb");
         assert_eq!(safe_name("Caddyfile"), "Caddyfile");
         assert_eq!(entry_path("file", "cfg", "x/y.toml"), "files/cfg/x_y.toml");
+    }
+
+    #[test]
+    fn place_puts_items_at_their_kinds_path_in_order_and_keeps_paths_unique() {
+        use crate::item::{RawItem, Status};
+        let raws = vec![
+            RawItem::collected("c", "file", "/a/x.json", "x.json", b"1".to_vec()),
+            RawItem::collected("c", "file", "/b/x.json", "x.json", b"2".to_vec()),
+            RawItem::collected("v", "command", "v --version", "v.txt", b"v1".to_vec()),
+            RawItem::empty("gone", "file", "/nope", Status::Missing, "no such file"),
+        ];
+        let mut redactor = crate::redact::Redactor::new(&crate::redact::Options {
+            no_default_rules: true,
+            keep_identifiers: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let placed = place(crate::redact::redact_items(raws, &mut redactor));
+        let paths: Vec<_> = placed.iter().map(|p| p.record.path.as_deref()).collect();
+        assert_eq!(
+            paths,
+            [
+                Some("files/c/x.json"),
+                Some("files/c/x-2.json"),
+                Some("commands/v.txt"),
+                None
+            ]
+        );
+        assert_eq!(placed[1].entry(), Some(("files/c/x-2.json", &b"2"[..])));
+        assert_eq!(placed[1].record.sha256, Some(sha256_hex(b"2")));
+        assert_eq!(placed[3].record.size, 0);
+        assert_eq!(placed[3].entry(), None);
     }
 
     #[test]

@@ -102,12 +102,12 @@ pub fn reredact(
             } else {
                 old.sha256.clone()
             },
-            redactions: old.redactions + new.item.counts.total(),
+            redactions: old.redactions + new.item.counts().total(),
             ..old
         };
         let new_key = record.path.clone().unwrap_or_else(|| record.id.clone());
         report.rename(&old_key, &new_key);
-        report.add(&new_key, &new.item.counts);
+        report.add(&new_key, new.item.counts());
         placed.push(Placed {
             record,
             item: new.item,

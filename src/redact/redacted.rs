@@ -14,23 +14,16 @@ use std::borrow::Cow;
 use super::{Counts, Redactor};
 use crate::item::{Format, RawItem, Status};
 
-/// One item after redaction.
+/// One item after redaction. Every field is private: only this pass builds or changes one.
 #[derive(Debug, Clone)]
 pub struct Redacted {
-    /// The spec item's id.
-    pub id: String,
-    /// The spec item's kind (`command`, `file`, ...).
-    pub kind: &'static str,
-    /// What was run or read (redacted).
-    pub source: String,
-    /// How collecting ended.
-    pub status: Status,
-    /// Why, when not ok (redacted).
-    pub detail: Option<String>,
-    /// The stored content, if any; private, so only this pass can fill it.
+    id: String,
+    kind: &'static str,
+    source: String,
+    status: Status,
+    detail: Option<String>,
     entry: Option<Entry>,
-    /// Replacement counts per rule (content, name, source, detail), for the report.
-    pub counts: Counts,
+    counts: Counts,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +34,31 @@ struct Entry {
 }
 
 impl Redacted {
+    /// The spec item's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The spec item's kind (`command`, `file`, ...).
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// What was run or read (redacted).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// How collecting ended.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Why, when not ok (redacted).
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
     /// The redacted name the collector chose for the content (e.g. `config.toml`); the bundle
     /// layout turns it into a zip path. `None` when nothing was stored.
     pub fn name(&self) -> Option<&str> {
@@ -55,6 +73,11 @@ impl Redacted {
     /// Whether the content is stored as-is (binary, never redacted).
     pub fn binary(&self) -> bool {
         self.entry.as_ref().is_some_and(|e| e.binary)
+    }
+
+    /// Replacements per rule in this item (content, name, source, detail), for the report.
+    pub fn counts(&self) -> &Counts {
+        &self.counts
     }
 }
 
@@ -168,12 +191,12 @@ mod tests {
         let (_dir, mut r) = redactor();
         let items = redact_items(raws, &mut r);
         assert_eq!(items.len(), 2);
-        assert_eq!(items[0].id, "dump", "order is kept");
+        assert_eq!(items[0].id(), "dump", "order is kept");
         for i in &items {
             let text = String::from_utf8_lossy(i.data().unwrap()).into_owned();
             assert!(!text.contains(secret), "{text}");
             assert!(!i.name().unwrap().contains(secret), "{:?}", i.name());
-            assert!(i.counts.total() > 0);
+            assert!(i.counts().total() > 0);
         }
     }
 
@@ -197,6 +220,6 @@ mod tests {
         assert_eq!(items[0].data().unwrap(), b"\0asm token=hunter2hunter2");
         assert_eq!(items[1].data(), None);
         assert_eq!(items[1].name(), None);
-        assert_eq!(items[1].detail.as_deref(), Some("no such file"));
+        assert_eq!(items[1].detail(), Some("no such file"));
     }
 }

@@ -257,7 +257,7 @@ fn sources(items: &[Placed]) -> Vec<facts::Source<'_>> {
         .filter(|p| !p.item.binary())
         .filter_map(|p| {
             Some(facts::Source {
-                id: &p.item.id,
+                id: p.item.id(),
                 data: p.item.data()?,
             })
         })
@@ -448,7 +448,7 @@ fn redaction_report(items: &[Placed], other: &Counts) -> redact::Report {
     let mut report = redact::Report::default();
     for p in items {
         let key = p.record.path.as_deref().unwrap_or(&p.record.id);
-        report.add(key, &p.item.counts);
+        report.add(key, p.item.counts());
     }
     report.add(OTHER_REPORT_KEY, other);
     report
@@ -456,3 +456,66 @@ fn redaction_report(items: &[Placed], other: &Counts) -> redact::Report {
 
 /// The report key for replacements outside items.
 pub const OTHER_REPORT_KEY: &str = "(title, description, spec)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+schema = 1
+[project]
+name = "demo"
+security = "write to s3cr3t-contact-value, not to the tracker"
+[[collect]]
+id = "sys"
+kind = "system"
+"#;
+
+    fn redactor() -> Redactor {
+        Redactor::new(&redact::Options {
+            no_default_rules: true,
+            keep_identifiers: true,
+            literals: vec!["s3cr3t-contact-value".into()],
+            ..redact::Options::default()
+        })
+        .unwrap()
+    }
+
+    fn shown(origin: &str) -> (Spec, Vec<String>, Request) {
+        let spec = crate::spec::parse(origin, SPEC).unwrap();
+        let mut opts = Options::from_env(spec.clone()).unwrap();
+        opts.title = Some("fails with s3cr3t-contact-value".into());
+        let request = Request::redact(&opts, &redactor());
+        let manifest = manifest(&opts, &spec, &request, &[], BTreeMap::new());
+        let mut warnings = Vec::new();
+        let shown = shown_spec(&Cow::Borrowed(&spec), &request, &manifest, &mut warnings);
+        (shown.into_owned(), warnings, request)
+    }
+
+    #[test]
+    fn the_issue_is_rendered_from_the_redacted_spec_the_bundle_stores() {
+        let (spec, warnings, request) = shown("/home/alice/demo.toml");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let security = spec.project.security.unwrap();
+        assert!(!security.contains("s3cr3t"), "{security}");
+        assert!(security.starts_with("write to "), "{security}");
+        assert!(!request.spec_text.to_str_lossy().contains("s3cr3t"));
+        assert!(!request.title().unwrap().contains("s3cr3t"));
+        assert_eq!(request.origin, "demo.toml");
+        assert_eq!(request.counts.total(), 2);
+    }
+
+    #[test]
+    fn a_built_in_spec_is_stored_and_shown_as_published() {
+        let (spec, warnings, request) = shown("built-in:demo");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(request.spec_text.as_bytes(), SPEC.as_bytes());
+        // Our own text: the contact is shown as the project wrote it.
+        assert!(
+            spec.project
+                .security
+                .unwrap()
+                .contains("s3cr3t-contact-value")
+        );
+    }
+}
