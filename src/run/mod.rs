@@ -180,8 +180,14 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     let issue_path = write_issue_file(opts, &spec, &input, &body, &written)?;
 
     let form = issue_form(&spec, opts, &mut warnings);
+    // A security report produces no link, only the contact, shown on this terminal: the
+    // project's address as the spec gives it (redaction may have pseudonymized it).
+    let filing_spec = if opts.security { &spec } else { &shown };
     let filing = issue::file(
-        &input,
+        &issue::Input {
+            spec: filing_spec,
+            ..input
+        },
         &issue::FilingOptions {
             security: opts.security,
             form: form.as_ref(),
