@@ -21,7 +21,7 @@ use super::verify::{Problem, verify};
 use super::writer::Extra;
 use super::{WriteError, Written, sha256_hex, write_bundle_to};
 use crate::item::{Format, RawEntry, RawItem};
-use crate::redact::{Counts, Redactor, Report, redact_items};
+use crate::redact::{Counts, Redacted, Redactor, Report, redact_items};
 use crate::spec::Kind;
 
 /// The report key for counts outside items.
@@ -76,66 +76,21 @@ pub fn reredact(
         .and_then(Report::parse)
         .unwrap_or_default();
     let mut paths = Paths::default();
-    let mut placed = Vec::with_capacity(redacted.len());
-    for (old, item) in std::mem::take(&mut manifest.items)
+    let placed: Vec<Placed> = std::mem::take(&mut manifest.items)
         .into_iter()
         .zip(redacted)
-    {
-        let old_key = old.path.clone().unwrap_or_else(|| old.id.clone());
-        // Only a file's name is its own; every other kind's path is fixed by kind and id.
-        let path = old.path.as_ref().map(|path| match stored_name(&old, path) {
-            Some(_) => paths.item(&old.kind, &old.id, item.name().unwrap_or_default()),
-            None => paths.claim(path.clone()),
-        });
-        let new = Placed::new(item, path);
-        let record = ItemRecord {
-            source: new.record.source.clone(),
-            detail: new.record.detail.clone(),
-            path: new.record.path.clone(),
-            size: if old.path.is_some() {
-                new.record.size
-            } else {
-                old.size
-            },
-            sha256: if old.path.is_some() {
-                new.record.sha256.clone()
-            } else {
-                old.sha256.clone()
-            },
-            redactions: old.redactions + new.item.counts().total(),
-            ..old
-        };
-        let new_key = record.path.clone().unwrap_or_else(|| record.id.clone());
-        report.rename(&old_key, &new_key);
-        report.add(&new_key, new.item.counts());
-        placed.push(Placed {
-            record,
-            item: new.item,
-        });
-    }
+        .map(|(old, item)| replace(old, item, &mut paths, &mut report))
+        .collect();
     manifest.items = placed.iter().map(|p| p.record.clone()).collect();
 
     let mut other = Counts::default();
     let mut extras = Vec::new();
     for (name, content) in std::mem::take(&mut data) {
-        let format = if name == layout::SPEC {
-            Format::Toml
-        } else {
-            Format::Text
-        };
-        let content = redactor.redact_text(&content, format, &mut other);
-        let name = match name.as_str() {
-            layout::ISSUE_BODY | layout::SPEC => {
-                paths.take(&name);
-                name
-            }
-            // Replacements hold no `/`, so the redacted path keeps its layout.
-            _ => paths.claim(redactor.redact_str(&name, &mut other)),
-        };
-        if name == layout::SPEC {
-            manifest.spec.sha256 = sha256_hex(content.as_bytes());
+        let extra = reredact_entry(name, &content, redactor, &mut paths, &mut other);
+        if extra.path() == layout::SPEC {
+            manifest.spec.sha256 = sha256_hex(extra.data());
         }
-        extras.push(Extra::reredacted(name, content));
+        extras.push(extra);
     }
     for fact in manifest.facts.values_mut() {
         fact.value = redactor.redact_str(&fact.value, &mut other);
@@ -156,6 +111,66 @@ pub fn reredact(
         Timestamp::from_source_date_epoch(created.as_deref()).unwrap_or_else(|_| Timestamp::now());
     manifest.created = created.rfc3339();
     Ok(write_bundle_to(out, manifest, &placed, &extras, created)?)
+}
+
+/// The record `old` with the redacted `item` in its place: a file's entry at the path its
+/// redacted name gives, any other kind's entry where it was; counts added to the item and to
+/// the report, which follows a renamed entry.
+fn replace(old: ItemRecord, item: Redacted, paths: &mut Paths, report: &mut Report) -> Placed {
+    let old_key = old.path.clone().unwrap_or_else(|| old.id.clone());
+    // Only a file's name is its own; every other kind's path is fixed by kind and id.
+    let path = old.path.as_ref().map(|path| match stored_name(&old, path) {
+        Some(_) => paths.item(&old.kind, &old.id, item.name().unwrap_or_default()),
+        None => paths.claim(path.clone()),
+    });
+    let new = Placed::new(item, path);
+    let stored = old.path.is_some();
+    let record = ItemRecord {
+        source: new.record.source.clone(),
+        detail: new.record.detail.clone(),
+        path: new.record.path.clone(),
+        size: if stored { new.record.size } else { old.size },
+        sha256: if stored {
+            new.record.sha256.clone()
+        } else {
+            old.sha256.clone()
+        },
+        redactions: old.redactions + new.item.counts().total(),
+        ..old
+    };
+    let new_key = record.path.clone().unwrap_or_else(|| record.id.clone());
+    report.rename(&old_key, &new_key);
+    report.add(&new_key, new.item.counts());
+    Placed {
+        record,
+        item: new.item,
+    }
+}
+
+/// An entry that is not an item's content (`issue.md`, `spec.toml`, `issue.json`, anything
+/// else), redacted again; its name too, except for the two fixed ones.
+fn reredact_entry(
+    name: String,
+    content: &[u8],
+    redactor: &Redactor,
+    paths: &mut Paths,
+    counts: &mut Counts,
+) -> Extra {
+    let format = if name == layout::SPEC {
+        Format::Toml
+    } else {
+        Format::Text
+    };
+    let content = redactor.redact_text(content, format, counts);
+    let name = match name.as_str() {
+        layout::ISSUE_BODY | layout::SPEC => {
+            paths.take(&name);
+            name
+        }
+        // Replacements hold no `/`, so the redacted path keeps its layout.
+        _ => paths.claim(redactor.redact_str(&name, counts)),
+    };
+    Extra::reredacted(name, content)
 }
 
 /// The file name part of a stored `files/<id>/<name>` path.
