@@ -159,15 +159,15 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     let mut redactor = Redactor::new(&opts.redaction)?;
     let raws = gather(opts, progress)?;
     let items = layout::place(redact::redact_items(raws, &mut redactor));
-    let request = Request::redact(opts, &redactor);
+    let texts = Texts::redact(opts, &redactor);
     let facts = facts::extract(&opts.spec, &sources(&items));
     let spec = with_repository_from_facts(&opts.spec, &facts);
-    let manifest = manifest(opts, &spec, &request, &items, facts);
+    let manifest = manifest(opts, &spec, &texts, &items, facts);
     let mut warnings = redactor.warnings().to_vec();
-    let shown = shown_spec(&spec, &request, &manifest, &mut warnings);
+    let shown = shown_spec(&spec, &texts, &manifest, &mut warnings);
 
     let contents = issue::Contents::from_placed(&items);
-    let (title, description) = (request.title(), request.description());
+    let (title, description) = (texts.title(), texts.description());
     let input = issue::Input {
         spec: &shown,
         manifest: &manifest,
@@ -176,24 +176,10 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         description: description.as_deref(),
     };
     let body = issue::render(&input);
-    let written = write_bundle(opts, &manifest, &items, &request, &body)?;
+    let written = write_bundle(opts, &manifest, &items, &texts, &body)?;
     let issue_path = write_issue_file(opts, &spec, &input, &body, &written)?;
 
-    let form = issue_form(&spec, opts, &mut warnings);
-    // A security report produces no link, only the contact, shown on this terminal: the
-    // project's address as the spec gives it (redaction may have pseudonymized it).
-    let filing_spec = if opts.security { &spec } else { &shown };
-    let filing = issue::file(
-        &issue::Input {
-            spec: filing_spec,
-            ..input
-        },
-        &issue::FilingOptions {
-            security: opts.security,
-            form: form.as_ref(),
-            body_file: Some(&issue_path),
-        },
-    );
+    let filing = filing(opts, &spec, &input, &issue_path, &mut warnings);
     Ok(Outcome {
         bundle: written.path,
         issue: issue_path,
@@ -214,7 +200,7 @@ fn gather(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<Vec<R
 
 /// What the run stores besides the items, redacted with the secrets learned from them: the
 /// spec text, the user's title and description, the spec's origin.
-struct Request {
+struct Texts {
     spec_text: RedactedText,
     title: Option<RedactedText>,
     description: Option<RedactedText>,
@@ -223,8 +209,8 @@ struct Request {
     counts: Counts,
 }
 
-impl Request {
-    fn redact(opts: &Options, redactor: &Redactor) -> Request {
+impl Texts {
+    fn redact(opts: &Options, redactor: &Redactor) -> Texts {
         let mut counts = Counts::default();
         let spec_text = if opts.spec.origin.starts_with("built-in:") {
             // Our own published text: nothing of the user's is in it.
@@ -238,7 +224,7 @@ impl Request {
         let origin = text(&spec_origin(&opts.spec.origin))
             .to_str_lossy()
             .into_owned();
-        Request {
+        Texts {
             spec_text,
             title,
             description,
@@ -275,7 +261,7 @@ fn sources(items: &[Placed]) -> Vec<facts::Source<'_>> {
 fn manifest(
     opts: &Options,
     spec: &Spec,
-    request: &Request,
+    texts: &Texts,
     items: &[Placed],
     facts: BTreeMap<String, bundle::FactRecord>,
 ) -> Manifest {
@@ -291,8 +277,8 @@ fn manifest(
             repository: spec.project.repository.clone(),
         },
         spec: SpecRecord {
-            origin: request.origin.clone(),
-            sha256: bundle::sha256_hex(request.spec_text.as_bytes()),
+            origin: texts.origin.clone(),
+            sha256: bundle::sha256_hex(texts.spec_text.as_bytes()),
         },
         created: opts.created.rfc3339(),
         private: opts.security,
@@ -307,14 +293,14 @@ fn manifest(
 /// what `issue BUNDLE` renders from. When redaction changed nothing, that is `spec` itself.
 fn shown_spec<'a>(
     spec: &Cow<'a, Spec>,
-    request: &Request,
+    texts: &Texts,
     manifest: &Manifest,
     warnings: &mut Vec<String>,
 ) -> Cow<'a, Spec> {
-    if request.spec_text.as_bytes() == spec.text.as_bytes() {
+    if texts.spec_text.as_bytes() == spec.text.as_bytes() {
         return spec.clone();
     }
-    let text = request.spec_text.to_str_lossy();
+    let text = texts.spec_text.to_str_lossy();
     match crate::spec::parse(&spec.origin, &text) {
         Ok(mut redacted) => {
             // A repository found through `repository_fact` is in the manifest.
@@ -334,19 +320,20 @@ fn shown_spec<'a>(
     }
 }
 
-/// Write the bundle: the placed items, the issue body, the request, the report and the spec.
+/// Write the bundle: the placed items, the issue body, the title and description, the report
+/// and the spec.
 fn write_bundle(
     opts: &Options,
     manifest: &Manifest,
     items: &[Placed],
-    request: &Request,
+    texts: &Texts,
     body: &str,
 ) -> Result<Written, Error> {
     let extras = [
         Extra::issue_body(body),
-        Extra::issue_request(request.title.as_ref(), request.description.as_ref()),
-        Extra::report(&redaction_report(items, &request.counts)),
-        Extra::spec(&request.spec_text),
+        Extra::issue_request(texts.title.as_ref(), texts.description.as_ref()),
+        Extra::report(&redaction_report(items, &texts.counts)),
+        Extra::spec(&texts.spec_text),
     ];
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::Io {
         what: format!("output directory `{}`", opts.out_dir.display()),
@@ -400,6 +387,31 @@ fn write_issue_file(
         source: e,
     })?;
     Ok(issue_path)
+}
+
+/// How to file the issue. A security report produces no link, only the contact, shown on this
+/// terminal: the project's address as the spec gives it (redaction may have pseudonymized
+/// it). Everything else comes from `input`, all of it redacted.
+fn filing(
+    opts: &Options,
+    spec: &Spec,
+    input: &issue::Input<'_>,
+    issue_path: &Path,
+    warnings: &mut Vec<String>,
+) -> issue::Filing {
+    let form = issue_form(spec, opts, warnings);
+    let input = issue::Input {
+        spec: if opts.security { spec } else { input.spec },
+        ..*input
+    };
+    issue::file(
+        &input,
+        &issue::FilingOptions {
+            security: opts.security,
+            form: form.as_ref(),
+            body_file: Some(issue_path),
+        },
+    )
 }
 
 /// The spec's GitHub issue form, from a local checkout; a form that does not load is a
@@ -487,35 +499,35 @@ kind = "system"
         .unwrap()
     }
 
-    fn shown(origin: &str) -> (Spec, Vec<String>, Request) {
+    fn shown(origin: &str) -> (Spec, Vec<String>, Texts) {
         let spec = crate::spec::parse(origin, SPEC).unwrap();
         let mut opts = Options::from_env(spec.clone()).unwrap();
         opts.title = Some("fails with s3cr3t-contact-value".into());
-        let request = Request::redact(&opts, &redactor());
-        let manifest = manifest(&opts, &spec, &request, &[], BTreeMap::new());
+        let texts = Texts::redact(&opts, &redactor());
+        let manifest = manifest(&opts, &spec, &texts, &[], BTreeMap::new());
         let mut warnings = Vec::new();
-        let shown = shown_spec(&Cow::Borrowed(&spec), &request, &manifest, &mut warnings);
-        (shown.into_owned(), warnings, request)
+        let shown = shown_spec(&Cow::Borrowed(&spec), &texts, &manifest, &mut warnings);
+        (shown.into_owned(), warnings, texts)
     }
 
     #[test]
     fn the_issue_is_rendered_from_the_redacted_spec_the_bundle_stores() {
-        let (spec, warnings, request) = shown("/home/alice/demo.toml");
+        let (spec, warnings, texts) = shown("/home/alice/demo.toml");
         assert!(warnings.is_empty(), "{warnings:?}");
         let security = spec.project.security.unwrap();
         assert!(!security.contains("s3cr3t"), "{security}");
         assert!(security.starts_with("write to "), "{security}");
-        assert!(!request.spec_text.to_str_lossy().contains("s3cr3t"));
-        assert!(!request.title().unwrap().contains("s3cr3t"));
-        assert_eq!(request.origin, "demo.toml");
-        assert_eq!(request.counts.total(), 2);
+        assert!(!texts.spec_text.to_str_lossy().contains("s3cr3t"));
+        assert!(!texts.title().unwrap().contains("s3cr3t"));
+        assert_eq!(texts.origin, "demo.toml");
+        assert_eq!(texts.counts.total(), 2);
     }
 
     #[test]
     fn a_built_in_spec_is_stored_and_shown_as_published() {
-        let (spec, warnings, request) = shown("built-in:demo");
+        let (spec, warnings, texts) = shown("built-in:demo");
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert_eq!(request.spec_text.as_bytes(), SPEC.as_bytes());
+        assert_eq!(texts.spec_text.as_bytes(), SPEC.as_bytes());
         // Our own text: the contact is shown as the project wrote it.
         assert!(
             spec.project
