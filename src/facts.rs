@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::bundle::FactRecord;
+use crate::bundle::manifest::FactRecord;
 use crate::spec::{Kind, Spec};
 
 const MAX_FACT_LEN: usize = 200;

@@ -1,9 +1,9 @@
 //! What collectors hand to the redaction stage, and what the redaction stage hands on.
 //!
 //! Collectors produce [`RawItem`]s: unredacted bytes that live only in memory. The redaction
-//! stage turns them into [`Redacted`](crate::run::Redacted) items, which only it can build, so
-//! the bundle writer and the issue renderer (which accept nothing else) cannot be handed raw
-//! bytes.
+//! pass turns them into [`Redacted`](crate::redact::Redacted) items, which only it can build,
+//! so the bundle writer and the issue renderer (which accept nothing else) cannot be handed
+//! raw bytes.
 
 use serde::{Deserialize, Serialize};
 

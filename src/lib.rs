@@ -27,8 +27,10 @@
 //! # Ok::<(), support_bundle::redact::RuleError>(())
 //! ```
 
+pub mod atomic;
 pub mod bundle;
 pub mod check;
+pub mod checks;
 pub mod collect;
 pub mod facts;
 pub mod issue;

@@ -220,7 +220,7 @@ pub fn diff(a: &mut Bundle, b: &mut Bundle, opts: Options) -> Result<BundleDiff,
     let outcomes = |m: &Manifest| -> BTreeMap<String, String> {
         m.checks
             .iter()
-            .map(|c| (c.id.clone(), c.outcome.clone()))
+            .map(|c| (c.id.clone(), c.outcome.to_string()))
             .collect()
     };
     let (ca, cb) = (outcomes(&ma), outcomes(&mb));

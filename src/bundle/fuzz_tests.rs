@@ -9,7 +9,9 @@ use proptest::prelude::*;
 use super::manifest::{ProjectRecord, SpecRecord, Tool};
 use super::reader::Bundle;
 use super::timestamp::Timestamp;
-use super::{Manifest, diff, extract, inspect, verify, write_bundle};
+use super::{Extra, Manifest, diff, extract, inspect, layout, verify, write_bundle};
+use crate::item::{Format, Kind, RawItem};
+use crate::redact::{Counts, Redactor, redact_items};
 
 fn valid_bundle() -> Vec<u8> {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -32,24 +34,39 @@ fn valid_bundle() -> Vec<u8> {
         checks: Vec::new(),
         files: BTreeMap::new(),
     };
-    let entries: BTreeMap<String, Vec<u8>> = [
-        ("commands/a.txt", "alpha\n".repeat(50)),
-        (
-            "files/cfg/config.toml",
-            "[general]\nmode = \"detect\"\n".to_string(),
+    let raws = vec![
+        RawItem::collected(
+            "a",
+            Kind::Command,
+            "a",
+            "a.txt",
+            "alpha\n".repeat(50).into_bytes(),
         ),
-        (
-            "spec.toml",
-            "schema = 1\n[project]\nname = \"fuzz\"\n".to_string(),
+        RawItem::collected(
+            "cfg",
+            Kind::File,
+            "config.toml",
+            "config.toml",
+            b"[general]\nmode = \"detect\"\n".to_vec(),
         ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.into_bytes()))
-    .collect();
+    ];
+    let mut redactor = Redactor::new(&crate::redact::Options {
+        no_default_rules: true,
+        keep_identifiers: true,
+        ..Default::default()
+    })
+    .expect("redactor");
+    let items = layout::place(redact_items(raws, &mut redactor));
+    let spec = redactor.redact_text(
+        b"schema = 1\n[project]\nname = \"fuzz\"\n",
+        Format::Toml,
+        &mut Counts::default(),
+    );
     let written = write_bundle(
         dir.path(),
         manifest,
-        entries,
+        &items,
+        &[Extra::spec(&spec)],
         Timestamp::from_source_date_epoch(None).expect("epoch"),
     )
     .expect("write");

@@ -212,11 +212,11 @@ pub fn render(i: &Inspection) -> String {
         let _ = writeln!(
             out,
             "  {:<7} {:width$}  {}",
-            s(&check.outcome),
+            check.outcome.as_str(),
             s(&check.id),
             s(&check.when),
         );
-        if check.outcome == "fail" || check.outcome == "warn" {
+        if check.outcome.is_flagged() {
             let _ = writeln!(out, "          {:width$}  {}", "", s(&check.message));
         }
     }

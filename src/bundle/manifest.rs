@@ -117,11 +117,48 @@ pub struct CheckOutcome {
     /// The check's id.
     pub id: String,
     /// `pass`, `warn`, `fail` or `unknown` (a fact it needs is absent).
-    pub outcome: String,
+    pub outcome: CheckResult,
     /// The condition as written.
     pub when: String,
     /// The check's message.
     pub message: String,
+}
+
+/// What a check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckResult {
+    /// The condition does not hold.
+    Pass,
+    /// The condition holds and the check's level is `warn`.
+    Warn,
+    /// The condition holds and the check's level is `fail`.
+    Fail,
+    /// A fact the condition compares is absent.
+    Unknown,
+}
+
+impl CheckResult {
+    /// The lowercase name used in the manifest and the reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckResult::Pass => "pass",
+            CheckResult::Warn => "warn",
+            CheckResult::Fail => "fail",
+            CheckResult::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the check asks for attention (`warn` or `fail`).
+    pub fn is_flagged(self) -> bool {
+        matches!(self, CheckResult::Warn | CheckResult::Fail)
+    }
+}
+
+impl std::fmt::Display for CheckResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An entry's size and hash.

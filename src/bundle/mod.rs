@@ -17,9 +17,10 @@ pub mod writer;
 #[cfg(test)]
 mod fuzz_tests;
 
-pub use manifest::{CheckOutcome, FactRecord, FileRecord, ItemRecord, Manifest};
+pub use layout::Placed;
+pub use manifest::{CheckOutcome, CheckResult, FactRecord, FileRecord, ItemRecord, Manifest};
 pub use reader::{Bundle, EntryInfo, Limits, ReadError};
-pub use writer::{WriteError, Written, write_bundle, write_bundle_to};
+pub use writer::{Extra, WriteError, Written, write_bundle, write_bundle_to};
 
 /// The manifest's `format` value; bumped on incompatible changes.
 pub const FORMAT: &str = "support-bundle/1";

@@ -1,14 +1,14 @@
 //! Replaying a spec against a bundle: the stored `spec.toml`, and its `[[check]]`s run again
 //! on the bundle's facts (with the stored spec or a newer one).
 //!
-//! The evaluation is the very one `collect` runs ([`crate::run::checks::evaluate`]), so a
+//! The evaluation is the very one `collect` runs ([`crate::checks::evaluate`]), so a
 //! bundle checked later gives the outcome `collect` would have given with the same spec.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::manifest::CheckOutcome;
+use super::manifest::{CheckOutcome, CheckResult};
 use super::reader::{Bundle, ReadError};
 use crate::sanitize::for_terminal;
 use crate::spec::Spec;
@@ -54,7 +54,7 @@ pub struct Replay {
 impl Replay {
     /// Whether any check fails.
     pub fn failed(&self) -> bool {
-        self.checks.iter().any(|c| c.outcome.as_str() == "fail")
+        self.checks.iter().any(|c| c.outcome == CheckResult::Fail)
     }
 }
 
@@ -69,32 +69,25 @@ pub fn render(replay: &Replay) -> String {
     }
     let width = replay.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
     for c in &replay.checks {
-        let outcome = c.outcome.as_str();
         let _ = writeln!(
             out,
             "  {:<7} {:width$}  {}",
-            outcome.to_uppercase(),
+            c.outcome.as_str().to_uppercase(),
             s(&c.id),
             s(&c.when)
         );
-        if outcome == "fail" || outcome == "warn" {
+        if c.outcome.is_flagged() {
             let _ = writeln!(out, "          {:width$}  {}", "", s(&c.message));
         }
     }
-    let count = |o: &str| {
-        replay
-            .checks
-            .iter()
-            .filter(|c| c.outcome.as_str() == o)
-            .count()
-    };
+    let count = |o: CheckResult| replay.checks.iter().filter(|c| c.outcome == o).count();
     let _ = writeln!(
         out,
         "{} failed, {} warned, {} passed, {} unknown",
-        count("fail"),
-        count("warn"),
-        count("pass"),
-        count("unknown")
+        count(CheckResult::Fail),
+        count(CheckResult::Warn),
+        count(CheckResult::Pass),
+        count(CheckResult::Unknown)
     );
     out
 }
@@ -108,7 +101,7 @@ pub fn replay_checks(bundle: &mut Bundle, spec: Option<Spec>) -> Result<Replay, 
     };
     Ok(Replay {
         spec: spec.origin.clone(),
-        checks: crate::run::checks::evaluate(&spec, &manifest.facts),
+        checks: crate::checks::evaluate(&spec, &manifest.facts),
         recorded: manifest.checks,
     })
 }
@@ -117,10 +110,10 @@ pub fn replay_checks(bundle: &mut Bundle, spec: Option<Spec>) -> Result<Replay, 
 mod tests {
     use super::*;
 
-    fn outcome(id: &str, outcome: &str, message: &str) -> CheckOutcome {
+    fn outcome(id: &str, outcome: CheckResult, message: &str) -> CheckOutcome {
         CheckOutcome {
             id: id.into(),
-            outcome: outcome.into(),
+            outcome,
             when: "demo_version < 2.0".into(),
             message: message.into(),
         }
@@ -131,8 +124,8 @@ mod tests {
         let replay = Replay {
             spec: STORED_SPEC_ORIGIN.into(),
             checks: vec![
-                outcome("old", "fail", "upgrade\u{1b}[2J"),
-                outcome("ok", "pass", "unseen"),
+                outcome("old", CheckResult::Fail, "upgrade\u{1b}[2J"),
+                outcome("ok", CheckResult::Pass, "unseen"),
             ],
             recorded: Vec::new(),
         };

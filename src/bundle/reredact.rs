@@ -9,18 +9,19 @@
 //! written by the same deterministic writer with the original creation time, so the same input
 //! and rules give the same bytes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::layout;
-use super::manifest::Tool;
+use super::layout::{self, Paths, Placed};
+use super::manifest::{ItemRecord, Tool};
 use super::reader::{Bundle, ReadError};
 use super::replay::stored_spec;
 use super::timestamp::Timestamp;
 use super::verify::{Problem, verify};
+use super::writer::Extra;
 use super::{WriteError, Written, sha256_hex, write_bundle_to};
-use crate::item::Format;
-use crate::redact::{Counts, Redactor, Report};
+use crate::item::{Format, RawEntry, RawItem};
+use crate::redact::{Counts, Redacted, Redactor, Report, redact_items};
 
 /// The report key for counts outside items.
 const OTHER_KEY: &str = "(issue.md, spec.toml, facts: re-redaction)";
@@ -60,86 +61,45 @@ pub fn reredact(
     for name in manifest.files.keys() {
         data.insert(name.clone(), bundle.read_entry(name, u64::MAX)?);
     }
-    for item in manifest.items.iter().filter(|i| !i.binary) {
-        if let Some(content) = item.path.as_ref().and_then(|p| data.get(p)) {
-            redactor.learn(content, format_of(&item.id));
-        }
-    }
 
-    let old_report = data.remove("redaction-report.json");
+    // The items go through the very pass `collect` runs: learn, then redact.
+    let raws = manifest
+        .items
+        .iter()
+        .map(|item| as_raw(item, &mut data, format_of(&item.id)))
+        .collect();
+    let redacted = redact_items(raws, redactor);
+    let old_report = data.remove(layout::REDACTION_REPORT);
     let mut report = old_report
         .as_deref()
         .and_then(Report::parse)
         .unwrap_or_default();
-    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let mut taken: BTreeSet<String> = BTreeSet::new();
-    for item in &mut manifest.items {
-        let mut counts = Counts::default();
-        item.source = redactor.redact_str(&item.source, &mut counts);
-        item.detail = item
-            .detail
-            .as_deref()
-            .map(|d| redactor.redact_str(d, &mut counts));
-        let old_key = item.path.clone().unwrap_or_else(|| item.id.clone());
-        if let Some(path) = item.path.clone() {
-            let content = data.remove(&path).unwrap_or_default();
-            let prefix = format!("files/{}/", item.id);
-            let new_path = match path.strip_prefix(&prefix) {
-                Some(name) => {
-                    let name = redactor.redact_str(name, &mut counts);
-                    layout::entry_path(item.kind.as_str(), &item.id, &name)
-                }
-                None => path.clone(),
-            };
-            let new_path = layout::unique(new_path, &taken);
-            taken.insert(new_path.clone());
-            let content = if item.binary {
-                content
-            } else {
-                redactor.redact_bytes(&content, format_of(&item.id), &mut counts)
-            };
-            item.size = content.len() as u64;
-            item.sha256 = Some(sha256_hex(&content));
-            item.path = Some(new_path.clone());
-            entries.insert(new_path, content);
-        }
-        item.redactions += counts.total();
-        let new_key = item.path.clone().unwrap_or_else(|| item.id.clone());
-        report.rename(&old_key, &new_key);
-        report.add(&new_key, &counts);
-    }
+    let mut paths = Paths::default();
+    let placed: Vec<Placed> = std::mem::take(&mut manifest.items)
+        .into_iter()
+        .zip(redacted)
+        .map(|(old, item)| replace(old, item, &mut paths, &mut report))
+        .collect();
+    manifest.items = placed.iter().map(|p| p.record.clone()).collect();
 
     let mut other = Counts::default();
+    let mut extras = Vec::new();
     for (name, content) in std::mem::take(&mut data) {
-        let format = if name == "spec.toml" {
-            Format::Toml
-        } else {
-            Format::Text
-        };
-        let content = redactor.redact_bytes(&content, format, &mut other);
-        let name = match name.as_str() {
-            "issue.md" | "spec.toml" => name,
-            // Replacements hold no `/`, so the redacted path keeps its layout.
-            _ => layout::unique(redactor.redact_str(&name, &mut other), &taken),
-        };
-        if name == "spec.toml" {
-            manifest.spec.sha256 = sha256_hex(&content);
+        let extra = reredact_entry(name, &content, redactor, &mut paths, &mut other);
+        if extra.path() == layout::SPEC {
+            manifest.spec.sha256 = sha256_hex(extra.data());
         }
-        taken.insert(name.clone());
-        entries.insert(name, content);
+        extras.push(extra);
     }
     for fact in manifest.facts.values_mut() {
         fact.value = redactor.redact_str(&fact.value, &mut other);
     }
     manifest.spec.origin = redactor.redact_str(&manifest.spec.origin, &mut other);
     if let Some(spec) = &spec {
-        manifest.checks = crate::run::checks::evaluate(spec, &manifest.facts);
+        manifest.checks = crate::checks::evaluate(spec, &manifest.facts);
     }
     report.add(OTHER_KEY, &other);
-    entries.insert(
-        "redaction-report.json".into(),
-        report.to_json().into_bytes(),
-    );
+    extras.push(Extra::report(&report));
     manifest.tool = Tool::this();
 
     let created = humantime::parse_rfc3339(&manifest.created)
@@ -149,5 +109,93 @@ pub fn reredact(
     let created =
         Timestamp::from_source_date_epoch(created.as_deref()).unwrap_or_else(|_| Timestamp::now());
     manifest.created = created.rfc3339();
-    Ok(write_bundle_to(out, manifest, entries, created)?)
+    Ok(write_bundle_to(out, manifest, &placed, &extras, created)?)
+}
+
+/// The record `old` with the redacted `item` in its place: a file's entry at the path its
+/// redacted name gives, any other kind's entry where it was; counts added to the item and to
+/// the report, which follows a renamed entry.
+fn replace(old: ItemRecord, item: Redacted, paths: &mut Paths, report: &mut Report) -> Placed {
+    let old_key = old.path.clone().unwrap_or_else(|| old.id.clone());
+    // Only a file's name is its own; every other kind's path is fixed by kind and id.
+    let path = old.path.as_ref().map(|path| match stored_name(&old, path) {
+        Some(_) => paths.item(old.kind, &old.id, item.name().unwrap_or_default()),
+        None => paths.claim(path.clone()),
+    });
+    let new = Placed::new(item, path);
+    let stored = old.path.is_some();
+    let record = ItemRecord {
+        source: new.record.source.clone(),
+        detail: new.record.detail.clone(),
+        path: new.record.path.clone(),
+        size: if stored { new.record.size } else { old.size },
+        sha256: if stored {
+            new.record.sha256.clone()
+        } else {
+            old.sha256.clone()
+        },
+        redactions: old.redactions + new.item.counts().total(),
+        ..old
+    };
+    let new_key = record.path.clone().unwrap_or_else(|| record.id.clone());
+    report.rename(&old_key, &new_key);
+    report.add(&new_key, new.item.counts());
+    Placed {
+        record,
+        item: new.item,
+    }
+}
+
+/// An entry that is not an item's content (`issue.md`, `spec.toml`, `issue.json`, anything
+/// else), redacted again; its name too, except for the two fixed ones.
+fn reredact_entry(
+    name: String,
+    content: &[u8],
+    redactor: &Redactor,
+    paths: &mut Paths,
+    counts: &mut Counts,
+) -> Extra {
+    let format = if name == layout::SPEC {
+        Format::Toml
+    } else {
+        Format::Text
+    };
+    let content = redactor.redact_text(content, format, counts);
+    let name = match name.as_str() {
+        layout::ISSUE_BODY | layout::SPEC => {
+            paths.take(&name);
+            name
+        }
+        // Replacements hold no `/`, so the redacted path keeps its layout.
+        _ => paths.claim(redactor.redact_str(&name, counts)),
+    };
+    Extra::reredacted(name, content)
+}
+
+/// The file name part of a stored `files/<id>/<name>` path.
+fn stored_name<'a>(item: &ItemRecord, path: &'a str) -> Option<&'a str> {
+    path.strip_prefix("files/")?
+        .strip_prefix(item.id.as_str())?
+        .strip_prefix('/')
+}
+
+/// A stored item as input to the redaction pass, its content taken out of `data`. Only a
+/// file's stored name is passed on to be redacted; other kinds keep their path.
+fn as_raw(item: &ItemRecord, data: &mut BTreeMap<String, Vec<u8>>, format: Format) -> RawItem {
+    let entry = item.path.as_ref().map(|path| RawEntry {
+        source: item.source.clone(),
+        name: stored_name(item, path).unwrap_or_default().to_string(),
+        data: data.remove(path).unwrap_or_default(),
+        binary: item.binary,
+    });
+    RawItem {
+        id: item.id.clone(),
+        // The record keeps its own kind; this one is only carried through the pass.
+        kind: item.kind,
+        source: item.source.clone(),
+        status: item.status,
+        detail: item.detail.clone(),
+        entry,
+        format,
+    }
 }

@@ -9,15 +9,16 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use zip::CompressionMethod;
 use zip::write::{SimpleFileOptions, ZipWriter};
 
+use super::layout::{self, Placed};
 use super::manifest::{FileRecord, Manifest};
 use super::sha256_hex;
 use super::timestamp::Timestamp;
+use crate::redact::{RedactedText, Report};
 
 /// An error writing a bundle.
 #[derive(Debug, thiserror::Error)]
@@ -51,14 +52,87 @@ pub struct Written {
     pub manifest: Manifest,
 }
 
-/// Fill in `manifest.files` from `entries`, then write the zip as
+/// An entry that is not an item's content. Each constructor names its entry and takes
+/// redaction output only, so the writer, which accepts [`Placed`] items and these, is never
+/// handed raw bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extra {
+    path: String,
+    data: Vec<u8>,
+}
+
+impl Extra {
+    /// `issue.md`: the body the issue renderer made, which reads redacted data only.
+    pub fn issue_body(body: &str) -> Extra {
+        Extra {
+            path: layout::ISSUE_BODY.into(),
+            data: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// `issue.json`: the redacted title and description the body was rendered with, so
+    /// `issue BUNDLE` can render the same body again.
+    pub fn issue_request(
+        title: Option<&RedactedText>,
+        description: Option<&RedactedText>,
+    ) -> Extra {
+        let value = serde_json::json!({
+            "title": title.map(|t| t.to_str_lossy()),
+            "description": description.map(|d| d.to_str_lossy()),
+        });
+        let mut data = serde_json::to_vec_pretty(&value).unwrap_or_default();
+        data.push(b'\n');
+        Extra {
+            path: layout::ISSUE_REQUEST.into(),
+            data,
+        }
+    }
+
+    /// `redaction-report.json`: counts per entry and rule, never values.
+    pub fn report(report: &Report) -> Extra {
+        Extra {
+            path: layout::REDACTION_REPORT.into(),
+            data: report.to_json().into_bytes(),
+        }
+    }
+
+    /// `spec.toml`: the spec that ran, redacted (a built-in spec verbatim).
+    pub fn spec(text: &RedactedText) -> Extra {
+        Extra {
+            path: layout::SPEC.into(),
+            data: text.as_bytes().to_vec(),
+        }
+    }
+
+    /// Another entry of a bundle being re-redacted, at its (redacted) path.
+    pub(super) fn reredacted(path: String, text: RedactedText) -> Extra {
+        Extra {
+            path,
+            data: text.as_bytes().to_vec(),
+        }
+    }
+
+    /// Where the entry goes in the zip.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Its bytes.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+/// Fill in `manifest.files` from the items' content and `extras`, then write the zip as
 /// `<out_dir>/<project>-bundle-<id12>.zip` atomically.
 pub fn write_bundle(
     out_dir: &Path,
     manifest: Manifest,
-    entries: BTreeMap<String, Vec<u8>>,
+    items: &[Placed],
+    extras: &[Extra],
     created: Timestamp,
 ) -> Result<Written, WriteError> {
+    let entries = entries(items, extras);
     let (manifest, manifest_json, id) = finish_manifest(manifest, &entries);
     let final_path = out_dir.join(format!(
         "{}-bundle-{}.zip",
@@ -77,9 +151,11 @@ pub fn write_bundle(
 pub fn write_bundle_to(
     path: &Path,
     manifest: Manifest,
-    entries: BTreeMap<String, Vec<u8>>,
+    items: &[Placed],
+    extras: &[Extra],
     created: Timestamp,
 ) -> Result<Written, WriteError> {
+    let entries = entries(items, extras);
     let (manifest, manifest_json, id) = finish_manifest(manifest, &entries);
     let dir = path
         .parent()
@@ -93,10 +169,17 @@ pub fn write_bundle_to(
     })
 }
 
+/// Every entry by path: the items' content, then the extras.
+fn entries<'a>(items: &'a [Placed], extras: &'a [Extra]) -> BTreeMap<&'a str, &'a [u8]> {
+    let mut entries: BTreeMap<&str, &[u8]> = items.iter().filter_map(Placed::entry).collect();
+    entries.extend(extras.iter().map(|e| (e.path(), e.data())));
+    entries
+}
+
 /// `manifest` with `files` filled in from `entries`, its canonical bytes, and its id.
 fn finish_manifest(
     mut manifest: Manifest,
-    entries: &BTreeMap<String, Vec<u8>>,
+    entries: &BTreeMap<&str, &[u8]>,
 ) -> (Manifest, Vec<u8>, String) {
     manifest.files = entries
         .iter()
@@ -105,7 +188,7 @@ fn finish_manifest(
                 size: data.len() as u64,
                 sha256: sha256_hex(data),
             };
-            (path.clone(), record)
+            (path.to_string(), record)
         })
         .collect();
     let manifest_json = manifest.to_canonical_json();
@@ -113,143 +196,44 @@ fn finish_manifest(
     (manifest, manifest_json, id)
 }
 
-/// Write the zip through a temp file in `dir`, then rename it to `final_path`.
+/// Write the zip atomically to `final_path` (its temp file in `dir`).
 fn write_zip(
     dir: &Path,
     final_path: &Path,
-    entries: &BTreeMap<String, Vec<u8>>,
+    entries: &BTreeMap<&str, &[u8]>,
     manifest_json: &[u8],
     created: Timestamp,
 ) -> Result<(), WriteError> {
-    let io_err = |source| WriteError::Io {
+    let io_err = |source: std::io::Error| WriteError::Io {
         dir: dir.to_path_buf(),
         source,
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".support-bundle-")
-        .suffix(".zip.tmp")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
-    let tracked = in_flight::Tracked::new(temp.path());
-    let mut zip = ZipWriter::new(temp);
-    let options = SimpleFileOptions::DEFAULT
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(6))
-        .last_modified_time(created.zip_time())
-        .unix_permissions(0o644)
-        .system(zip::System::Unix)
-        .large_file(false);
-    let mut all: Vec<(&str, &[u8])> = entries
-        .iter()
-        .map(|(p, d)| (p.as_str(), d.as_slice()))
-        .collect();
-    all.push(("manifest.json", manifest_json));
-    all.sort_by(|a, b| a.0.cmp(b.0));
-    for (path, data) in all {
-        let zip_err = |source| WriteError::Zip {
-            path: path.to_string(),
+    crate::atomic::write_announced(final_path, io_err, |file| {
+        let mut zip = ZipWriter::new(file);
+        let options = SimpleFileOptions::DEFAULT
+            .compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(6))
+            .last_modified_time(created.zip_time())
+            .unix_permissions(0o644)
+            .system(zip::System::Unix)
+            .large_file(false);
+        let mut all: Vec<(&str, &[u8])> = entries.iter().map(|(p, d)| (*p, *d)).collect();
+        all.push(("manifest.json", manifest_json));
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        for (path, data) in all {
+            let zip_err = |source| WriteError::Zip {
+                path: path.to_string(),
+                source,
+            };
+            zip.start_file(path, options).map_err(zip_err)?;
+            zip.write_all(data).map_err(io_err)?;
+        }
+        zip.finish().map_err(|source| WriteError::Zip {
+            path: "(central directory)".into(),
             source,
-        };
-        zip.start_file(path, options).map_err(zip_err)?;
-        zip.write_all(data).map_err(io_err)?;
-    }
-    let temp = zip.finish().map_err(|source| WriteError::Zip {
-        path: "(central directory)".into(),
-        source,
-    })?;
-    // Temp files start 0600; the bundle holds only redacted data and is meant to be shared.
-    temp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))
-        .map_err(io_err)?;
-    temp.as_file().sync_all().map_err(io_err)?;
-    tracked
-        .persist(temp, final_path)
-        .map_err(|e| io_err(e.error))?;
-    if let Ok(dir) = std::fs::File::open(dir) {
-        // Make the rename itself durable; not fatal where directories cannot be synced.
-        let _ = dir.sync_all();
-    }
-    Ok(())
-}
-
-/// Bundles in the middle of being written, for a signal handler: `process::exit` runs no
-/// destructors, so an interrupted write would leave its temp file behind, and a handler
-/// cannot otherwise tell whether the rename into place already happened.
-pub mod in_flight {
-    use std::path::{Path, PathBuf};
-    use std::sync::{Mutex, MutexGuard};
-
-    use tempfile::{NamedTempFile, PersistError};
-
-    struct State {
-        temp: Vec<PathBuf>,
-        written: Vec<PathBuf>,
-    }
-
-    static STATE: Mutex<State> = Mutex::new(State {
-        temp: Vec::new(),
-        written: Vec::new(),
-    });
-
-    fn state() -> MutexGuard<'static, State> {
-        STATE
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// A temp file registered while it is written; unregistered when dropped.
-    pub(super) struct Tracked(PathBuf);
-
-    impl Tracked {
-        pub(super) fn new(temp: &Path) -> Tracked {
-            state().temp.push(temp.to_path_buf());
-            Tracked(temp.to_path_buf())
-        }
-
-        /// Rename `temp` to `path` under the lock [`abandon`] takes, so a handler sees
-        /// either the temp file or the finished bundle, never neither.
-        pub(super) fn persist(&self, temp: NamedTempFile, path: &Path) -> Result<(), PersistError> {
-            let mut state = state();
-            temp.persist(path)?;
-            state.written.push(path.to_path_buf());
-            state.temp.retain(|p| p != &self.0);
-            Ok(())
-        }
-    }
-
-    impl Drop for Tracked {
-        fn drop(&mut self) {
-            state().temp.retain(|p| p != &self.0);
-        }
-    }
-
-    /// What [`abandon`] found.
-    #[derive(Debug, Clone, Default, PartialEq, Eq)]
-    pub struct Abandoned {
-        /// Temp files of unfinished bundles, now removed.
-        pub removed: Vec<PathBuf>,
-        /// Bundles this process finished writing.
-        pub written: Vec<PathBuf>,
-    }
-
-    /// Remove the temp files of bundles still being written and list the bundles already
-    /// written. The registry stays locked afterwards, so no bundle is renamed into place
-    /// later: call this only on the way out of the process (a signal handler).
-    pub fn abandon() -> Abandoned {
-        let state = state();
-        let removed = state
-            .temp
-            .iter()
-            .filter(|p| std::fs::remove_file(p).is_ok())
-            .cloned()
-            .collect();
-        let found = Abandoned {
-            removed,
-            written: state.written.clone(),
-        };
-        std::mem::forget(state);
-        found
-    }
+        })?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -258,6 +242,7 @@ mod tests {
 
     use super::*;
     use crate::bundle::manifest::{ProjectRecord, SpecRecord, Tool};
+    use crate::item::Kind;
 
     fn manifest() -> Manifest {
         Manifest {
@@ -284,21 +269,59 @@ mod tests {
         }
     }
 
-    fn entries() -> BTreeMap<String, Vec<u8>> {
-        [
-            ("system.json", &b"{}\n"[..]),
-            ("commands/b.txt", b"bravo\n"),
-            ("commands/a.txt", b"alpha\n"),
-            ("files/x/blob.wasm", b"\0asm\x01\0\0\0"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_vec()))
-        .collect()
+    /// `system.json`, `commands/b.txt`, `commands/a.txt` and the binary `files/x/blob.wasm`,
+    /// through the redaction pass (with no rules, so the content is kept) and the layout.
+    fn items() -> Vec<Placed> {
+        use crate::item::{RawEntry, RawItem};
+        let raws = vec![
+            RawItem::collected(
+                "system",
+                Kind::System,
+                "os",
+                "system.json",
+                b"{}\n".to_vec(),
+            ),
+            RawItem::collected("b", Kind::Command, "b", "b.txt", b"bravo\n".to_vec()),
+            RawItem::collected("a", Kind::Command, "a", "a.txt", b"alpha\n".to_vec()),
+            RawItem {
+                entry: Some(RawEntry {
+                    source: "blob".into(),
+                    name: "blob.wasm".into(),
+                    data: b"\0asm\x01\0\0\0".to_vec(),
+                    binary: true,
+                }),
+                ..RawItem::collected("x", Kind::File, "blob", "blob.wasm", Vec::new())
+            },
+        ];
+        let mut redactor = crate::redact::Redactor::new(&crate::redact::Options {
+            no_default_rules: true,
+            keep_identifiers: true,
+            ..Default::default()
+        })
+        .unwrap();
+        layout::place(crate::redact::redact_items(raws, &mut redactor))
     }
 
     fn write(dir: &Path) -> Written {
         let t = Timestamp::from_source_date_epoch(Some("1795393164")).unwrap();
-        write_bundle(dir, manifest(), entries(), t).unwrap()
+        write_bundle(dir, manifest(), &items(), &[], t).unwrap()
+    }
+
+    #[test]
+    fn items_sit_where_the_layout_puts_them() {
+        let paths: Vec<_> = items()
+            .iter()
+            .map(|p| p.record.path.clone().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "system.json",
+                "commands/b.txt",
+                "commands/a.txt",
+                "files/x/blob.wasm"
+            ]
+        );
     }
 
     #[test]
@@ -373,7 +396,7 @@ mod tests {
         let file = dir.path().join("not-a-dir");
         std::fs::write(&file, "x").unwrap();
         let t = Timestamp::from_source_date_epoch(None).unwrap();
-        let err = write_bundle(&file, manifest(), entries(), t).unwrap_err();
+        let err = write_bundle(&file, manifest(), &items(), &[], t).unwrap_err();
         assert!(err.to_string().contains("cannot write bundle"), "{err}");
     }
 }

@@ -130,8 +130,8 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             .as_deref()
             .map_or("-".into(), |p| p.display().to_string());
         report.add(&name, &counts);
-        let text = report.to_json();
-        support_bundle::run::write_atomic(path, text.as_bytes())
+        report
+            .write_to(path)
             .with_context(|| format!("cannot write report `{}`", path.display()))?;
     }
     Ok(Exit::Success)

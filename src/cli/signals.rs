@@ -7,7 +7,7 @@
 //! exit outside [`super::Exit`].
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-use support_bundle::bundle::writer::in_flight;
+use support_bundle::atomic::in_flight;
 use support_bundle::collect::running;
 use support_bundle::sanitize::for_terminal;
 

@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::{Input, checklist, one_line};
+use super::checklist::checklist;
+use super::section::Section;
+use super::{Input, one_line};
 use crate::bundle::ItemRecord;
 use crate::item::Format;
 use crate::spec::{CHECKLIST_HEADING, Kind, SectionSource};
@@ -32,17 +34,6 @@ impl Detail {
             details: true,
         }
     }
-}
-
-/// One `## heading` and the Markdown under it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    /// The heading, as the spec writes it.
-    pub heading: String,
-    /// The Markdown under it (no heading line).
-    pub text: String,
-    /// Whether the user must write this part (steps, expected vs actual).
-    pub human: bool,
 }
 
 /// Render the full body.
@@ -436,7 +427,7 @@ fn checks(input: &Input<'_>) -> Option<String> {
         .manifest
         .checks
         .iter()
-        .filter(|c| c.outcome == "fail" || c.outcome == "warn")
+        .filter(|c| c.outcome.is_flagged())
         .collect();
     if flagged.is_empty() {
         return None;
@@ -446,7 +437,7 @@ fn checks(input: &Input<'_>) -> Option<String> {
         let _ = writeln!(
             out,
             "- **{}** `{}`: {}",
-            c.outcome.to_uppercase(),
+            c.outcome.as_str().to_uppercase(),
             c.id,
             one_line(&c.message)
         );

@@ -16,7 +16,7 @@ use crate::bundle::{self, Bundle, Manifest};
 use crate::spec::Spec;
 
 /// The entry holding the redacted title and description the body was rendered with.
-pub const REQUEST_ENTRY: &str = "issue.json";
+pub const REQUEST_ENTRY: &str = crate::bundle::layout::ISSUE_REQUEST;
 
 /// Largest entry read, decompressed.
 const MAX_ENTRY_BYTES: u64 = 16 * 1024 * 1024;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::body::Section;
+use super::section::Section;
 use super::{Input, one_line};
 use crate::item::Status;
 

@@ -4,10 +4,11 @@
 //!
 //! Conventions:
 //! - The renderer reads redacted data only. Item content comes through [`Contents`], which
-//!   can be built from [`Redacted`] items (the `collect` path) or, inside this crate, from a
-//!   bundle this tool wrote (whose entries were redacted before they were written); the
-//!   manifest's strings were redacted by the same stage. Title and description are redacted
-//!   by the caller before they get here.
+//!   can be built from items that went through the redaction pass and the bundle layout
+//!   ([`Placed`], the `collect` path) or, inside this crate, from a bundle this tool wrote
+//!   (whose entries were redacted before they were written); the manifest's strings were
+//!   redacted by the same pass, and the spec is the one stored as `spec.toml` (redacted).
+//!   Title and description are redacted by the caller before they get here.
 //! - The body follows the spec's `[issue] sections` in order; what fills each section is
 //!   [`crate::spec::SectionSource`] (from `[issue.sources]`, or guessed from the heading).
 //! - The full body goes to `<project>-issue.md` and into the bundle as `issue.md`; a URL
@@ -21,36 +22,34 @@ pub mod bundle_read;
 mod checklist;
 pub mod filing;
 pub mod form;
+mod section;
 pub mod url;
 
 use std::collections::BTreeMap;
 
-pub use body::{Detail, Section, render, render_with, sections};
+pub use body::{Detail, render, render_with, sections};
 pub use bundle_read::{ReadError, Rerendered, StoredBundle, rerender};
 pub use checklist::checklist;
 pub use filing::{Filing, FilingOptions, file};
 pub use form::{Field, FieldKind, Form, FormError};
+pub use section::Section;
 
-use crate::bundle::{ItemRecord, Manifest};
-use crate::run::Redacted;
+use crate::bundle::{ItemRecord, Manifest, Placed};
 use crate::spec::Spec;
 
 /// Redacted item content, looked up by the item's path inside the bundle.
 ///
 /// There are two ways to build one, and both hold only redacted bytes:
-/// [`Contents::from_redacted`] and, inside the crate, from a bundle's entries.
+/// [`Contents::from_placed`] and, inside the crate, from a bundle's entries.
 #[derive(Debug, Clone, Default)]
 pub struct Contents<'a> {
     by_path: BTreeMap<&'a str, &'a [u8]>,
 }
 
 impl<'a> Contents<'a> {
-    /// The content of items that went through the redaction stage.
-    pub fn from_redacted(items: &'a [Redacted]) -> Contents<'a> {
-        let by_path = items
-            .iter()
-            .filter_map(|i| Some((i.record.path.as_deref()?, i.data()?)))
-            .collect();
+    /// The content of items that went through the redaction pass and the bundle layout.
+    pub fn from_placed(items: &'a [Placed]) -> Contents<'a> {
+        let by_path = items.iter().filter_map(Placed::entry).collect();
         Contents { by_path }
     }
 
@@ -72,7 +71,8 @@ impl<'a> Contents<'a> {
 /// What the body is rendered from: all of it redacted.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
-    /// The spec (sections, sources, labels, log lines).
+    /// The spec (sections, sources, labels, log lines), as stored in the bundle: parsed from
+    /// the redacted `spec.toml`.
     pub spec: &'a Spec,
     /// The manifest (facts, items, checks); its strings are redacted.
     pub manifest: &'a Manifest,

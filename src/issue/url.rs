@@ -9,8 +9,9 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::body::{Detail, Section, render_with, sections};
+use super::body::{Detail, render_with, sections};
 use super::form::Plan;
+use super::section::Section;
 use super::{Input, one_line};
 use crate::spec::{ForgeKind, Project};
 

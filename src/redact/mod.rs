@@ -14,6 +14,7 @@ mod builtin;
 mod engine;
 mod prefilter;
 pub mod pseudonym;
+mod redacted;
 mod report;
 mod rules;
 mod scan;
@@ -29,6 +30,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 
 use crate::item::Format;
+pub use redacted::{Redacted, RedactedText, redact_items};
 pub use report::{ItemCounts, REPORT_FORMAT, Report, report_json};
 use rules::{Action, Allowlist, Detector, KeyRule, PatternRule, RuleSet};
 

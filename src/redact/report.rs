@@ -75,6 +75,11 @@ impl Report {
         s.push('\n');
         s
     }
+
+    /// Write [`Report::to_json`] to `path` atomically (temp file and rename), mode 0644.
+    pub fn write_to(&self, path: &std::path::Path) -> std::io::Result<()> {
+        crate::atomic::write(path, self.to_json().as_bytes())
+    }
 }
 
 /// Render `redaction-report.json` for per-item counts.

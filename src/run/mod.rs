@@ -1,13 +1,14 @@
-//! `collect` end to end: plan → collect → redact → facts and checks → bundle and issue.
+//! `collect` end to end, read top to bottom in [`collect`]: plan and run the collectors
+//! ([`plan`], [`execute`]) → the redaction pass → the bundle layout → facts and checks → the
+//! manifest → the issue body → the bundle → the issue file → how to file it.
 //!
 //! This is the library entry point a host tool calls to offer `mytool support-bundle`.
 
-pub mod checks;
 pub mod execute;
 pub mod plan;
-pub mod stage;
 pub mod summary;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -16,16 +17,16 @@ use std::time::{Duration, Instant};
 pub use crate::collect::Request;
 pub use execute::Event;
 pub use plan::Step;
-pub use stage::Redacted;
 
+use crate::bundle::layout::{self, Placed};
 use crate::bundle::manifest::{ProjectRecord, SpecRecord, Tool};
 use crate::bundle::timestamp::Timestamp;
-use crate::bundle::{self, Manifest, WriteError};
+use crate::bundle::{self, Extra, Manifest, WriteError, Written};
 use crate::collect::{Context, deny::DenyList};
-use crate::issue;
-use crate::item::Format;
-use crate::redact::{self, Counts, Redactor, RuleError};
+use crate::item::{Format, RawItem};
+use crate::redact::{self, Counts, RedactedText, Redactor, RuleError};
 use crate::spec::Spec;
+use crate::{checks, facts, issue};
 
 /// Default overall deadline for a whole run.
 pub const DEFAULT_OVERALL_TIMEOUT: Duration = Duration::from_secs(120);
@@ -160,49 +161,119 @@ pub struct Outcome {
 /// Collect, redact and write the bundle and issue file.
 pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<Outcome, Error> {
     let mut redactor = Redactor::new(&opts.redaction)?;
+    let raws = gather(opts, progress)?;
+    let items = layout::place(redact::redact_items(raws, &mut redactor));
+    let texts = Texts::redact(opts, &redactor);
+    let facts = facts::extract(&opts.spec, &sources(&items));
+    let spec = with_repository_from_facts(&opts.spec, &facts);
+    let manifest = manifest(opts, &spec, &texts, &items, facts);
+    let mut warnings = redactor.warnings().to_vec();
+    let shown = shown_spec(&spec, &texts, &manifest, &mut warnings);
+
+    let contents = issue::Contents::from_placed(&items);
+    let (title, description) = (texts.title(), texts.description());
+    let input = issue::Input {
+        spec: &shown,
+        manifest: &manifest,
+        contents: &contents,
+        title: title.as_deref(),
+        description: description.as_deref(),
+    };
+    let body = issue::render(&input);
+    let written = write_bundle(opts, &manifest, &items, &texts, &body)?;
+    let issue_path = write_issue_file(opts, &spec, &input, &body, &written)?;
+
+    let filing = filing(opts, &spec, &input, &issue_path, &mut warnings);
+    Ok(Outcome {
+        bundle: written.path,
+        issue: issue_path,
+        id: written.id,
+        manifest: written.manifest,
+        filing,
+        warnings,
+        other_redactions: texts.counts.clone(),
+    })
+}
+
+/// Plan the spec's items and run the collectors.
+fn gather(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<Vec<RawItem>, Error> {
     let ctx = opts.context()?;
     let vars = plan::variables(&opts.spec, &opts.vars, &ctx);
     let steps = plan::plan(&opts.spec, &vars, &ctx);
-    let raws = execute::execute(&steps, &ctx, progress);
-    let items = stage::redact_items(raws, &mut redactor);
+    Ok(execute::execute(&steps, &ctx, progress))
+}
 
-    let mut other_counts = Counts::default();
-    let spec_text = if opts.spec.origin.starts_with("built-in:") {
-        // Our own published text: nothing of the user's is in it.
-        opts.spec.text.clone().into_bytes()
-    } else {
-        redactor.redact_bytes(opts.spec.text.as_bytes(), Format::Toml, &mut other_counts)
-    };
-    let title = opts
-        .title
-        .as_deref()
-        .map(|t| redactor.redact_str(t, &mut other_counts));
-    let description = opts.description.as_deref().map(|d| {
-        String::from_utf8_lossy(&redactor.redact_bytes(
-            d.as_bytes(),
-            Format::Text,
-            &mut other_counts,
-        ))
-        .into_owned()
-    });
-    let origin = spec_origin(&opts.spec.origin);
-    let origin = redactor.redact_str(&origin, &mut other_counts);
+/// What the run stores besides the items, redacted with the secrets learned from them: the
+/// spec text, the user's title and description, the spec's origin.
+struct Texts {
+    spec_text: RedactedText,
+    title: Option<RedactedText>,
+    description: Option<RedactedText>,
+    origin: String,
+    /// Replacements in all of these, for the report.
+    counts: Counts,
+}
 
-    let sources: Vec<crate::facts::Source<'_>> = items
+impl Texts {
+    fn redact(opts: &Options, redactor: &Redactor) -> Texts {
+        let mut counts = Counts::default();
+        let spec_text = if opts.spec.origin.starts_with("built-in:") {
+            // Our own published text: nothing of the user's is in it.
+            RedactedText::published(&opts.spec.text)
+        } else {
+            redactor.redact_text(opts.spec.text.as_bytes(), Format::Toml, &mut counts)
+        };
+        let mut text = |s: &str| redactor.redact_text(s.as_bytes(), Format::Text, &mut counts);
+        let title = opts.title.as_deref().map(&mut text);
+        let description = opts.description.as_deref().map(&mut text);
+        let origin = text(&spec_origin(&opts.spec.origin))
+            .to_str_lossy()
+            .into_owned();
+        Texts {
+            spec_text,
+            title,
+            description,
+            origin,
+            counts,
+        }
+    }
+
+    fn title(&self) -> Option<Cow<'_, str>> {
+        self.title.as_ref().map(RedactedText::to_str_lossy)
+    }
+
+    fn description(&self) -> Option<Cow<'_, str>> {
+        self.description.as_ref().map(RedactedText::to_str_lossy)
+    }
+}
+
+/// The text items' redacted content, for fact extraction.
+fn sources(items: &[Placed]) -> Vec<facts::Source<'_>> {
+    items
         .iter()
-        .filter(|i| !i.record.binary)
-        .filter_map(|i| {
-            Some(crate::facts::Source {
-                id: &i.record.id,
-                data: i.data()?,
+        .filter(|p| !p.item.binary())
+        .filter_map(|p| {
+            Some(facts::Source {
+                id: p.item.id(),
+                data: p.item.data()?,
             })
         })
-        .collect();
-    let facts = crate::facts::extract(&opts.spec, &sources);
-    let checks = checks::evaluate(&opts.spec, &facts);
-    let spec = with_repository_from_facts(&opts.spec, &facts);
+        .collect()
+}
 
-    let mut manifest = Manifest {
+/// The manifest before the writer fills in `files`: items in spec order, checks evaluated on
+/// the facts.
+fn manifest(
+    opts: &Options,
+    spec: &Spec,
+    texts: &Texts,
+    items: &[Placed],
+    facts: BTreeMap<String, bundle::FactRecord>,
+) -> Manifest {
+    let checks = checks::evaluate(&opts.spec, &facts);
+    let mut records: Vec<_> = items.iter().map(|p| p.record.clone()).collect();
+    records.sort_by_key(|r| spec.items.iter().position(|i| i.id == r.id));
+    Manifest {
         format: bundle::FORMAT.to_string(),
         tool: Tool::this(),
         project: ProjectRecord {
@@ -211,49 +282,85 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
             repository: spec.project.repository.clone(),
         },
         spec: SpecRecord {
-            origin,
-            sha256: bundle::sha256_hex(&spec_text),
+            origin: texts.origin.clone(),
+            sha256: bundle::sha256_hex(texts.spec_text.as_bytes()),
         },
         created: opts.created.rfc3339(),
         private: opts.security,
         facts,
-        items: items.iter().map(|i| i.record.clone()).collect(),
+        items: records,
         checks,
         files: BTreeMap::new(),
-    };
-    manifest.items.sort_by(|a, b| {
-        let order = |id: &str| spec.items.iter().position(|i| i.id == id);
-        order(&a.id).cmp(&order(&b.id))
-    });
-    let contents = issue::Contents::from_redacted(&items);
-    let input = issue::Input {
-        spec: &spec,
-        manifest: &manifest,
-        contents: &contents,
-        title: title.as_deref(),
-        description: description.as_deref(),
-    };
-    let body = issue::render(&input);
-    let full_title = title.is_some().then(|| input.full_title());
-    let request = issue_request(title.as_deref(), description.as_deref());
-    let report = redaction_report(&items, &other_counts);
+    }
+}
 
-    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for item in &items {
-        if let (Some(path), Some(data)) = (&item.record.path, item.data()) {
-            entries.insert(path.clone(), data.to_vec());
+/// The spec the issue is rendered from: the one stored as `spec.toml` (redacted), which is also
+/// what `issue BUNDLE` renders from. When redaction changed nothing, that is `spec` itself.
+fn shown_spec<'a>(
+    spec: &Cow<'a, Spec>,
+    texts: &Texts,
+    manifest: &Manifest,
+    warnings: &mut Vec<String>,
+) -> Cow<'a, Spec> {
+    if texts.spec_text.as_bytes() == spec.text.as_bytes() {
+        return spec.clone();
+    }
+    let text = texts.spec_text.to_str_lossy();
+    match crate::spec::parse(&spec.origin, &text) {
+        Ok(mut redacted) => {
+            // A repository found through `repository_fact` is in the manifest.
+            if redacted.project.repository.is_none() {
+                redacted.project.repository = manifest.project.repository.clone();
+            }
+            Cow::Owned(redacted)
+        }
+        Err(e) => {
+            warnings.push(format!(
+                "the redacted spec does not load again ({}); the issue is rendered from the \
+                 spec as given",
+                e.to_string().lines().next().unwrap_or_default()
+            ));
+            spec.clone()
         }
     }
-    entries.insert("issue.md".into(), body.clone().into_bytes());
-    entries.insert(issue::bundle_read::REQUEST_ENTRY.into(), request);
-    entries.insert("redaction-report.json".into(), report);
-    entries.insert("spec.toml".into(), spec_text);
+}
 
+/// Write the bundle: the placed items, the issue body, the title and description, the report
+/// and the spec.
+fn write_bundle(
+    opts: &Options,
+    manifest: &Manifest,
+    items: &[Placed],
+    texts: &Texts,
+    body: &str,
+) -> Result<Written, Error> {
+    let extras = [
+        Extra::issue_body(body),
+        Extra::issue_request(texts.title.as_ref(), texts.description.as_ref()),
+        Extra::report(&redaction_report(items, &texts.counts)),
+        Extra::spec(&texts.spec_text),
+    ];
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::Io {
         what: format!("output directory `{}`", opts.out_dir.display()),
         source: e,
     })?;
-    let written = bundle::write_bundle(&opts.out_dir, manifest, entries, opts.created)?;
+    Ok(bundle::write_bundle(
+        &opts.out_dir,
+        manifest.clone(),
+        items,
+        &extras,
+        opts.created,
+    )?)
+}
+
+/// Write `<project>-issue.md`: the body, with the title and where the bundle is.
+fn write_issue_file(
+    opts: &Options,
+    spec: &Spec,
+    input: &issue::Input<'_>,
+    body: &str,
+    written: &Written,
+) -> Result<PathBuf, Error> {
     let issue_path = opts.out_dir.join(format!("{}-issue.md", spec.project.name));
     let file_name = written
         .path
@@ -267,61 +374,64 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     };
     // The title travels in the URL and the `gh` line; the file keeps it (as a comment, so a
     // body pasted whole stays clean) for a user who files by hand.
-    let title_line = full_title
-        .map(|t| format!("<!-- Title: {} -->\n", t.replace("--", "- -")))
+    let title_line = input
+        .title
+        .map(|_| {
+            format!(
+                "<!-- Title: {} -->\n",
+                input.full_title().replace("--", "- -")
+            )
+        })
         .unwrap_or_default();
     let body = format!(
         "{title_line}{body}\n---\nSupport bundle: `{file_name}` (id `{}`). {attach}\n",
         written.id
     );
-    write_atomic(&issue_path, body.as_bytes()).map_err(|e| Error::Io {
+    crate::atomic::write(&issue_path, body.as_bytes()).map_err(|e| Error::Io {
         what: format!("`{}`", issue_path.display()),
         source: e,
     })?;
-    let mut warnings = redactor.warnings().to_vec();
-    let form = match (&spec.project.issue_form, &opts.repo_dir) {
-        (Some(rel), Some(dir)) => match issue::Form::load(dir, rel) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                warnings.push(format!("{e}; the link carries the body instead"));
-                None
-            }
-        },
-        _ => None,
-    };
+    Ok(issue_path)
+}
+
+/// How to file the issue. A security report produces no link, only the contact, shown on this
+/// terminal: the project's address as the spec gives it (redaction may have pseudonymized
+/// it). Everything else comes from `input`, all of it redacted.
+fn filing(
+    opts: &Options,
+    spec: &Spec,
+    input: &issue::Input<'_>,
+    issue_path: &Path,
+    warnings: &mut Vec<String>,
+) -> issue::Filing {
+    let form = issue_form(spec, opts, warnings);
     let input = issue::Input {
-        spec: &spec,
-        manifest: &written.manifest,
-        contents: &contents,
-        title: title.as_deref(),
-        description: description.as_deref(),
+        spec: if opts.security { spec } else { input.spec },
+        ..*input
     };
-    let filing = issue::file(
+    issue::file(
         &input,
         &issue::FilingOptions {
             security: opts.security,
             form: form.as_ref(),
-            body_file: Some(&issue_path),
+            body_file: Some(issue_path),
         },
-    );
-    Ok(Outcome {
-        bundle: written.path,
-        issue: issue_path,
-        id: written.id,
-        manifest: written.manifest,
-        filing,
-        warnings,
-        other_redactions: other_counts,
-    })
+    )
 }
 
-/// `issue.json`: the redacted title and description, so `issue BUNDLE` can render the same
-/// body again.
-fn issue_request(title: Option<&str>, description: Option<&str>) -> Vec<u8> {
-    let value = serde_json::json!({ "title": title, "description": description });
-    let mut out = serde_json::to_vec_pretty(&value).unwrap_or_default();
-    out.push(b'\n');
-    out
+/// The spec's GitHub issue form, from a local checkout; a form that does not load is a
+/// warning, and the link carries the body instead.
+fn issue_form(spec: &Spec, opts: &Options, warnings: &mut Vec<String>) -> Option<issue::Form> {
+    let (Some(rel), Some(dir)) = (&spec.project.issue_form, &opts.repo_dir) else {
+        return None;
+    };
+    match issue::Form::load(dir, rel) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            warnings.push(format!("{e}; the link carries the body instead"));
+            None
+        }
+    }
 }
 
 /// The spec, with `[project] repository` filled from the fact `repository_fact` names when
@@ -355,35 +465,80 @@ fn spec_origin(origin: &str) -> String {
         .map_or_else(|| origin.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-fn redaction_report(items: &[Redacted], other: &Counts) -> Vec<u8> {
+/// `redaction-report.json`: counts per entry (or item id when nothing was stored), then the
+/// counts outside items.
+fn redaction_report(items: &[Placed], other: &Counts) -> redact::Report {
     let mut report = redact::Report::default();
-    for item in items {
-        let key = item.record.path.as_deref().unwrap_or(&item.record.id);
-        report.add(key, &item.counts);
+    for p in items {
+        let key = p.record.path.as_deref().unwrap_or(&p.record.id);
+        report.add(key, p.item.counts());
     }
     report.add(OTHER_REPORT_KEY, other);
-    report.to_json().into_bytes()
+    report
 }
 
 /// The report key for replacements outside items.
 pub const OTHER_REPORT_KEY: &str = "(title, description, spec)";
 
-/// Write `data` to `path` through a temp file in the same directory and a rename.
-pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::PermissionsExt;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".support-bundle-")
-        .tempfile_in(dir)?;
-    temp.write_all(data)?;
-    // Temp files start 0600; the issue body is meant to be read and pasted.
-    temp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+schema = 1
+[project]
+name = "demo"
+security = "write to s3cr3t-contact-value, not to the tracker"
+[[collect]]
+id = "sys"
+kind = "system"
+"#;
+
+    fn redactor() -> Redactor {
+        Redactor::new(&redact::Options {
+            no_default_rules: true,
+            keep_identifiers: true,
+            literals: vec!["s3cr3t-contact-value".into()],
+            ..redact::Options::default()
+        })
+        .unwrap()
+    }
+
+    fn shown(origin: &str) -> (Spec, Vec<String>, Texts) {
+        let spec = crate::spec::parse(origin, SPEC).unwrap();
+        let mut opts = Options::from_env(spec.clone()).unwrap();
+        opts.title = Some("fails with s3cr3t-contact-value".into());
+        let texts = Texts::redact(&opts, &redactor());
+        let manifest = manifest(&opts, &spec, &texts, &[], BTreeMap::new());
+        let mut warnings = Vec::new();
+        let shown = shown_spec(&Cow::Borrowed(&spec), &texts, &manifest, &mut warnings);
+        (shown.into_owned(), warnings, texts)
+    }
+
+    #[test]
+    fn the_issue_is_rendered_from_the_redacted_spec_the_bundle_stores() {
+        let (spec, warnings, texts) = shown("/home/alice/demo.toml");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let security = spec.project.security.unwrap();
+        assert!(!security.contains("s3cr3t"), "{security}");
+        assert!(security.starts_with("write to "), "{security}");
+        assert!(!texts.spec_text.to_str_lossy().contains("s3cr3t"));
+        assert!(!texts.title().unwrap().contains("s3cr3t"));
+        assert_eq!(texts.origin, "demo.toml");
+        assert_eq!(texts.counts.total(), 2);
+    }
+
+    #[test]
+    fn a_built_in_spec_is_stored_and_shown_as_published() {
+        let (spec, warnings, texts) = shown("built-in:demo");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(texts.spec_text.as_bytes(), SPEC.as_bytes());
+        // Our own text: the contact is shown as the project wrote it.
+        assert!(
+            spec.project
+                .security
+                .unwrap()
+                .contains("s3cr3t-contact-value")
+        );
+    }
 }

@@ -87,17 +87,14 @@ impl<'a> Summary<'a> {
             count(|s| matches!(s, Status::Failed | Status::Timeout)),
             self.redactions,
         );
-        for c in &m.checks {
-            let outcome = c.outcome.as_str();
-            if outcome == "fail" || outcome == "warn" {
-                let _ = writeln!(
-                    out,
-                    "check {} {}: {}",
-                    outcome.to_uppercase(),
-                    for_terminal(&c.id),
-                    for_terminal(&c.message)
-                );
-            }
+        for c in m.checks.iter().filter(|c| c.outcome.is_flagged()) {
+            let _ = writeln!(
+                out,
+                "check {} {}: {}",
+                c.outcome.as_str().to_uppercase(),
+                for_terminal(&c.id),
+                for_terminal(&c.message)
+            );
         }
         let _ = writeln!(
             out,

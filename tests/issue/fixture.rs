@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use support_bundle::bundle::manifest::{ProjectRecord, SpecRecord, Tool};
 use support_bundle::bundle::timestamp::Timestamp;
-use support_bundle::bundle::{self, ItemRecord, Manifest};
+use support_bundle::bundle::{self, Extra, Manifest};
 use support_bundle::facts;
-use support_bundle::item::Status;
+use support_bundle::item::{Format, RawEntry, RawItem, Status};
+use support_bundle::redact::{self, Counts, Redactor};
 use support_bundle::spec::{self, Spec};
 
 /// One item of a fixture: id, status, detail, and content (entry path, bytes, binary).
@@ -37,40 +38,48 @@ pub fn absent(id: &'static str, status: Status, detail: &'static str) -> Item {
     }
 }
 
-/// Write a bundle for `spec_text` holding `items` into `dir`; returns its path.
+/// Write a bundle for `spec_text` holding `items` into `dir`; returns its path. The items go
+/// through the redaction pass (with no rules, so their content is kept) and the bundle layout,
+/// as in `collect`.
 pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>) -> PathBuf {
     let spec: Spec = spec::parse("fixture.toml", spec_text).expect("fixture spec loads");
-    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let mut records = Vec::new();
-    for item in &items {
-        let kind = spec
-            .item(item.id)
-            .expect("fixture item is in the spec")
-            .kind;
-        let (path, size, sha, binary) = match &item.entry {
-            Some((p, d, b)) => {
-                entries.insert(p.clone(), d.clone());
-                (
-                    Some(p.clone()),
-                    d.len() as u64,
-                    Some(bundle::sha256_hex(d)),
-                    *b,
-                )
+    let raws: Vec<RawItem> = items
+        .iter()
+        .map(|item| {
+            let kind = spec
+                .item(item.id)
+                .expect("fixture item is in the spec")
+                .kind;
+            RawItem {
+                id: item.id.to_string(),
+                kind,
+                source: item.id.to_string(),
+                status: item.status,
+                detail: item.detail.map(String::from),
+                entry: item.entry.as_ref().map(|(p, d, b)| RawEntry {
+                    source: item.id.to_string(),
+                    name: p.rsplit('/').next().unwrap_or(p).to_string(),
+                    data: d.clone(),
+                    binary: *b,
+                }),
+                format: Format::Text,
             }
-            None => (None, 0, None, false),
-        };
-        records.push(ItemRecord {
-            id: item.id.to_string(),
-            kind,
-            source: item.id.to_string(),
-            path,
-            status: item.status,
-            detail: item.detail.map(String::from),
-            size,
-            sha256: sha,
-            redactions: 0,
-            binary,
-        });
+        })
+        .collect();
+    let mut redactor = Redactor::new(&redact::Options {
+        no_default_rules: true,
+        keep_identifiers: true,
+        ..Default::default()
+    })
+    .expect("a redactor without rules");
+    let placed = bundle::layout::place(redact::redact_items(raws, &mut redactor));
+    for (p, item) in placed.iter().zip(&items) {
+        let want = item.entry.as_ref().map(|(p, _, _)| p.as_str());
+        assert_eq!(
+            p.record.path.as_deref(),
+            want,
+            "fixture path follows the layout"
+        );
     }
     let sources: Vec<facts::Source<'_>> = items
         .iter()
@@ -80,7 +89,7 @@ pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>)
         })
         .collect();
     let facts = facts::extract(&spec, &sources);
-    let checks = support_bundle::run::checks::evaluate(&spec, &facts);
+    let checks = support_bundle::checks::evaluate(&spec, &facts);
     let manifest = Manifest {
         format: bundle::FORMAT.to_string(),
         tool: Tool {
@@ -99,15 +108,20 @@ pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>)
         created: "1980-01-01T00:00:00Z".into(),
         private: false,
         facts,
-        items: records,
+        items: placed.iter().map(|p| p.record.clone()).collect(),
         checks,
         files: BTreeMap::new(),
     };
-    entries.insert("spec.toml".into(), spec_text.as_bytes().to_vec());
-    let request = serde_json::json!({ "title": title, "description": null });
-    entries.insert("issue.json".into(), serde_json::to_vec(&request).unwrap());
+    let mut counts = Counts::default();
+    let text =
+        |s: &str, format, counts: &mut Counts| redactor.redact_text(s.as_bytes(), format, counts);
+    let title = title.map(|t| text(t, Format::Text, &mut counts));
+    let extras = [
+        Extra::spec(&text(spec_text, Format::Toml, &mut counts)),
+        Extra::issue_request(title.as_ref(), None),
+    ];
     let created = Timestamp::from_source_date_epoch(None).unwrap();
-    bundle::write_bundle(dir, manifest, entries, created)
+    bundle::write_bundle(dir, manifest, &placed, &extras, created)
         .expect("fixture bundle is written")
         .path
 }
