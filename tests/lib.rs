@@ -11,6 +11,7 @@ mod collect_default;
 mod collect_gojinn;
 mod collect_kestrel;
 mod docs;
+mod hostile_input;
 mod issue;
 mod maintainer;
 mod reproducible;
