@@ -125,7 +125,8 @@ impl BundleDiff {
 pub fn diff(a: &mut Bundle, b: &mut Bundle, opts: Options) -> Result<BundleDiff, ReadError> {
     let (ma, bytes_a) = a.manifest()?;
     let (mb, bytes_b) = b.manifest()?;
-    let mut budget = TextBudget::new(opts.max_diff_time);
+    // Time left for the text diffs of this comparison.
+    let mut budget = opts.max_diff_time;
     let mut items = Vec::new();
     for (ia, ib) in matched_items(&ma, &mb) {
         let Some(mut row) = item_change(ia, ib) else {
@@ -271,41 +272,30 @@ fn item_change(ia: Option<&ItemRecord>, ib: Option<&ItemRecord>) -> Option<ItemC
     })
 }
 
-/// Time left for text diffs in one comparison.
-struct TextBudget {
-    left: Duration,
-}
-
-impl TextBudget {
-    fn new(total: Duration) -> Self {
-        TextBudget { left: total }
-    }
-}
-
 /// Fill in the bounded unified diff of a changed text item, and say what was left out.
 fn text_diff(
     row: &mut ItemChange,
     (a, pa): (&mut Bundle, &str),
     (b, pb): (&mut Bundle, &str),
     opts: Options,
-    budget: &mut TextBudget,
+    budget: &mut Duration,
 ) -> Result<(), ReadError> {
-    if budget.left.is_zero() {
+    if budget.is_zero() {
         row.truncated = Some("not diffed: the time for text diffs ran out".into());
         return Ok(());
     }
     let (ta, cut_a) = read_prefix(a, pa, opts.max_input)?;
     let (tb, cut_b) = read_prefix(b, pb, opts.max_input)?;
     let started = Instant::now();
-    let (text, left_out) = unified(&ta, &tb, pa, pb, opts.max_lines, budget.left);
+    let (text, left_out) = unified(&ta, &tb, pa, pb, opts.max_lines, *budget);
     let spent = started.elapsed();
-    budget.left = budget.left.saturating_sub(spent);
+    *budget = budget.saturating_sub(spent);
     row.text_diff = Some(text);
     let mut notes = Vec::new();
     if cut_a || cut_b {
         notes.push(format!("compared the first {} bytes", opts.max_input));
     }
-    if budget.left.is_zero() {
+    if budget.is_zero() {
         // Past the deadline the diff falls back to coarser hunks: still correct, less minimal.
         notes.push("diff is approximate: the time for text diffs ran out".into());
     }
