@@ -3,7 +3,8 @@
 //! Grammar: `FACT OP VALUE` with OP one of `<`, `<=`, `>`, `>=`, `==`, `!=`; or
 //! `missing FACT` / `present FACT`. Values are compared as versions when both sides start with
 //! a digit (optionally after a `v`): the leading dotted numbers are compared numerically, so
-//! `6.1.0-18-amd64 >= 5.10` holds. Otherwise they compare as strings.
+//! `6.1.0-18-amd64 >= 5.10` holds. A fact that is not a version (empty, `unknown`) compared
+//! with a version is unknown; other values compare as strings.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -148,6 +149,13 @@ impl Condition {
             Condition::Present(f) => holds(facts.contains_key(f)),
             Condition::Compare { fact, op, value } => match facts.get(fact) {
                 None => Verdict::Unknown,
+                // A version compared with something that is not one (an empty value, `unknown`)
+                // has no answer; as strings `"" < 2.0` would hold.
+                Some(actual)
+                    if version_numbers(value).is_some() && version_numbers(actual).is_none() =>
+                {
+                    Verdict::Unknown
+                }
                 Some(actual) => holds(op.holds(compare(actual, value))),
             },
         }
@@ -242,6 +250,22 @@ mod tests {
             Verdict::Holds
         );
         assert_eq!(compare("v2.10.2", "2.6.2"), Ordering::Greater);
+    }
+
+    #[test]
+    fn a_non_version_fact_against_a_version_is_unknown() {
+        for op in ["<", "<=", ">", ">=", "==", "!="] {
+            let c = Condition::parse(&format!("kernel {op} 2.0")).unwrap();
+            for actual in ["", "  ", "unknown", "n/a", "v", ".5"] {
+                assert_eq!(
+                    c.evaluate(&facts(&[("kernel", actual)])),
+                    Verdict::Unknown,
+                    "{actual:?} {op} 2.0"
+                );
+            }
+        }
+        let c = Condition::parse("mode == 2.0").unwrap();
+        assert_eq!(c.evaluate(&facts(&[("mode", "2.0")])), Verdict::Holds);
     }
 
     #[test]

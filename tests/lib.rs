@@ -13,6 +13,7 @@ mod collect_gojinn;
 mod collect_kestrel;
 mod completions;
 mod docs;
+mod hostile_input;
 mod interrupt;
 mod issue;
 mod maintainer;

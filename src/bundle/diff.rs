@@ -6,9 +6,10 @@
 //! the entry, never the whole of a large one) and cut to [`Options::max_lines`] lines. Binary
 //! items only say that their hash changed. Strings are escaped at render time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::Read;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -24,6 +25,9 @@ pub struct Options {
     pub max_input: u64,
     /// Lines of unified diff kept per item.
     pub max_lines: usize,
+    /// Time all text diffs of one comparison may take together; past it a diff is coarser,
+    /// and items after it only say that their content changed.
+    pub max_diff_time: Duration,
 }
 
 impl Default for Options {
@@ -31,6 +35,7 @@ impl Default for Options {
         Options {
             max_input: 1024 * 1024,
             max_lines: 200,
+            max_diff_time: Duration::from_secs(5),
         }
     }
 }
@@ -120,127 +125,185 @@ impl BundleDiff {
 pub fn diff(a: &mut Bundle, b: &mut Bundle, opts: Options) -> Result<BundleDiff, ReadError> {
     let (ma, bytes_a) = a.manifest()?;
     let (mb, bytes_b) = b.manifest()?;
-    let side = |m: &Manifest, bytes: &[u8]| Side {
-        id: sha256_hex(bytes),
-        project: m.project.name.clone(),
-        tool_version: m.tool.version.clone(),
-    };
-    let mut facts = Vec::new();
-    let names: std::collections::BTreeSet<&String> =
-        ma.facts.keys().chain(mb.facts.keys()).collect();
-    for name in names {
-        let va = ma.facts.get(name).map(|f| f.value.clone());
-        let vb = mb.facts.get(name).map(|f| f.value.clone());
-        if va != vb {
-            facts.push(FactChange {
-                name: name.clone(),
-                a: va,
-                b: vb,
-            });
-        }
-    }
-
-    // An item id with one record per side is matched by id (its path may come and go with
-    // its status); ids with several records (glob matches) are matched by path.
-    let count = |m: &Manifest, id: &str| m.items.iter().filter(|i| i.id == id).count();
-    let key = |i: &ItemRecord| {
-        if count(&ma, &i.id) <= 1 && count(&mb, &i.id) <= 1 {
-            format!("({})", i.id)
-        } else {
-            i.path.clone().unwrap_or_else(|| format!("({})", i.id))
-        }
-    };
-    let items_a: BTreeMap<String, &ItemRecord> = ma.items.iter().map(|i| (key(i), i)).collect();
-    let items_b: BTreeMap<String, &ItemRecord> = mb.items.iter().map(|i| (key(i), i)).collect();
-    // Spec order of A, then B's new ones in its order.
-    let mut order: Vec<String> = ma.items.iter().map(key).collect();
-    order.extend(
-        mb.items
-            .iter()
-            .map(key)
-            .filter(|k| !items_a.contains_key(k)),
-    );
+    // Time left for the text diffs of this comparison.
+    let mut budget = opts.max_diff_time;
     let mut items = Vec::new();
-    for k in order {
-        let (ia, ib) = (items_a.get(&k).copied(), items_b.get(&k).copied());
-        let content_changed =
-            ia.and_then(|i| i.sha256.as_ref()) != ib.and_then(|i| i.sha256.as_ref());
-        let change = match (ia, ib) {
-            (Some(_), None) => "removed",
-            (None, Some(_)) => "added",
-            (Some(x), Some(y))
-                if x.status != y.status || content_changed || x.detail != y.detail =>
-            {
-                "changed"
-            }
-            _ => continue,
-        };
-        let any = ia.or(ib).map_or_else(String::new, |i| i.id.clone());
-        let mut row = ItemChange {
-            id: any,
-            path: ia
-                .and_then(|i| i.path.clone())
-                .or_else(|| ib.and_then(|i| i.path.clone())),
-            change,
-            status: (
-                ia.map(|i| i.status.as_str().to_string()),
-                ib.map(|i| i.status.as_str().to_string()),
-            ),
-            size: (ia.map(|i| i.size), ib.map(|i| i.size)),
-            stored: (
-                ia.is_some_and(|i| i.sha256.is_some()),
-                ib.is_some_and(|i| i.sha256.is_some()),
-            ),
-            content_changed,
-            text_diff: None,
-            truncated: None,
+    for (ia, ib) in matched_items(&ma, &mb) {
+        let Some(mut row) = item_change(ia, ib) else {
+            continue;
         };
         if let (Some(x), Some(y)) = (ia, ib)
-            && content_changed
+            && row.content_changed
             && !x.binary
             && !y.binary
             && let (Some(pa), Some(pb)) = (&x.path, &y.path)
         {
-            let (ta, cut_a) = read_prefix(a, pa, opts.max_input)?;
-            let (tb, cut_b) = read_prefix(b, pb, opts.max_input)?;
-            let (text, left_out) = unified(&ta, &tb, pa, pb, opts.max_lines);
-            row.text_diff = Some(text);
-            let mut notes = Vec::new();
-            if cut_a || cut_b {
-                notes.push(format!("compared the first {} bytes", opts.max_input));
-            }
-            if left_out > 0 {
-                notes.push(format!("{left_out} more diff lines not shown"));
-            }
-            row.truncated = (!notes.is_empty()).then(|| notes.join("; "));
+            text_diff(&mut row, (a, pa), (b, pb), opts, &mut budget)?;
         }
         items.push(row);
     }
+    Ok(BundleDiff {
+        a: side(&ma, &bytes_a),
+        b: side(&mb, &bytes_b),
+        facts: fact_changes(&ma, &mb),
+        items,
+        checks: check_changes(&ma, &mb),
+    })
+}
 
+fn side(m: &Manifest, bytes: &[u8]) -> Side {
+    Side {
+        id: sha256_hex(bytes),
+        project: m.project.name.clone(),
+        tool_version: m.tool.version.clone(),
+    }
+}
+
+/// Facts whose values differ, by name.
+fn fact_changes(ma: &Manifest, mb: &Manifest) -> Vec<FactChange> {
+    let names: BTreeSet<&String> = ma.facts.keys().chain(mb.facts.keys()).collect();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let va = ma.facts.get(name).map(|f| f.value.clone());
+            let vb = mb.facts.get(name).map(|f| f.value.clone());
+            (va != vb).then(|| FactChange {
+                name: name.clone(),
+                a: va,
+                b: vb,
+            })
+        })
+        .collect()
+}
+
+/// Checks whose outcomes differ, by id.
+fn check_changes(ma: &Manifest, mb: &Manifest) -> Vec<CheckChange> {
     let outcomes = |m: &Manifest| -> BTreeMap<String, String> {
         m.checks
             .iter()
             .map(|c| (c.id.clone(), c.outcome.to_string()))
             .collect()
     };
-    let (ca, cb) = (outcomes(&ma), outcomes(&mb));
-    let ids: std::collections::BTreeSet<&String> = ca.keys().chain(cb.keys()).collect();
-    let checks = ids
-        .into_iter()
+    let (ca, cb) = (outcomes(ma), outcomes(mb));
+    let ids: BTreeSet<&String> = ca.keys().chain(cb.keys()).collect();
+    ids.into_iter()
         .filter(|id| ca.get(*id) != cb.get(*id))
         .map(|id| CheckChange {
             id: id.clone(),
             a: ca.get(id).cloned(),
             b: cb.get(id).cloned(),
         })
-        .collect();
-    Ok(BundleDiff {
-        a: side(&ma, &bytes_a),
-        b: side(&mb, &bytes_b),
-        facts,
-        items,
-        checks,
+        .collect()
+}
+
+/// Item records of A and B paired up: in A's order, then B's new ones in its order.
+///
+/// An item id with one record per side is matched by id (its path may come and go with its
+/// status); ids with several records (glob matches) are matched by path. Counting and lookup
+/// go through maps, so a manifest with very many items costs n log n, not n².
+fn matched_items<'m>(
+    ma: &'m Manifest,
+    mb: &'m Manifest,
+) -> Vec<(Option<&'m ItemRecord>, Option<&'m ItemRecord>)> {
+    let id_counts = |m: &'m Manifest| {
+        let mut counts: HashMap<&'m str, usize> = HashMap::new();
+        for i in &m.items {
+            *counts.entry(i.id.as_str()).or_default() += 1;
+        }
+        counts
+    };
+    let (count_a, count_b) = (id_counts(ma), id_counts(mb));
+    let single = |counts: &HashMap<&str, usize>, id: &str| counts.get(id).is_none_or(|&n| n <= 1);
+    let key = |i: &ItemRecord| {
+        if single(&count_a, &i.id) && single(&count_b, &i.id) {
+            format!("({})", i.id)
+        } else {
+            i.path.clone().unwrap_or_else(|| format!("({})", i.id))
+        }
+    };
+    let keys_a: Vec<String> = ma.items.iter().map(key).collect();
+    let keys_b: Vec<String> = mb.items.iter().map(key).collect();
+    // Like any map built from a list, a key seen twice keeps its last record.
+    let items_a: HashMap<&str, &ItemRecord> =
+        keys_a.iter().map(String::as_str).zip(&ma.items).collect();
+    let items_b: HashMap<&str, &ItemRecord> =
+        keys_b.iter().map(String::as_str).zip(&mb.items).collect();
+    keys_a
+        .iter()
+        .chain(keys_b.iter().filter(|k| !items_a.contains_key(k.as_str())))
+        .map(|k| {
+            (
+                items_a.get(k.as_str()).copied(),
+                items_b.get(k.as_str()).copied(),
+            )
+        })
+        .collect()
+}
+
+/// The row for a matched pair, or `None` when nothing about it changed.
+fn item_change(ia: Option<&ItemRecord>, ib: Option<&ItemRecord>) -> Option<ItemChange> {
+    let content_changed = ia.and_then(|i| i.sha256.as_ref()) != ib.and_then(|i| i.sha256.as_ref());
+    let change = match (ia, ib) {
+        (Some(_), None) => "removed",
+        (None, Some(_)) => "added",
+        (Some(x), Some(y)) if x.status != y.status || content_changed || x.detail != y.detail => {
+            "changed"
+        }
+        _ => return None,
+    };
+    Some(ItemChange {
+        id: ia.or(ib).map_or_else(String::new, |i| i.id.clone()),
+        path: ia
+            .and_then(|i| i.path.clone())
+            .or_else(|| ib.and_then(|i| i.path.clone())),
+        change,
+        status: (
+            ia.map(|i| i.status.as_str().to_string()),
+            ib.map(|i| i.status.as_str().to_string()),
+        ),
+        size: (ia.map(|i| i.size), ib.map(|i| i.size)),
+        stored: (
+            ia.is_some_and(|i| i.sha256.is_some()),
+            ib.is_some_and(|i| i.sha256.is_some()),
+        ),
+        content_changed,
+        text_diff: None,
+        truncated: None,
     })
+}
+
+/// Fill in the bounded unified diff of a changed text item, and say what was left out.
+fn text_diff(
+    row: &mut ItemChange,
+    (a, pa): (&mut Bundle, &str),
+    (b, pb): (&mut Bundle, &str),
+    opts: Options,
+    budget: &mut Duration,
+) -> Result<(), ReadError> {
+    if budget.is_zero() {
+        row.truncated = Some("not diffed: the time for text diffs ran out".into());
+        return Ok(());
+    }
+    let (ta, cut_a) = read_prefix(a, pa, opts.max_input)?;
+    let (tb, cut_b) = read_prefix(b, pb, opts.max_input)?;
+    let started = Instant::now();
+    let (text, left_out) = unified(&ta, &tb, pa, pb, opts.max_lines, *budget);
+    let spent = started.elapsed();
+    *budget = budget.saturating_sub(spent);
+    row.text_diff = Some(text);
+    let mut notes = Vec::new();
+    if cut_a || cut_b {
+        notes.push(format!("compared the first {} bytes", opts.max_input));
+    }
+    if budget.is_zero() {
+        // Past the deadline the diff falls back to coarser hunks: still correct, less minimal.
+        notes.push("diff is approximate: the time for text diffs ran out".into());
+    }
+    if left_out > 0 {
+        notes.push(format!("{left_out} more diff lines not shown"));
+    }
+    row.truncated = (!notes.is_empty()).then(|| notes.join("; "));
+    Ok(())
 }
 
 /// At most `max` bytes of an entry as text, and whether it was cut.
@@ -256,8 +319,18 @@ fn read_prefix(bundle: &mut Bundle, name: &str, max: u64) -> Result<(String, boo
 }
 
 /// A unified diff with 3 lines of context, cut to `max_lines`; returns the lines left out.
-fn unified(a: &str, b: &str, name_a: &str, name_b: &str, max_lines: usize) -> (String, usize) {
-    let diff = similar::TextDiff::from_lines(a, b);
+/// Past `timeout` the line matching stops refining and the hunks come out coarser.
+fn unified(
+    a: &str,
+    b: &str,
+    name_a: &str,
+    name_b: &str,
+    max_lines: usize,
+    timeout: Duration,
+) -> (String, usize) {
+    let diff = similar::TextDiff::configure()
+        .timeout(timeout)
+        .diff_lines(a, b);
     let text = diff
         .unified_diff()
         .context_radius(3)

@@ -22,6 +22,9 @@ pub enum ExtractError {
     /// The bundle could not be read.
     #[error(transparent)]
     Read(#[from] ReadError),
+    /// `manifest.json` is missing, unparseable or too large, so no entry could be checked.
+    #[error("{0}; without a readable manifest no entry can be checked, so nothing was extracted")]
+    NoManifest(#[source] ReadError),
     /// DIR holds files and `--force` was not given.
     #[error("`{0}` is not empty; pass --force to extract into it anyway")]
     NotEmpty(PathBuf),
@@ -55,7 +58,11 @@ pub struct Extracted {
 }
 
 /// Extract `bundle` into `dir` (created when absent).
+///
+/// A bundle whose `manifest.json` cannot be read is refused before anything is written: every
+/// entry would come out unverified, and exit 0 would claim otherwise.
 pub fn extract(bundle: &mut Bundle, dir: &Path, force: bool) -> Result<Extracted, ExtractError> {
+    let (manifest, _) = bundle.manifest().map_err(ExtractError::NoManifest)?;
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ExtractError::Io { path, source }
@@ -71,28 +78,23 @@ pub fn extract(bundle: &mut Bundle, dir: &Path, force: bool) -> Result<Extracted
     if !force && fs::read_dir(dir).map_err(io_err(dir))?.next().is_some() {
         return Err(ExtractError::NotEmpty(dir.to_path_buf()));
     }
-    let manifest = bundle.manifest().ok().map(|(m, _)| m);
     let names: Vec<String> = bundle.entries().iter().map(|e| e.name.clone()).collect();
     let mut out = Extracted::default();
     for name in names {
         let target = prepare(dir, &name)?;
         let sha = write_entry(bundle, &name, &target)?;
-        if let Some(m) = &manifest {
-            let expected = m.files.get(&name).map(|f| f.sha256.as_str());
-            if name != "manifest.json" && expected != Some(sha.as_str()) {
-                out.mismatched.push(name.clone());
-            }
+        let expected = manifest.files.get(&name).map(|f| f.sha256.as_str());
+        if name != "manifest.json" && expected != Some(sha.as_str()) {
+            out.mismatched.push(name.clone());
         }
         out.files.push(name);
     }
-    if let Some(m) = &manifest {
-        out.binary = m
-            .items
-            .iter()
-            .filter(|i| i.binary)
-            .filter_map(|i| i.path.clone())
-            .collect();
-    }
+    out.binary = manifest
+        .items
+        .iter()
+        .filter(|i| i.binary)
+        .filter_map(|i| i.path.clone())
+        .collect();
     Ok(out)
 }
 

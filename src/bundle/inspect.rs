@@ -5,7 +5,7 @@
 //! content; every string shown passes [`for_terminal`] at render time, so a field read from a
 //! bundle cannot drive the terminal.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -82,13 +82,16 @@ pub fn inspect(bundle: &mut Bundle) -> Result<Inspection, ReadError> {
             (ids, "all items")
         }
     };
+    // One pass over the items, then a lookup per required id: a manifest may list very many.
+    let present: HashSet<&str> = m
+        .items
+        .iter()
+        .filter(|i| i.status.is_present())
+        .map(|i| i.id.as_str())
+        .collect();
     let missing: Vec<String> = ids
         .iter()
-        .filter(|id| {
-            !m.items
-                .iter()
-                .any(|i| &i.id == *id && i.status.is_present())
-        })
+        .filter(|id| !present.contains(id.as_str()))
         .cloned()
         .collect();
     let (redactions, redactions_note) = match redaction_totals(bundle) {

@@ -426,8 +426,18 @@ impl Read for EntryReader<'_> {
     }
 }
 
+/// A name as shown in an error: one line, with every control character escaped (a newline
+/// or tab in a name is as hostile as an escape sequence, since it can forge an output line).
 fn escaped(name: &str) -> String {
-    for_terminal(name).into_owned()
+    let mut out = String::with_capacity(name.len());
+    for c in for_terminal(name).chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Check a raw entry name; returns it as UTF-8.
@@ -456,6 +466,8 @@ fn check_name(raw: &[u8]) -> Result<&str, ReadError> {
     if name.contains('\\') {
         return unsafe_name("contains a backslash");
     }
+    // `escaped` changes exactly the control characters (newline and tab included) and the
+    // bidirectional overrides.
     if escaped(name) != name {
         return unsafe_name("contains control characters");
     }
@@ -614,6 +626,15 @@ mod tests {
         assert_eq!(reason(b"..\\x"), "contains a backslash");
         assert_eq!(reason(b"a\x1b[2Jb"), "contains control characters");
         assert_eq!(reason(b"a\xc2\x9bb"), "contains control characters");
+        for forged in [
+            &b"files/x\nintact: bundle 000000000000"[..],
+            b"files/a\tb",
+            b"files/a\rb",
+            b"files/a\x7fb",
+            b"files/\xe2\x80\xaeevil",
+        ] {
+            assert_eq!(reason(forged), "contains control characters", "{forged:?}");
+        }
         assert_eq!(reason(b"a\xffb"), "not valid UTF-8");
         assert_eq!(reason(b""), "empty");
         assert_eq!(reason(b"dir/"), "directory");
@@ -623,6 +644,11 @@ mod tests {
     fn errors_show_names_escaped() {
         let err = check_name(b"x\x1b]0;t\x07").unwrap_err().to_string();
         assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}"), "{err}");
+        let err = check_name(b"a\nb\tc").unwrap_err().to_string();
+        assert!(
+            !err.contains(['\n', '\t']) && err.contains("a\\u{a}b\\u{9}c"),
+            "{err}"
+        );
     }
 
     #[test]

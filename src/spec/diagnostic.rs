@@ -121,19 +121,45 @@ fn write_snippet(f: &mut fmt::Formatter<'_>, text: &str, span: &Range<usize>) ->
     let Some(line) = text.lines().nth(loc.line - 1) else {
         return Ok(());
     };
-    let line = line.trim_end_matches('\r');
+    let (line, column) = snippet_window(line.trim_end_matches('\r'), loc.column);
     let gutter = loc.line.to_string();
     let pad = " ".repeat(gutter.len());
     let width = text
         .get(span.clone())
         .map_or(1, |s| s.lines().next().unwrap_or("").chars().count().max(1));
-    let width = width.min(line.chars().count().saturating_sub(loc.column - 1).max(1));
+    let width = width.min(line.chars().count().saturating_sub(column - 1).max(1));
     write!(
         f,
         "\n{pad} |\n{gutter} | {line}\n{pad} | {}{}",
-        " ".repeat(loc.column - 1),
+        " ".repeat(column - 1),
         "^".repeat(width)
     )
+}
+
+/// Most characters of a source line shown under an error.
+const MAX_SNIPPET: usize = 100;
+
+/// The part of `line` shown for a span at 1-based `column`: the whole line when short, else
+/// [`MAX_SNIPPET`] characters from a little before the column, cut ends marked with `…`.
+/// Returns the shown text and the span's column in it.
+fn snippet_window(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= MAX_SNIPPET {
+        return (line.to_string(), column);
+    }
+    let from = (column - 1)
+        .saturating_sub(MAX_SNIPPET / 4)
+        .min(chars.len());
+    let to = (from + MAX_SNIPPET).min(chars.len());
+    let mut shown = String::new();
+    if from > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[from..to]);
+    if to < chars.len() {
+        shown.push('…');
+    }
+    (shown, column - from + usize::from(from > 0))
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to suggest.
@@ -193,6 +219,27 @@ mod tests {
             "{shown}"
         );
         assert!(shown.ends_with("= help: did you mean `file`?"), "{shown}");
+    }
+
+    #[test]
+    fn a_long_line_is_shown_cut_around_the_span() {
+        let text = format!("name = \"{}\"\n", "a".repeat(5000));
+        let err = SpecError {
+            origin: "x.toml".into(),
+            text,
+            diagnostics: vec![Diagnostic::at(Some(7..5009), "too long")],
+        };
+        let shown = err.to_string();
+        assert!(shown.len() < 400, "{shown}");
+        assert!(
+            shown.contains("1 | name = \"aaaa") && shown.contains("a…\n"),
+            "{shown}"
+        );
+        assert!(shown.contains("  |        ^^^^"), "{shown}");
+        let (cut, column) =
+            snippet_window(&format!("{}X{}", "b".repeat(300), "c".repeat(300)), 301);
+        assert!(cut.starts_with('…') && cut.ends_with('…'), "{cut}");
+        assert_eq!(cut.chars().nth(column - 1), Some('X'));
     }
 
     #[test]

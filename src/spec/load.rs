@@ -292,10 +292,15 @@ impl Validator {
 
     fn project(&mut self, raw: RawProject) -> Project {
         let name = raw.name.get_ref().clone();
-        if !is_slug(&name) {
+        if !is_slug(&name) || name.len() > MAX_PROJECT_NAME {
+            // The name is part of the bundle's file name; keep the message short for a long one.
+            let shown: String = name.chars().take(MAX_PROJECT_NAME).collect();
+            let ellipsis = if shown.len() < name.len() { "…" } else { "" };
             self.err(
                 raw.name.span(),
-                format!("project name `{name}` must be lowercase letters, digits and `-`"),
+                format!(
+                    "project name `{shown}{ellipsis}` must be 1 to {MAX_PROJECT_NAME} lowercase letters, digits and `-`"
+                ),
             );
         }
         if let Some(repo) = &raw.repository
@@ -353,46 +358,11 @@ impl Validator {
     }
 
     fn item(&mut self, raw: RawItem) -> Option<Item> {
-        let id = raw.id.get_ref().clone();
-        if !is_slug(&id) {
-            self.err(
-                raw.id.span(),
-                format!("collector id `{id}` must be lowercase letters, digits and `-`"),
-            );
-        }
-        let Some(kind) = Kind::from_name(raw.kind.get_ref()) else {
-            let mut d = Diagnostic::at(
-                Some(raw.kind.span()),
-                format!(
-                    "collector `{id}` has unknown kind `{}`; expected one of {}",
-                    raw.kind.get_ref(),
-                    Kind::NAMES.join(", ")
-                ),
-            );
-            if let Some(s) = suggest(raw.kind.get_ref(), &Kind::NAMES) {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            }
-            self.problems.push(d);
-            return None;
-        };
+        let id = self.item_id(&raw.id);
+        let kind = self.item_kind(&id, &raw.kind)?;
         self.kind_keys(&id, kind, &raw);
-        let format = raw.format.as_ref().map_or(Format::Text, |f| {
-            Format::ALL
-                .into_iter()
-                .find(|x| x.as_str() == f.get_ref())
-                .unwrap_or_else(|| {
-                    let names: Vec<&str> = Format::ALL.iter().map(|x| x.as_str()).collect();
-                    self.err(
-                        f.span(),
-                        format!(
-                            "unknown format `{}`; expected one of {}",
-                            f.get_ref(),
-                            names.join(", ")
-                        ),
-                    );
-                    Format::Text
-                })
-        });
+        self.sources(&id, &raw);
+        let format = raw.format.as_ref().map_or(Format::Text, |f| self.format(f));
         let timeout = raw.timeout.as_ref().and_then(|t| self.duration(t));
         let max_bytes = raw
             .max_bytes
@@ -406,23 +376,7 @@ impl Validator {
             .fact
             .into_iter()
             .chain(raw.facts)
-            .filter_map(|f| {
-                if !is_fact_name(f.name.get_ref()) {
-                    self.err(
-                        f.name.span(),
-                        format!(
-                            "fact name `{}` must be lowercase letters, digits and `_`",
-                            f.name.get_ref()
-                        ),
-                    );
-                }
-                let regex = self.regex(&f.regex)?;
-                Some(FactSpec {
-                    name: f.name.into_inner(),
-                    regex,
-                    map: f.map,
-                })
-            })
+            .filter_map(|f| self.fact(f))
             .collect();
         let missing_when = raw.missing_when.as_ref().and_then(|r| self.regex(r));
         let from = raw.from.as_ref().and_then(|f| {
@@ -432,24 +386,6 @@ impl Validator {
                 regex,
             })
         });
-        // A URL built from placeholders is checked once they are filled in, at plan time.
-        if let Some(url) = &raw.url
-            && super::placeholders(url.get_ref()).is_empty()
-            && !(url.get_ref().starts_with("http://") || url.get_ref().starts_with("https://"))
-        {
-            self.err(
-                url.span(),
-                format!("collector `{id}`: url must start with http:// or https://"),
-            );
-        }
-        if let Some(argv) = &raw.argv
-            && argv.get_ref().first().is_none_or(|a| a.is_empty())
-        {
-            self.err(
-                argv.span(),
-                format!("collector `{id}`: argv must name a program"),
-            );
-        }
         Some(Item {
             id,
             kind,
@@ -473,6 +409,101 @@ impl Validator {
             from,
             recursive: raw.recursive.is_some_and(Spanned::into_inner),
         })
+    }
+
+    /// A collector id is a slug: it names entries in the bundle.
+    fn item_id(&mut self, raw: &Spanned<String>) -> String {
+        let id = raw.get_ref().clone();
+        if !is_slug(&id) {
+            self.err(
+                raw.span(),
+                format!("collector id `{id}` must be lowercase letters, digits and `-`"),
+            );
+        }
+        id
+    }
+
+    /// The collector kind; `None` (reported) when unknown, since nothing else can be checked.
+    fn item_kind(&mut self, id: &str, raw: &Spanned<String>) -> Option<Kind> {
+        let kind = Kind::from_name(raw.get_ref());
+        if kind.is_none() {
+            let mut d = Diagnostic::at(
+                Some(raw.span()),
+                format!(
+                    "collector `{id}` has unknown kind `{}`; expected one of {}",
+                    raw.get_ref(),
+                    Kind::NAMES.join(", ")
+                ),
+            );
+            if let Some(s) = suggest(raw.get_ref(), &Kind::NAMES) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            self.problems.push(d);
+        }
+        kind
+    }
+
+    fn format(&mut self, raw: &Spanned<String>) -> Format {
+        Format::ALL
+            .into_iter()
+            .find(|x| x.as_str() == raw.get_ref())
+            .unwrap_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|x| x.as_str()).collect();
+                self.err(
+                    raw.span(),
+                    format!(
+                        "unknown format `{}`; expected one of {}",
+                        raw.get_ref(),
+                        names.join(", ")
+                    ),
+                );
+                Format::Text
+            })
+    }
+
+    fn fact(&mut self, raw: RawFact) -> Option<FactSpec> {
+        if !is_fact_name(raw.name.get_ref()) {
+            self.err(
+                raw.name.span(),
+                format!(
+                    "fact name `{}` must be lowercase letters, digits and `_`",
+                    raw.name.get_ref()
+                ),
+            );
+        }
+        let regex = self.regex(&raw.regex)?;
+        Some(FactSpec {
+            name: raw.name.into_inner(),
+            regex,
+            map: raw.map,
+        })
+    }
+
+    /// What a collector reads from: a program to run, a URL to fetch, a path or glob to read.
+    /// Placeholders are filled in at plan time; what can be told before that is checked here.
+    fn sources(&mut self, id: &str, raw: &RawItem) {
+        if let Some(url) = &raw.url
+            && super::placeholders(url.get_ref()).is_empty()
+            && let Err(why) = check_url(url.get_ref())
+        {
+            self.err(url.span(), format!("collector `{id}`: {why}"));
+        }
+        if let Some(argv) = &raw.argv
+            && argv.get_ref().first().is_none_or(|a| a.is_empty())
+        {
+            self.err(
+                argv.span(),
+                format!("collector `{id}`: argv must name a program"),
+            );
+        }
+        if let Some(path) = &raw.path
+            && let Err(e) = check_glob(path.get_ref())
+        {
+            self.err(
+                path.span(),
+                format!("collector `{id}`: invalid glob: {}", e.kind()),
+            );
+        }
     }
 
     /// Keys that a kind needs, and keys that make no sense for it.
@@ -682,6 +713,17 @@ impl Validator {
 
     fn duration(&mut self, raw: &Spanned<String>) -> Option<Duration> {
         match humantime::parse_duration(raw.get_ref()) {
+            Ok(d) if d > MAX_TIMEOUT => {
+                self.err(
+                    raw.span(),
+                    format!(
+                        "timeout `{}` is too long; the limit is {}h",
+                        raw.get_ref(),
+                        MAX_TIMEOUT.as_secs() / 3600
+                    ),
+                );
+                None
+            }
             Ok(d) if d > Duration::ZERO => Some(d),
             Ok(_) => {
                 self.err(raw.span(), "timeout must be more than zero");
@@ -724,6 +766,46 @@ impl Validator {
             }
         }
     }
+}
+
+/// Longest `[project] name`: it is part of every bundle's file name.
+const MAX_PROJECT_NAME: usize = 64;
+
+/// Longest collector `timeout`: a collector that runs longer than a day is stuck, and a
+/// duration this size stays far from what the clock arithmetic can hold.
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// An http(s) URL with a host, as the `http` collector will parse it.
+fn check_url(url: &str) -> Result<(), String> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err("url must start with http:// or https://".into());
+    }
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|e| format!("invalid url `{url}`: {e}"))?;
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    // Everything before the last `@` is user info; what follows must name a host.
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    if host_port.is_empty() || host_port.starts_with(':') {
+        return Err(format!("invalid url `{url}`: no host"));
+    }
+    Ok(())
+}
+
+/// A path that is a glob must compile as one, with its placeholders standing for plain text.
+fn check_glob(path: &str) -> Result<(), globset::Error> {
+    let filler: BTreeMap<String, String> = super::placeholders(path)
+        .into_iter()
+        .map(|name| (name.to_string(), "x".to_string()))
+        .collect();
+    let filled = super::substitute(path, &filler);
+    if !filled.contains(['*', '?', '[', '{']) {
+        return Ok(());
+    }
+    globset::GlobBuilder::new(&filled)
+        .literal_separator(true)
+        .build()
+        .map(drop)
 }
 
 fn is_slug(s: &str) -> bool {
@@ -784,5 +866,78 @@ mod tests {
                 .iter()
                 .any(|d| d.help.as_deref() == Some("did you mean `environment`?"))
         );
+    }
+
+    fn problems(text: &str) -> String {
+        parse("t.toml", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_long_project_name_is_refused_at_load() {
+        let at_limit = BASE.replace("name = \"p\"", &format!("name = \"{}\"", "p".repeat(64)));
+        assert!(parse("t.toml", &at_limit).is_ok());
+        let long = BASE.replace("name = \"p\"", &format!("name = \"{}\"", "p".repeat(5000)));
+        let shown = problems(&long);
+        assert!(
+            shown.starts_with("t.toml:3:8: project name `ppp")
+                && shown.contains("must be 1 to 64 lowercase letters"),
+            "{shown}"
+        );
+        assert!(shown.len() < 600, "{shown}");
+    }
+
+    #[test]
+    fn timeouts_are_capped_at_load() {
+        let with = |t: &str| BASE.replace("argv =", &format!("timeout = \"{t}\"\nargv ="));
+        assert!(parse("t.toml", &with("24h")).is_ok());
+        for huge in ["18446744073709551615s", "25h", "400days"] {
+            let shown = problems(&with(huge));
+            assert!(
+                shown.starts_with(&format!(
+                    "t.toml:7:11: timeout `{huge}` is too long; the limit is 24h"
+                )),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_globs_and_urls_are_found_at_load() {
+        let file = |path: &str| {
+            format!("{BASE}[[collect]]\nid = \"f\"\nkind = \"file\"\npath = \"{path}\"\n")
+        };
+        assert!(parse("t.toml", &file("/var/log/*.log")).is_ok());
+        assert!(parse("t.toml", &file("{home}/.config/app/{{a,b}}.toml")).is_ok());
+        let shown = problems(&file("/var/log/[app.log"));
+        assert!(
+            shown.starts_with("t.toml:12:8: collector `f`: invalid glob: unclosed character class"),
+            "{shown}"
+        );
+        assert!(problems(&file("/etc/{a,{b}.conf")).contains("invalid glob"));
+
+        let http = |url: &str| {
+            format!("{BASE}[[collect]]\nid = \"h\"\nkind = \"http\"\nurl = \"{url}\"\n")
+        };
+        assert!(parse("t.toml", &http("http://127.0.0.1:8080/metrics")).is_ok());
+        assert!(
+            parse(
+                "t.toml",
+                &http("http://{host}/metrics\"\n[vars]\nhost = \"x")
+            )
+            .is_ok()
+        );
+        for bad in [
+            "http://exa mple.com/",
+            "http://",
+            "https://:80/x",
+            "http://[::1/x",
+        ] {
+            let shown = problems(&http(bad));
+            assert!(
+                shown.starts_with("t.toml:12:7: collector `h`: invalid url"),
+                "{bad}: {shown}"
+            );
+        }
+        assert!(problems(&http("ftp://x/")).contains("url must start with http://"));
     }
 }
