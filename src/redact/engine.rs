@@ -19,10 +19,11 @@ use std::io::{self, Read, Write};
 use aho_corasick::AhoCorasick;
 use regex::bytes::CaptureLocations;
 
-use super::Compiled;
+use super::compiled::Compiled;
+use super::keyed::{self, Claim};
 use super::rules::{Action, Detector};
 use super::scan::{self, ColonKind};
-use super::structured::{self, Form};
+use super::structured;
 use crate::item::Format;
 
 /// Line-length cap and window overlap.
@@ -522,34 +523,15 @@ impl<'a> Engine<'a> {
 
     fn key_rules(&mut self, line: &[u8]) {
         let c = self.c;
-        let text = self.format == Format::Text;
         let section = std::mem::take(&mut self.st.section);
         let mut found = std::mem::take(&mut self.sc.pairs);
         found.clear();
         structured::pairs(line, self.format, |p| {
-            let key = &line[p.key.0..p.key.1];
-            let Some(k) = c.key_rule_for(key, &section) else {
-                return;
-            };
-            let rule = &c.keys[k];
-            if p.form == Form::Block {
-                found.push((p.key.0, 0, k, true));
-                return;
+            match keyed::claim(c, line, &p, &section) {
+                Some(Claim::Value { start, end, rule }) => found.push((start, end, rule, false)),
+                Some(Claim::Block { rule }) => found.push((p.key.0, 0, rule, true)),
+                None => {}
             }
-            let (mut vs, ve) = p.value;
-            vs += structured::skip_auth_scheme(&line[vs..ve]);
-            let v = &line[vs..ve];
-            if structured::is_placeholder(v) || v.len() < rule.min_len {
-                return;
-            }
-            if text
-                && rule
-                    .entropy
-                    .is_some_and(|min| structured::entropy(v) < min || structured::is_hex_id(v))
-            {
-                return;
-            }
-            found.push((vs, ve, k, false));
         });
         self.st.section = section;
         for &(s, e, k, block) in &found {
