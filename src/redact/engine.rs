@@ -55,6 +55,9 @@ struct Span {
     counter: u32,
     pseudo: bool,
     counted: bool,
+    /// Write the mask as a quoted string: it replaces a bare TOML or YAML value, where
+    /// `[REDACTED:x]` would read as an array (or not parse).
+    quote: bool,
 }
 
 /// State carried from one line to the next.
@@ -85,8 +88,8 @@ struct Scratch {
     resolved: Vec<Span>,
     stamp: Vec<u64>,
     triggered: Vec<u32>,
-    /// Key-rule findings: (value start, value end, key rule, is a YAML block).
-    pairs: Vec<(usize, usize, usize, bool)>,
+    /// Key-rule findings: (value start, value end, key rule, is a YAML block, quote the mask).
+    pairs: Vec<(usize, usize, usize, bool, bool)>,
     line_no: u64,
     locs: Vec<Option<CaptureLocations>>,
 }
@@ -287,9 +290,15 @@ impl<'a> Engine<'a> {
                     );
                 }
             } else {
+                if s.quote {
+                    out.push(b'"');
+                }
                 out.extend_from_slice(b"[REDACTED:");
                 out.extend_from_slice(self.c.labels[s.counter as usize].as_bytes());
                 out.push(b']');
+                if s.quote {
+                    out.push(b'"');
+                }
             }
             if s.counted {
                 self.counts[s.counter as usize] += 1;
@@ -307,6 +316,7 @@ impl<'a> Engine<'a> {
                 counter: counter as u32,
                 pseudo,
                 counted,
+                quote: false,
             });
         }
     }
@@ -523,18 +533,22 @@ impl<'a> Engine<'a> {
 
     fn key_rules(&mut self, line: &[u8]) {
         let c = self.c;
+        let bare_typed = matches!(self.format, Format::Toml | Format::Yaml);
         let section = std::mem::take(&mut self.st.section);
         let mut found = std::mem::take(&mut self.sc.pairs);
         found.clear();
         structured::pairs(line, self.format, |p| {
             match keyed::claim(c, line, &p, &section) {
-                Some(Claim::Value { start, end, rule }) => found.push((start, end, rule, false)),
-                Some(Claim::Block { rule }) => found.push((p.key.0, 0, rule, true)),
+                Some(Claim::Value { start, end, rule }) => {
+                    let quote = bare_typed && !p.quoted && !p.loose;
+                    found.push((start, end, rule, false, quote));
+                }
+                Some(Claim::Block { rule }) => found.push((p.key.0, 0, rule, true, false)),
                 None => {}
             }
         });
         self.st.section = section;
-        for &(s, e, k, block) in &found {
+        for &(s, e, k, block, quote) in &found {
             let counter = c.rules.len() + k;
             if block {
                 let indent = line
@@ -545,6 +559,9 @@ impl<'a> Engine<'a> {
                 self.counts[counter] += 1;
             } else {
                 self.push(s, e, counter, false, true);
+                if quote && let Some(last) = self.sc.spans.last_mut() {
+                    last.quote = true;
+                }
             }
         }
         self.sc.pairs = found;
@@ -604,6 +621,7 @@ impl<'a> Engine<'a> {
                     Some(last) if s.start < last.end => {
                         last.end = last.end.max(s.end);
                         last.counted |= s.counted;
+                        last.quote |= s.quote;
                     }
                     _ => out.push(*s),
                 }
@@ -622,5 +640,6 @@ fn pseudo_span(start: usize, end: usize, counter: usize) -> Span {
         counter: counter as u32,
         pseudo: true,
         counted: true,
+        quote: false,
     }
 }
