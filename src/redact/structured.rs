@@ -1076,14 +1076,24 @@ pub(crate) fn is_reference(line: &[u8], (s, e): (usize, usize), quoted: bool) ->
     if PREFIXES.iter().any(|p| v.starts_with(p)) {
         return true;
     }
-    // A call: an identifier (or member path) followed by `(`.
+    // A call: an identifier followed by `(`, with no arguments or named like code
+    // (`get_secret("db")`, `vault.read(p)`, `loadApiKey(cfg)`); `Pa(ss)1` is a password.
     let ident = v
         .iter()
         .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
         .count();
-    ident > 0
-        && v[0].is_ascii_alphabetic()
-        && (v.get(ident) == Some(&b'(') || (ident == v.len() && line.get(e) == Some(&b'(')))
+    let open = s + ident;
+    if ident == 0 || !v[0].is_ascii_alphabetic() || line.get(open) != Some(&b'(') {
+        return false;
+    }
+    let name = &v[..ident];
+    let code_like = name.iter().any(|&b| matches!(b, b'_' | b'.'))
+        || (name.len() >= 6
+            && name[0].is_ascii_lowercase()
+            && name
+                .windows(2)
+                .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()));
+    line.get(open + 1) == Some(&b')') || code_like
 }
 
 /// Shannon entropy in bits per byte.
@@ -1195,6 +1205,93 @@ mod tests {
             "api_key",
             "k k"
         ));
+    }
+
+    /// (key name, value, loose) for every pair.
+    fn found(line: &str, format: Format) -> Vec<(String, String, bool)> {
+        let mut out = Vec::new();
+        pairs(line.as_bytes(), format, |p| {
+            out.push((
+                String::from_utf8_lossy(p.key_name(line.as_bytes())).into_owned(),
+                line[p.value.0..p.value.1].to_string(),
+                p.loose,
+            ))
+        });
+        out
+    }
+
+    #[test]
+    fn own_syntax_then_free_text_inside_values() {
+        let got = found(r#"cmd = "run --token=abc x=1" # k = v"#, Format::Toml);
+        assert_eq!(got[0], ("cmd".into(), "run --token=abc x=1".into(), false));
+        assert!(
+            got.contains(&("token".into(), "abc".into(), true)),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|(k, _, l)| k == "x" && !l), "{got:?}");
+        let got = found("pass = a=b ; c", Format::Ini);
+        assert_eq!(got[0], ("pass".into(), "a=b".into(), false));
+        let got = found(r#"Environment="SOAR_TOKEN=t1 t2" B=2"#, Format::Env);
+        assert_eq!(got[0], ("SOAR_TOKEN".into(), "t1 t2".into(), false));
+        assert_eq!(got[1], ("B".into(), "2".into(), false));
+        let got = found(r#"{"c":"a --password p1","n":"x"}"#, Format::Json);
+        assert!(
+            got.contains(&("password".into(), "p1".into(), true)),
+            "{got:?}"
+        );
+        let got = found("\theader @api +X-Api-Key \"k 1\"", Format::Caddyfile);
+        assert_eq!(got, vec![("X-Api-Key".into(), "k 1".into(), false)]);
+        assert!(found("\theader_up {", Format::Caddyfile).is_empty());
+    }
+
+    #[test]
+    fn code_and_tool_forms() {
+        let has_pw = |line: &str, v: &str| {
+            let got = found(line, Format::Text);
+            assert!(
+                got.iter()
+                    .any(|(k, val, _)| k.to_lowercase().contains("pass") && val == v),
+                "{line}: {got:?}"
+            );
+        };
+        has_pw("db := Open(password := \"p1\")", "p1");
+        has_pw(":password => 'p2'", "p2");
+        has_pw("$m->Password = 'p3';", "p3");
+        has_pw("<Password>p4</Password>", "p4");
+        has_pw("<property name=\"db.password\" value=\"p5\"/>", "p5");
+        has_pw("new NetworkCredential(\"u\", \"p6\")", "p6");
+        has_pw("sshpass -pp7 ssh h", "p7");
+        has_pw("/usr/bin/mysql -uroot -pp8 db", "p8");
+        has_pw("curl --user id:p9 https://h", "p9");
+        has_pw("machine h login u password p10", "p10");
+        // `-p` is a port elsewhere, and `mysql -p NAME` prompts (NAME is a database).
+        for line in [
+            "ssh -p 2222 h",
+            "docker run -p 8080:80 img",
+            "mysql -p appdb",
+        ] {
+            let got = found(line, Format::Text);
+            assert!(
+                got.iter().all(|(k, _, _)| k != "password"),
+                "{line}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn references() {
+        let r = |line: &str, quoted: bool| {
+            let at = line.find('=').unwrap() + 1;
+            is_reference(line.as_bytes(), (at, line.len()), quoted)
+        };
+        assert!(r("p=getMasterUserPassword()", false));
+        assert!(r("p=get_secret(\"db\")", false));
+        assert!(r("p=$(cat /run/x)", false));
+        assert!(r("p=process.env.X", false));
+        assert!(r("p=#add-password", true));
+        assert!(!r("p=Pa(ss)w0rd", false));
+        assert!(!r("p=#Secr3t!", true));
+        assert!(!r("p=hunter22", false));
     }
 
     #[test]
