@@ -671,3 +671,644 @@ fn report_has_counts_never_values() {
     assert_eq!(v["items"]["logs"]["rules"]["password"], 1);
     assert_eq!(v["total"], 2);
 }
+
+/// Secret values of every shape a key can hold. Digests and UUIDs are left alone only when
+/// nothing but their shape speaks for them; under a key that names a secret they go.
+const SHAPES: &[(&str, &str)] = &[
+    ("hex32", "4be1c07a9f3d58e2b6a0d7c4f19e8235"),
+    (
+        "hex64",
+        "c3a18f5e07d2b94a6e1f08c7d35b92a40e6f1d8c2b7a95e3f04d1c8b6a2e7f93",
+    ),
+    ("base64", "Q2FmZWJhYmUrL2tleT9zZWNyZXRa0w8="),
+    ("digits", "80416392751804"),
+    ("uuid", "6f1c2e9a-4b7d-4e3a-9c5f-2d8e7b1a0c46"),
+    ("alnum", "Xq7vB2mK9pL4rT8wZ3nD"),
+];
+
+/// One syntax: a template with `{v}` where the secret goes, the format it is read as, and
+/// the rule whose label must replace the value (`a|b`: either, when a vendor rule also knows
+/// some shapes); everything else must stay as it was.
+struct Syntax {
+    name: &'static str,
+    template: &'static str,
+    format: Format,
+    rule: &'static str,
+    /// A bare TOML or YAML value: the mask is written as a quoted string.
+    quoted_mask: bool,
+}
+
+const fn syn(
+    name: &'static str,
+    template: &'static str,
+    format: Format,
+    rule: &'static str,
+) -> Syntax {
+    Syntax {
+        name,
+        template,
+        format,
+        rule,
+        quoted_mask: false,
+    }
+}
+
+const fn quoted_mask(s: Syntax) -> Syntax {
+    Syntax {
+        quoted_mask: true,
+        ..s
+    }
+}
+
+const SYNTAXES: &[Syntax] = &[
+    // Free text: logs, request dumps, command lines.
+    syn("env line", "API_KEY={v}\n", Format::Text, "token"),
+    syn(
+        "env line, rest of the line",
+        "SIEM_TOKEN={v} forwarding to https://siem.internal as kestrel-svc\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "key: value",
+        "worker 3 api_key: {v} loaded\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "json log",
+        "{\"level\":\"warn\",\"apikey\":\"{v}\",\"msg\":\"retry\"}\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "json log, nested array",
+        "{\"request\":{\"headers\":{\"x-api-key\":[\"{v}\"],\"Accept\":[\"*/*\"]}}}\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "journald header",
+        "Nov 25 10:00:00 buildhost kestrel[812]: X-Api-Key: {v}\n",
+        Format::Text,
+        "token",
+    ),
+    syn("request dump", "> X-Api-Key: {v}\n", Format::Text, "token"),
+    syn(
+        "apikey header",
+        "Nov 25 10:00:00 buildhost app[9]: Apikey: {v}\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "access token header",
+        "Nov 25 10:00:00 buildhost app[9]: Access_Token: {v}\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "query access_token",
+        "GET /v1/data?access_token={v}&page=2 HTTP/1.1\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "query client_secret",
+        "GET /cb?state=ok&client_secret={v} 200 3ms\n",
+        Format::Text,
+        "secret",
+    ),
+    syn(
+        "query api_key",
+        "POST /fn/hello?api_key={v} 502\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "query apikey",
+        "GET /geo?apikey={v}&q=berlin 200\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "query key",
+        "GET /maps?key={v}&q=berlin 200\n",
+        Format::Text,
+        "url-param",
+    ),
+    syn(
+        "query sig",
+        "GET /blob?sv=2024&sig={v}&se=2026 200\n",
+        Format::Text,
+        "azure-storage-key|url-param",
+    ),
+    syn(
+        "query signature",
+        "GET /dl?file=a.tgz&signature={v} 200\n",
+        Format::Text,
+        "url-param",
+    ),
+    syn(
+        "query password",
+        "GET /login?user=bob&password={v} 302\n",
+        Format::Text,
+        "password",
+    ),
+    // A cookie header goes whole: every cookie in it may be a session.
+    syn(
+        "cookie header",
+        "Nov 25 10:00:00 buildhost app[9]: Cookie: {v}\n",
+        Format::Text,
+        "cookie",
+    ),
+    syn(
+        "cookie secret",
+        "[http]\ncookie_secret = \"{v}\"\n",
+        Format::Toml,
+        "secret",
+    ),
+    syn(
+        "cli flag",
+        "exec /usr/bin/agent --token {v} --verbose\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "cli flag =",
+        "exec /usr/bin/agent --api-key={v} --verbose\n",
+        Format::Text,
+        "token",
+    ),
+    syn(
+        "key=value in text",
+        "login retry user=bob password={v} attempt=2\n",
+        Format::Text,
+        "password",
+    ),
+    syn("go :=", "\tapiKey := \"{v}\"\n", Format::Text, "token"),
+    syn("ruby =>", "  :api_key => \"{v}\",\n", Format::Text, "token"),
+    syn(
+        "php ->",
+        "$mail->Password = '{v}';\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
+        "xml element",
+        "  <password>{v}</password>\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
+        "xml key/value",
+        "  <add key=\"DbPassword\" value=\"{v}\" />\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
+        "NetworkCredential",
+        "var c = new NetworkCredential(\"svc\", \"{v}\");\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
+        "powershell -Password",
+        "Connect-Vault -Server v1 -Password {v} -Force\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
+        "psexec -p",
+        "psexec \\\\host01 -u admin -p {v} cmd.exe\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
+        "curl -u",
+        "curl -sS -u svc-bot:{v} https://api.internal/v1\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
+        "netrc",
+        "machine api.internal login svc-bot password {v}\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
+        "gradle",
+        "        password '{v}'\n",
+        Format::Text,
+        "password",
+    ),
+    syn("bare Key=", "Key={v}\n", Format::Text, "token"),
+    syn("bare Secret=", "Secret={v}\n", Format::Text, "secret"),
+    syn(
+        "sshpass -p",
+        "sshpass -p '{v}' ssh deploy@host01 uptime\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
+        "mysql -p",
+        "mysqldump -u root -p{v} app > /tmp/app.sql\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
+        "--password spaced",
+        "mysql --password {v} -h db app\n",
+        Format::Text,
+        "password",
+    ),
+    // Structured formats.
+    syn(
+        "json nested",
+        "{\"a\":{\"b\":{\"api_key\":\"{v}\",\"n\":1}}}\n",
+        Format::Json,
+        "token",
+    ),
+    syn(
+        "json array",
+        "{\"api_keys\":[\"{v}\",\"{v}\"],\"on\":true}\n",
+        Format::Json,
+        "token",
+    ),
+    syn(
+        "json pretty",
+        "{\n  \"auth\": {\n    \"client_secret\": \"{v}\"\n  }\n}\n",
+        Format::Json,
+        "secret",
+    ),
+    syn(
+        "json string holding env",
+        "{\"e\":\"DB_PASSWORD={v}\"}\n",
+        Format::Json,
+        "password",
+    ),
+    syn(
+        "json string holding header",
+        "{\"k\":\"api_key: {v}\"}\n",
+        Format::Json,
+        "token",
+    ),
+    syn(
+        "json string holding flag",
+        "{\"c\":\"mysql --password={v} -h db\"}\n",
+        Format::Json,
+        "password",
+    ),
+    syn(
+        "json uri",
+        "{\"uri\":\"/api/hello?api_key={v}&x=1\",\"status\":502}\n",
+        Format::Json,
+        "token",
+    ),
+    quoted_mask(syn(
+        "yaml",
+        "db:\n  host: db.internal\n  password: {v}\n",
+        Format::Yaml,
+        "password",
+    )),
+    quoted_mask(syn(
+        "toml bare",
+        "[auth]\nsession_key = {v}\n",
+        Format::Toml,
+        "token",
+    )),
+    syn(
+        "yaml list",
+        "auth:\n  - client_secret: \"{v}\"\n",
+        Format::Yaml,
+        "secret",
+    ),
+    syn(
+        "toml",
+        "[integration.siem]\ntoken = \"{v}\"\nindex = \"alerts\"\n",
+        Format::Toml,
+        "token",
+    ),
+    syn(
+        "toml inline table",
+        "sources = [{ name = \"otx\", api_key = \"{v}\" }]\n",
+        Format::Toml,
+        "token",
+    ),
+    syn(
+        "toml string holding flag",
+        "cmd = \"run --token={v}\"\n",
+        Format::Toml,
+        "token",
+    ),
+    syn(
+        "ini",
+        "[database]\npassword = {v}\n",
+        Format::Ini,
+        "password",
+    ),
+    syn("env file", "export API_TOKEN={v}\n", Format::Env, "token"),
+    syn(
+        "systemd Environment",
+        "[Service]\nEnvironment=\"SOAR_TOKEN={v}\" \"LOG=info\"\n",
+        Format::Env,
+        "token",
+    ),
+    syn(
+        "systemd Environment bare",
+        "Environment=SIEM_TOKEN={v} LOG=info\n",
+        Format::Env,
+        "token",
+    ),
+    syn(
+        "systemd ExecStart",
+        "ExecStart=/usr/bin/kestrel run --token {v} --rules /etc/kestrel/rules\n",
+        Format::Env,
+        "token",
+    ),
+    syn(
+        "caddyfile option",
+        "\tgojinn ./f.wasm {\n\t\tapi_key {v}\n\t}\n",
+        Format::Caddyfile,
+        "token",
+    ),
+    syn(
+        "caddyfile env",
+        "\t\tenv GOJINN_API_KEY {v}\n",
+        Format::Caddyfile,
+        "token",
+    ),
+    syn(
+        "caddyfile respond",
+        "\trespond \"debug_secret={v}\"\n",
+        Format::Caddyfile,
+        "secret",
+    ),
+    syn(
+        "caddyfile header_up",
+        "\treverse_proxy :9000 {\n\t\theader_up X-Api-Key {v}\n\t}\n",
+        Format::Caddyfile,
+        "token",
+    ),
+    syn(
+        "caddyfile header_down",
+        "\t\theader_down +X-Token {v}\n",
+        Format::Caddyfile,
+        "token",
+    ),
+    syn(
+        "caddyfile header",
+        "\theader @api X-Api-Key \"{v}\"\n",
+        Format::Caddyfile,
+        "token",
+    ),
+    syn(
+        "caddyfile request_header",
+        "\trequest_header X-Token {v}\n",
+        Format::Caddyfile,
+        "token",
+    ),
+    syn(
+        "caddyfile header block",
+        "\theader {\n\t\tX-Api-Key {v}\n\t\tServer kestrel\n\t}\n",
+        Format::Caddyfile,
+        "token",
+    ),
+    syn(
+        "caddyfile Authorization",
+        "\theader_up Authorization \"Basic {v}\"\n",
+        Format::Caddyfile,
+        "token",
+    ),
+];
+
+#[test]
+fn key_context_wins_over_value_shape_in_every_syntax() {
+    let (r, _d) = redactor();
+    let mut failures = Vec::new();
+    for s in SYNTAXES {
+        for (shape, v) in SHAPES {
+            let input = s.template.replace("{v}", v);
+            let (out, _) = red(&r, &input, s.format);
+            let wants: Vec<String> = s
+                .rule
+                .split('|')
+                .map(|rule| {
+                    let mask = format!("[REDACTED:{rule}]");
+                    let mask = if s.quoted_mask {
+                        format!("\"{mask}\"")
+                    } else {
+                        mask
+                    };
+                    s.template.replace("{v}", &mask)
+                })
+                .collect();
+            if !wants.contains(&out) {
+                let want = &wants[0];
+                failures.push(format!(
+                    "{} x {shape}:\n  in:   {input:?}\n  out:  {out:?}\n  want: {want:?}",
+                    s.name
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn references_placeholders_and_look_alike_keys_stay() {
+    let (r, _d) = redactor();
+    let cases: &[(&str, Format)] = &[
+        // References to a secret kept elsewhere.
+        ("password = env.DB_PASS\n", Format::Text),
+        ("PASSWORD=$(cat /run/secrets/db)\n", Format::Text),
+        ("password = \"#{password}\"\n", Format::Text),
+        ("password = getMasterUserPassword()\n", Format::Text),
+        ("const password = process.env.DB_PASSWORD;\n", Format::Text),
+        ("  password: process.env.DB_PASSWORD,\n", Format::Text),
+        ("this.addPassword = \"#add-password\";\n", Format::Text),
+        // Placeholders and masked values.
+        (
+            "password=<YOURPASSWORD> api_key: <YOUR_API_KEY>\n",
+            Format::Text,
+        ),
+        (
+            "api_key=xxxxxxxxxxxxxxxx token: ******** secret=REDACTED\n",
+            Format::Text,
+        ),
+        ("config reloaded api_key=[REDACTED:token]\n", Format::Text),
+        (
+            "api_key = \"${GOJINN_KEY}\"\ntoken = \"{env.AI_TOKEN}\"\n",
+            Format::Toml,
+        ),
+        (
+            "\tapi_key {$KEY}\n\theader_up X-Api-Key {http.request.header.X-Api-Key}\n",
+            Format::Caddyfile,
+        ),
+        (
+            "db:\n  password: ${DB_PASSWORD}\n  token_file: /run/secrets/t\n",
+            Format::Yaml,
+        ),
+        // Empty and boolean values.
+        ("password=\n", Format::Text),
+        (
+            "{\"password\":\"\",\"token\":true,\"secret\":\"false\"}\n",
+            Format::Json,
+        ),
+        ("[auth]\napi_key = \"\"\ntoken = false\n", Format::Toml),
+        // Keys that only look secret.
+        (
+            "token_type=bearer expires_in=3600 token_id=6f1c2e9a-4b7d-4e3a-9c5f-2d8e7b1a0c46\n",
+            Format::Text,
+        ),
+        (
+            "key_id=AKIDX1234567 secret_name=db-creds password_file=/run/secrets/db token_path=/var/lib/t\n",
+            Format::Text,
+        ),
+        (
+            "{\"token_type\":\"Bearer\",\"expires_in\":3600,\"key_id\":\"k-4b7d4e3a9c5f\"}\n",
+            Format::Json,
+        ),
+        ("max_tokens = 1024\ntoken_ttl = \"1h\"\n", Format::Toml),
+        // Prose and the project's own words.
+        ("invalid token: expired, refreshing\n", Format::Text),
+        ("password incorrect for user bob\n", Format::Text),
+        (
+            "Authorization header missing; send a Bearer token\n",
+            Format::Text,
+        ),
+        (
+            "kestrel_events_received_total 1042\nkestrel 0.1.0\nloaded /etc/kestrel/config.toml\n",
+            Format::Text,
+        ),
+        (
+            "ssh://deploy-bot-account@host01/x https://example.com:443/users/@bob\n",
+            Format::Text,
+        ),
+    ];
+    for (text, format) in cases {
+        let (out, counts) = red(&r, text, *format);
+        assert_eq!(&out, text, "{format:?}, counts {:?}", counts.by_rule());
+    }
+}
+
+#[test]
+fn redacted_configs_still_parse() {
+    let (r, _d) = redactor();
+    let toml_in = r#"[integration.siem]
+url = "https://siem.internal:9200"
+token = "4be1c07a9f3d58e2b6a0d7c4f19e8235"
+password = 'Winter 2026!'
+
+[integration.soar]
+webhook_url = "https://soar.internal/hooks/T8d7f6a5s4"
+auth_token = """c3a18f5e07d2b94a"""
+command = "notify --token=Xq7vB2mK9pL4rT8w --channel ops"
+sources = [{ name = "otx", api_key = "80416392751804" }, { name = "misp", api_key = "6f1c2e9a-4b7d-4e3a-9c5f-2d8e7b1a0c46" }]
+db = "postgres://kestrel:dbPa55w0rd@db.internal:5432/events?sslmode=require"
+session_key = 80416392751804
+"#;
+    let secrets = [
+        "4be1c07a9f3d58e2b6a0d7c4f19e8235",
+        "Winter 2026!",
+        "T8d7f6a5s4",
+        "c3a18f5e07d2b94a",
+        "Xq7vB2mK9pL4rT8w",
+        "80416392751804",
+        "6f1c2e9a-4b7d-4e3a-9c5f-2d8e7b1a0c46",
+        "dbPa55w0rd",
+    ];
+    let out = check(&r, toml_in, Format::Toml, &secrets);
+    let v: toml::Table = toml::from_str(&out).expect("redacted TOML parses");
+    let soar = &v["integration"]["soar"];
+    assert_eq!(soar["webhook_url"].as_str(), Some("[REDACTED:webhook-url]"));
+    assert_eq!(
+        soar["command"].as_str(),
+        Some("notify --token=[REDACTED:token] --channel ops")
+    );
+    assert_eq!(
+        soar["db"].as_str(),
+        Some("postgres://kestrel:[REDACTED:url-password]@db.internal:5432/events?sslmode=require")
+    );
+    assert_eq!(soar["sources"][1]["name"].as_str(), Some("misp"));
+    assert_eq!(soar["session_key"].as_str(), Some("[REDACTED:token]"));
+
+    let json_in = r#"{"level":"error","msg":"job failed","cmd":"backup --password=Xq7vB2mK9pL4rT8w --verbose","env":{"DB_PASSWORD":"80416392751804","API_KEY":"4be1c07a9f3d58e2b6a0d7c4f19e8235"},"uri":"/api/hello?api_key=c3a18f5e07d2b94a&x=1","keys":{"x-api-key":["6f1c2e9a-4b7d-4e3a-9c5f-2d8e7b1a0c46"]}}
+"#;
+    let out = check(&r, json_in, Format::Json, &secrets);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("redacted JSON parses");
+    assert_eq!(v["cmd"], "backup --password=[REDACTED:password] --verbose");
+    assert_eq!(v["uri"], "/api/hello?api_key=[REDACTED:token]&x=1");
+    assert_eq!(v["env"]["DB_PASSWORD"], "[REDACTED:password]");
+
+    // A bare YAML or TOML value becomes a quoted string, not a flow sequence or an array.
+    let yaml_in = "siem:\n  url: https://siem.internal:9200\n  token: 4be1c07a9f3d58e2b6a0d7c4f19e8235\n  password: \"Winter 2026!\"\n  args: [\"--token\", \"x\"]\n  command: run --api-key=Xq7vB2mK9pL4rT8w --fast\n  private_key: |\n    c3a18f5e07d2b94a\n    80416392751804\n  index: alerts\n";
+    let out = check(&r, yaml_in, Format::Yaml, &secrets);
+    let docs = yaml_rust2::YamlLoader::load_from_str(&out).expect("redacted YAML parses");
+    let siem = &docs[0]["siem"];
+    assert_eq!(siem["token"].as_str(), Some("[REDACTED:token]"));
+    assert_eq!(
+        siem["command"].as_str(),
+        Some("run --api-key=[REDACTED:token] --fast")
+    );
+    assert_eq!(siem["index"].as_str(), Some("alerts"));
+}
+
+#[test]
+fn quotes_delimiters_and_the_rest_of_the_line_survive() {
+    let (r, _d) = redactor();
+    let cases: &[(&str, Format, &str)] = &[
+        (
+            "webhook_url = \"https://soar.internal/hooks/T8d7f6a5s4\"\n",
+            Format::Toml,
+            "webhook_url = \"[REDACTED:webhook-url]\"\n",
+        ),
+        (
+            "Environment=\"SOAR_TOKEN=Xq7vB2mK9pL4rT8w\" \"LOG_LEVEL=info\"\n",
+            Format::Env,
+            "Environment=\"SOAR_TOKEN=[REDACTED:token]\" \"LOG_LEVEL=info\"\n",
+        ),
+        (
+            "Nov 25 10:00:00 buildhost kestrel[812]: SIEM_TOKEN=Xq7vB2mK9pL4rT8w forwarding to https://siem.internal:9200 as kestrel-svc\n",
+            Format::Text,
+            "Nov 25 10:00:00 buildhost kestrel[812]: SIEM_TOKEN=[REDACTED:token] forwarding to https://siem.internal:9200 as kestrel-svc\n",
+        ),
+        (
+            "connecting to postgres://app:s3cr/t'pw@db.internal:5432/app?sslmode=require&password=Xq7vB2mK9p now\n",
+            Format::Text,
+            "connecting to postgres://app:[REDACTED:url-password]@db.internal:5432/app?sslmode=require&password=[REDACTED:password] now\n",
+        ),
+        (
+            "cache redis://:Xq7vB2mK9pL4rT8w@cache.internal:6379/0 ready\n",
+            Format::Text,
+            "cache redis://:[REDACTED:url-password]@cache.internal:6379/0 ready\n",
+        ),
+        (
+            "git fetch https://a1B2c3D4e5F6g7H8i9J0@git.internal/org/repo.git\n",
+            Format::Text,
+            "git fetch https://[REDACTED:url-token]@git.internal/org/repo.git\n",
+        ),
+        (
+            "\t\tdb_dsn postgres://gojinn:dbPa55word@db:5432/gojinn?sslmode=disable\n",
+            Format::Caddyfile,
+            "\t\tdb_dsn postgres://gojinn:[REDACTED:url-password]@db:5432/gojinn?sslmode=disable\n",
+        ),
+        (
+            "dsn = \"host=db.internal port=5432 dbname=events user=kestrel password=Xq7vB2mK9p sslmode=require\"\n",
+            Format::Toml,
+            "dsn = \"host=db.internal port=5432 dbname=events user=kestrel password=[REDACTED:password] sslmode=require\"\n",
+        ),
+        (
+            "token_type=bearer expires_in=3600 access_token=Xq7vB2mK9pL4rT8w scope=read\n",
+            Format::Text,
+            "token_type=bearer expires_in=3600 access_token=[REDACTED:token] scope=read\n",
+        ),
+    ];
+    for (input, format, want) in cases {
+        assert_eq!(&red(&r, input, *format).0, want, "{format:?}");
+    }
+}

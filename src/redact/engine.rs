@@ -19,10 +19,11 @@ use std::io::{self, Read, Write};
 use aho_corasick::AhoCorasick;
 use regex::bytes::CaptureLocations;
 
-use super::Compiled;
+use super::compiled::Compiled;
+use super::keyed::{self, Claim};
 use super::rules::{Action, Detector};
 use super::scan::{self, ColonKind};
-use super::structured::{self, Form};
+use super::structured;
 use crate::item::Format;
 
 /// Line-length cap and window overlap.
@@ -54,6 +55,9 @@ struct Span {
     counter: u32,
     pseudo: bool,
     counted: bool,
+    /// Write the mask as a quoted string: it replaces a bare TOML or YAML value, where
+    /// `[REDACTED:x]` would read as an array (or not parse).
+    quote: bool,
 }
 
 /// State carried from one line to the next.
@@ -84,8 +88,8 @@ struct Scratch {
     resolved: Vec<Span>,
     stamp: Vec<u64>,
     triggered: Vec<u32>,
-    /// Key-rule findings: (value start, value end, key rule, is a YAML block).
-    pairs: Vec<(usize, usize, usize, bool)>,
+    /// Key-rule findings: (value start, value end, key rule, is a YAML block, quote the mask).
+    pairs: Vec<(usize, usize, usize, bool, bool)>,
     line_no: u64,
     locs: Vec<Option<CaptureLocations>>,
 }
@@ -286,9 +290,15 @@ impl<'a> Engine<'a> {
                     );
                 }
             } else {
+                if s.quote {
+                    out.push(b'"');
+                }
                 out.extend_from_slice(b"[REDACTED:");
                 out.extend_from_slice(self.c.labels[s.counter as usize].as_bytes());
                 out.push(b']');
+                if s.quote {
+                    out.push(b'"');
+                }
             }
             if s.counted {
                 self.counts[s.counter as usize] += 1;
@@ -306,6 +316,7 @@ impl<'a> Engine<'a> {
                 counter: counter as u32,
                 pseudo,
                 counted,
+                quote: false,
             });
         }
     }
@@ -522,37 +533,22 @@ impl<'a> Engine<'a> {
 
     fn key_rules(&mut self, line: &[u8]) {
         let c = self.c;
-        let text = self.format == Format::Text;
+        let bare_typed = matches!(self.format, Format::Toml | Format::Yaml);
         let section = std::mem::take(&mut self.st.section);
         let mut found = std::mem::take(&mut self.sc.pairs);
         found.clear();
         structured::pairs(line, self.format, |p| {
-            let key = &line[p.key.0..p.key.1];
-            let Some(k) = c.key_rule_for(key, &section) else {
-                return;
-            };
-            let rule = &c.keys[k];
-            if p.form == Form::Block {
-                found.push((p.key.0, 0, k, true));
-                return;
+            match keyed::claim(c, line, &p, &section) {
+                Some(Claim::Value { start, end, rule }) => {
+                    let quote = bare_typed && !p.quoted && !p.loose;
+                    found.push((start, end, rule, false, quote));
+                }
+                Some(Claim::Block { rule }) => found.push((p.key.0, 0, rule, true, false)),
+                None => {}
             }
-            let (mut vs, ve) = p.value;
-            vs += structured::skip_auth_scheme(&line[vs..ve]);
-            let v = &line[vs..ve];
-            if structured::is_placeholder(v) || v.len() < rule.min_len {
-                return;
-            }
-            if text
-                && rule
-                    .entropy
-                    .is_some_and(|min| structured::entropy(v) < min || structured::is_hex_id(v))
-            {
-                return;
-            }
-            found.push((vs, ve, k, false));
         });
         self.st.section = section;
-        for &(s, e, k, block) in &found {
+        for &(s, e, k, block, quote) in &found {
             let counter = c.rules.len() + k;
             if block {
                 let indent = line
@@ -563,6 +559,9 @@ impl<'a> Engine<'a> {
                 self.counts[counter] += 1;
             } else {
                 self.push(s, e, counter, false, true);
+                if quote && let Some(last) = self.sc.spans.last_mut() {
+                    last.quote = true;
+                }
             }
         }
         self.sc.pairs = found;
@@ -622,6 +621,7 @@ impl<'a> Engine<'a> {
                     Some(last) if s.start < last.end => {
                         last.end = last.end.max(s.end);
                         last.counted |= s.counted;
+                        last.quote |= s.quote;
                     }
                     _ => out.push(*s),
                 }
@@ -640,5 +640,6 @@ fn pseudo_span(start: usize, end: usize, counter: usize) -> Span {
         counter: counter as u32,
         pseudo: true,
         counted: true,
+        quote: false,
     }
 }

@@ -11,7 +11,9 @@
 //! - [`report_json`] renders `redaction-report.json`: counts per item and rule, never values.
 
 mod builtin;
+mod compiled;
 mod engine;
+mod keyed;
 mod prefilter;
 pub mod pseudonym;
 mod redacted;
@@ -26,13 +28,13 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::bytes::Regex;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::item::Format;
+use compiled::Compiled;
 pub use redacted::{Redacted, RedactedText, redact_items};
 pub use report::{ItemCounts, REPORT_FORMAT, Report, report_json};
-use rules::{Action, Allowlist, Detector, KeyRule, PatternRule, RuleSet};
+use rules::{Action, RuleSet};
 
 /// How to build a [`Redactor`].
 #[derive(Debug, Clone, Default)]
@@ -96,65 +98,6 @@ impl Counts {
     }
 }
 
-/// Compiled rules and the prefilter over their keywords.
-#[derive(Debug)]
-pub(crate) struct Compiled {
-    rules: Vec<PatternRule>,
-    keys: Vec<KeyRule>,
-    global_allow: Vec<Allowlist>,
-    /// Counter labels: rules, then key rules, then `literal`.
-    labels: Vec<String>,
-    /// Pseudonym prefix per counter.
-    prefixes: Vec<String>,
-    /// Number of trigger ids: rules, then key rules, then the name search (`ident_ac`).
-    triggers: usize,
-    prefilter: prefilter::Prefilter,
-    keys_always: bool,
-    /// Key-name prefilter: keywords of key rules, and per keyword the rules (bit i = rule i).
-    key_keyword_ac: Option<AhoCorasick>,
-    key_keyword_mask: Vec<u64>,
-    /// Key rules without keywords, and every rule past the 64th: always plausible.
-    key_always_mask: u64,
-    pem_begin: Regex,
-    pseudonymizer: Option<pseudonym::Pseudonymizer>,
-    ipv4: Option<usize>,
-    ipv6: Option<usize>,
-    mac: Option<usize>,
-    ident_ac: Option<AhoCorasick>,
-    ident_counter: Vec<usize>,
-    /// Counter for each literal in the secret automaton.
-    literal_counter: Vec<usize>,
-}
-
-impl Compiled {
-    /// The first key rule that claims `key` within `section`.
-    fn key_rule_for(&self, key: &[u8], section: &[u8]) -> Option<usize> {
-        // Most keys in a JSON log line are not secret-like: one automaton pass over the key
-        // for the rules' keywords rejects them before any regex runs.
-        let mut plausible = self.key_always_mask;
-        if let Some(ac) = &self.key_keyword_ac {
-            for m in ac.find_overlapping_iter(key) {
-                plausible |= self.key_keyword_mask[m.pattern().as_usize()];
-            }
-        }
-        if plausible == 0 {
-            return None;
-        }
-        self.keys.iter().enumerate().position(|(i, r)| {
-            (i >= 64 || plausible & (1 << i) != 0)
-                && r.pattern.is_match(key)
-                && !r.exclude.as_ref().is_some_and(|x| x.is_match(key))
-                && r.path
-                    .as_ref()
-                    .is_none_or(|p| !section.is_empty() && p.is_match(section))
-        })
-    }
-
-    fn literal_counter_id(&self) -> usize {
-        self.rules.len() + self.keys.len()
-    }
-}
-
 /// Compiled rules plus learned secrets.
 #[derive(Debug)]
 pub struct Redactor {
@@ -197,9 +140,13 @@ impl Redactor {
         if !problems.is_empty() {
             return Err(RuleError { problems });
         }
-        let c = compile(set.rules, set.keys, set.global_allow, opts)
-            .map_err(|p| RuleError { problems: vec![p] })?;
-        let mut warnings = set.warnings;
+        let mut warnings = std::mem::take(&mut set.warnings);
+        let inputs = compiled::Inputs {
+            hostnames: opts.hostnames.clone(),
+            usernames: opts.usernames.clone(),
+            key_path: key_path(opts),
+        };
+        let c = compiled::compile(set, inputs).map_err(|p| RuleError { problems: vec![p] })?;
         if c.pseudonymizer.is_some() && key_path(opts).is_none() {
             warnings.push(
                 "no config directory for the pseudonym key (set HOME or XDG_CONFIG_HOME, or pass \
@@ -239,18 +186,13 @@ impl Redactor {
                 section = s.to_vec();
             }
             structured::pairs(line, format, |p| {
-                if p.form == structured::Form::Block {
-                    return;
-                }
-                let key = &line[p.key.0..p.key.1];
-                let Some(k) = self.c.key_rule_for(key, &section) else {
-                    return;
-                };
-                let (mut vs, ve) = p.value;
-                vs += structured::skip_auth_scheme(&line[vs..ve]);
-                let v = line[vs..ve].trim_ascii();
-                if v.len() >= MIN_LEARNED && !structured::is_placeholder(v) {
-                    found.push((v.to_vec(), self.c.rules.len() + k));
+                if let Some(keyed::Claim::Value { start, end, rule }) =
+                    keyed::claim(&self.c, line, &p, &section)
+                {
+                    let v = line[start..end].trim_ascii();
+                    if v.len() >= MIN_LEARNED {
+                        found.push((v.to_vec(), self.c.rules.len() + rule));
+                    }
                 }
             });
         }
@@ -328,147 +270,6 @@ fn key_path(opts: &Options) -> Option<PathBuf> {
         (None, Some(p)) if !p.is_empty() => Some(PathBuf::from(p)),
         _ => pseudonym::default_key_path(),
     }
-}
-
-fn compile(
-    rules: Vec<PatternRule>,
-    keys: Vec<KeyRule>,
-    global_allow: Vec<Allowlist>,
-    opts: &Options,
-) -> Result<Compiled, String> {
-    let mut labels: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
-    labels.extend(keys.iter().map(|k| k.id.clone()));
-    labels.push("literal".to_string());
-    let mut prefixes: Vec<String> = rules.iter().map(|r| r.prefix.clone()).collect();
-    prefixes.resize(labels.len(), String::new());
-
-    // One gate per trigger: rules, then key rules.
-    let mut gates = Vec::with_capacity(rules.len() + keys.len());
-    for r in &rules {
-        gates.push(match (r.detector, &r.regex) {
-            (Detector::Regex | Detector::Pem, _) if !r.keywords.is_empty() => {
-                prefilter::Gate::Keywords(&r.keywords)
-            }
-            (Detector::Regex, Some(re)) => prefilter::Gate::Regex(re.as_str()),
-            (Detector::Regex | Detector::Pem, _) => prefilter::Gate::None,
-            _ => prefilter::Gate::Never,
-        });
-    }
-    let mut keys_always = false;
-    for k in &keys {
-        if k.keywords.is_empty() {
-            keys_always = true;
-            gates.push(prefilter::Gate::Never);
-        } else {
-            gates.push(prefilter::Gate::Keywords(&k.keywords));
-        }
-    }
-    let mut key_kw: Vec<String> = Vec::new();
-    let mut key_keyword_mask: Vec<u64> = Vec::new();
-    let mut key_always_mask = 0u64;
-    for (i, k) in keys.iter().enumerate() {
-        if i >= 64 {
-            break;
-        }
-        if k.keywords.is_empty() {
-            key_always_mask |= 1 << i;
-        }
-        for w in &k.keywords {
-            match key_kw.iter().position(|x| x == w) {
-                Some(j) => key_keyword_mask[j] |= 1 << i,
-                None => {
-                    key_kw.push(w.clone());
-                    key_keyword_mask.push(1 << i);
-                }
-            }
-        }
-    }
-    let key_keyword_ac = if key_kw.is_empty() {
-        None
-    } else {
-        Some(
-            // Keys are short (at most 80 bytes): a DFA without a prefilter beats the default
-            // automaton with one there.
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .kind(Some(AhoCorasickKind::DFA))
-                .prefilter(false)
-                .build(&key_kw)
-                .map_err(|e| format!("key prefilter: {e}"))?,
-        )
-    };
-
-    let find = |d: Detector| rules.iter().position(|r| r.detector == d);
-    let mut ident_pats: Vec<String> = Vec::new();
-    let mut ident_counter = Vec::new();
-    for (det, names) in [
-        (Detector::Hostname, opts.hostnames.clone()),
-        (Detector::Username, opts.usernames.clone()),
-    ] {
-        let Some(i) = find(det) else { continue };
-        let names = names.unwrap_or_else(|| match det {
-            Detector::Hostname => pseudonym::machine_hostnames(),
-            _ => pseudonym::machine_usernames(),
-        });
-        for n in names.into_iter().filter(|n| !n.is_empty()) {
-            ident_pats.push(n);
-            ident_counter.push(i);
-        }
-    }
-    // One more trigger after the key rules: names to pseudonymize, searched only on lines
-    // that hold one.
-    let ident_lower: Vec<String> = ident_pats.iter().map(|n| n.to_ascii_lowercase()).collect();
-    gates.push(if ident_lower.is_empty() {
-        prefilter::Gate::Never
-    } else {
-        prefilter::Gate::Keywords(&ident_lower)
-    });
-    let prefilter = prefilter::Prefilter::new(&gates)?;
-    drop(gates);
-    let ident_ac = if ident_pats.is_empty() {
-        None
-    } else {
-        Some(
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .ascii_case_insensitive(true)
-                .build(&ident_pats)
-                .map_err(|e| format!("identifier matcher: {e}"))?,
-        )
-    };
-    let pseudonymizer = if rules.iter().any(|r| r.action == Action::Pseudonymize) {
-        let key = match key_path(opts) {
-            Some(path) => pseudonym::load_or_create_key(&path)?,
-            // No config dir (no HOME, e.g. under cron): a key for this run only.
-            None => pseudonym::ephemeral_key()?,
-        };
-        Some(pseudonym::Pseudonymizer::new(&key))
-    } else {
-        None
-    };
-    let pem_begin = Regex::new(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
-        .map_err(|e| e.to_string())?;
-    Ok(Compiled {
-        triggers: rules.len() + keys.len() + 1,
-        ipv4: find(Detector::Ipv4),
-        ipv6: find(Detector::Ipv6),
-        mac: find(Detector::Mac),
-        rules,
-        keys,
-        global_allow,
-        labels,
-        prefixes,
-        prefilter,
-        keys_always,
-        key_keyword_ac,
-        key_keyword_mask,
-        key_always_mask,
-        pem_begin,
-        pseudonymizer,
-        ident_ac,
-        ident_counter,
-        literal_counter: Vec::new(),
-    })
 }
 
 #[cfg(test)]

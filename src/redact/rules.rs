@@ -15,6 +15,8 @@ use std::collections::BTreeSet;
 
 use regex::bytes::{Regex, RegexBuilder};
 use toml::Spanned;
+
+use super::structured::Form;
 use toml::de::{DeTable, DeValue};
 
 /// What a rule does with what it finds.
@@ -107,10 +109,20 @@ pub(crate) struct KeyRule {
     pub exclude: Option<Regex>,
     /// Matched against the enclosing section (`integration.siem`); the rule applies only there.
     pub path: Option<Regex>,
-    /// Minimum entropy of the value in free text (structured formats trust the key alone).
+    /// Minimum entropy of a word-like value in free text (structured formats trust the key
+    /// alone, and a value with digits or symbols is never a plain word).
     pub entropy: Option<f64>,
+    /// Minimum length of the value in free text.
     pub min_len: usize,
     pub keywords: Vec<String>,
+    /// Only pairs written this way (`forms = ["query"]`); `None`: any.
+    pub forms: Option<Vec<Form>>,
+    /// An unquoted value may hold spaces (passwords, cookies); otherwise it ends at the first
+    /// space, so the rest of a log line survives.
+    pub spaces: bool,
+    /// A URL or `k=v;` connection string under this key keeps everything but its credentials,
+    /// which the URL and key rules find inside it.
+    pub url_credentials: bool,
 }
 
 /// All rules from all files, in load order.
@@ -146,6 +158,9 @@ const KEY_KNOWN: &[&str] = &[
     "entropy",
     "min_len",
     "keywords",
+    "forms",
+    "spaces",
+    "url_credentials",
 ];
 const ALLOW_KNOWN: &[&str] = &["regexes", "regexTarget", "stopwords", "description"];
 
@@ -207,6 +222,22 @@ fn get_num(l: &mut Loader<'_>, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<
         l.problem(v.span().start, format!("{ctx}: `{key}` must be a number"));
     }
     parsed
+}
+
+fn get_bool(l: &mut Loader<'_>, t: &DeTable<'_>, key: &str, ctx: &str) -> bool {
+    let Some(v) = t.get(key) else {
+        return false;
+    };
+    match v.get_ref() {
+        DeValue::Boolean(b) => *b,
+        _ => {
+            l.problem(
+                v.span().start,
+                format!("{ctx}: `{key}` must be true or false"),
+            );
+            false
+        }
+    }
 }
 
 fn get_strs(l: &mut Loader<'_>, t: &DeTable<'_>, key: &str, ctx: &str) -> Vec<(usize, String)> {
@@ -556,6 +587,24 @@ fn parse_key(l: &mut Loader<'_>, v: &Val<'_>) -> Option<KeyRule> {
         .map(|(_, k)| k.to_ascii_lowercase())
         .filter(|k| !k.is_empty())
         .collect();
+    let forms = t.contains_key("forms").then(|| {
+        let mut forms = Vec::new();
+        for (at, name) in get_strs(l, t, "forms", &ctx) {
+            match Form::from_name(&name) {
+                Some(f) => forms.push(f),
+                None => l.problem(
+                    at,
+                    format!(
+                        "{ctx}: unknown form `{name}` (expected one of {})",
+                        Form::NAMES
+                    ),
+                ),
+            }
+        }
+        forms
+    });
+    let spaces = get_bool(l, t, "spaces", &ctx);
+    let url_credentials = get_bool(l, t, "url_credentials", &ctx);
     if l.problems.len() != before {
         return None;
     }
@@ -567,6 +616,9 @@ fn parse_key(l: &mut Loader<'_>, v: &Val<'_>) -> Option<KeyRule> {
         entropy,
         min_len,
         keywords,
+        forms,
+        spaces,
+        url_credentials,
     })
 }
 

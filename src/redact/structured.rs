@@ -1,40 +1,120 @@
 //! Key/value extraction for key-based rules, one line at a time, per [`Format`].
 //!
 //! No format is parsed in full: the engine streams, and config files in the wild are often
-//! invalid anyway. Each format turns on the extractors that make sense for it:
+//! invalid anyway. Each format reads its own syntax (pairs the key alone can be trusted on):
 //!
-//! | format     | extractors                                                    |
-//! |------------|---------------------------------------------------------------|
-//! | text       | JSON `"k":"v"`, `k=v`, header `k: v`, CLI `--flag value`       |
-//! | json       | JSON (also escaped JSON inside JSON strings)                  |
-//! | toml, ini  | `k = v` anywhere on the line (inline tables), `[section]`      |
-//! | yaml       | `k: v`, `- k: v`, flow-style JSON, `k: |` block scalars       |
-//! | env        | `[export ]K=v`                                                |
-//! | caddyfile  | `directive value...`, `env NAME value`                        |
+//! | format     | the format's own syntax                                           |
+//! |------------|-------------------------------------------------------------------|
+//! | text       | none: every pair is free text                                     |
+//! | json       | `"k":"v"`, `"k":["v1","v2"]`, also `\"`-escaped JSON in strings   |
+//! | toml       | `k = v` outside strings (inline tables hold several), `[section]`  |
+//! | ini        | `k = v` (the first `=`), `[section]`                              |
+//! | yaml       | `k: v`, `- k: v`, flow-style JSON, `k: |` block scalars           |
+//! | env        | `[export ]K=v`, systemd `Environment="K=v" K2=v2`                 |
+//! | caddyfile  | `directive value...`, `env NAME value`, `header_up Name value`    |
+//!
+//! Free-text syntax is read over the whole line in text, and inside every value the format's
+//! own syntax found, so a command line in a JSON string or `respond "k=v"` in a Caddyfile is
+//! read like a log line. Its pairs are *loose*: weaker evidence, judged by `keyed`.
+//! `k=v`, `k = v`, `k := v` (Go), `k => v` (Ruby, PHP), `$o->K = v`, `?k=v&k2=v2` (a URL
+//! query), `"k": v`, `K: v` (headers), `--flag value`, `-Flag value`, `<k>v</k>`,
+//! `<add key="K" value="v"/>`, `password 'v'` (Gradle, netrc), and the tool forms
+//! `sshpass -p v`, `psexec -p v`, `mysql -pv`, `curl -u id:v`, `NetworkCredential("id", "v")`,
+//! which say "password" without naming it.
 //!
 //! Ranges are byte offsets into the line; values exclude their quotes.
 
 use crate::item::Format;
 
-/// How a pair was written; decides how far a bare value reaches.
+/// How a pair was written; decides how far a bare value reaches, and which key rules apply
+/// (`forms` in a rule file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Form {
+    /// `"key": "value"`.
     Json,
+    /// `key=value`, `key: value` in TOML/INI/env, `k := v`, `k => v`.
     Assign,
+    /// A parameter of a URL query: `?key=value`, `&key=value`.
+    Query,
+    /// `key: value` (YAML, HTTP headers).
     Colon,
+    /// `--flag value`, `-Flag value`.
     Flag,
+    /// Caddyfile `directive value`.
     Directive,
     /// YAML `key: |` or `key: >`: the value is the following, more indented lines.
     Block,
+    /// `<key>value</key>`, `<add key="K" value="v"/>`.
+    Xml,
+    /// `password value`, separated by spaces only (netrc, Gradle).
+    Spaced,
+    /// A tool's argument that is a password by position (`sshpass -p`, `curl -u id:pw`).
+    Tool,
+}
+
+impl Form {
+    /// Every form's name, for messages.
+    pub const NAMES: &'static str =
+        "json, assign, query, colon, flag, directive, block, xml, spaced, tool";
+
+    /// The form a rule file names.
+    pub fn from_name(name: &str) -> Option<Form> {
+        Some(match name {
+            "json" => Form::Json,
+            "assign" => Form::Assign,
+            "query" => Form::Query,
+            "colon" => Form::Colon,
+            "flag" => Form::Flag,
+            "directive" => Form::Directive,
+            "block" => Form::Block,
+            "xml" => Form::Xml,
+            "spaced" => Form::Spaced,
+            "tool" => Form::Tool,
+            _ => return None,
+        })
+    }
 }
 
 /// One key and one of its values.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Pair {
     pub key: (usize, usize),
+    /// The key name the syntax implies (`sshpass -p` takes a password), matched instead of
+    /// the text at `key`.
+    pub implied: Option<&'static [u8]>,
     pub value: (usize, usize),
     pub form: Form,
+    /// Found in free text rather than by the format's own syntax.
+    pub loose: bool,
+    /// The value was delimited (quotes, tags): it may hold spaces.
+    pub quoted: bool,
 }
+
+impl Pair {
+    fn new(key: (usize, usize), value: (usize, usize), form: Form) -> Pair {
+        Pair {
+            key,
+            implied: None,
+            value,
+            form,
+            loose: false,
+            quoted: false,
+        }
+    }
+
+    fn quoted(mut self, quoted: bool) -> Pair {
+        self.quoted = quoted;
+        self
+    }
+
+    /// The key name to match rules against.
+    pub fn key_name<'l>(&self, line: &'l [u8]) -> &'l [u8] {
+        self.implied.unwrap_or(&line[self.key.0..self.key.1])
+    }
+}
+
+/// The key name a tool's password argument implies.
+const PASSWORD: &[u8] = b"password";
 
 fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
@@ -71,23 +151,60 @@ fn close_quote(line: &[u8], mut i: usize, q: u8, escaped: bool) -> usize {
     line.len()
 }
 
-/// Call `f` for every key/value pair the format's extractors find in `line`.
+/// Call `f` for every key/value pair in `line`: the format's own syntax, then free text
+/// inside each value it found (text: free text over the whole line).
 pub(crate) fn pairs(line: &[u8], format: Format, mut f: impl FnMut(Pair)) {
-    match format {
-        Format::Json => json(line, &mut f),
-        Format::Text => {
-            json(line, &mut f);
-            assign(line, format, &mut f);
-            colon(line, format, &mut f);
-            flags(line, &mut f);
-        }
-        Format::Toml | Format::Ini | Format::Env => assign(line, format, &mut f),
-        Format::Yaml => {
-            colon(line, format, &mut f);
-            json(line, &mut f);
-        }
-        Format::Caddyfile => directive(line, &mut f),
+    if format == Format::Text {
+        let mut loose = |mut p: Pair| {
+            p.loose = true;
+            f(p)
+        };
+        json(line, &mut loose);
+        free_text(line, &mut loose);
+        return;
     }
+    let mut own = |p: Pair| {
+        f(p);
+        inside(line, &p, &mut f);
+    };
+    match format {
+        Format::Json => json(line, &mut own),
+        Format::Toml | Format::Ini => assign(line, format, &mut own),
+        Format::Env => env(line, &mut own),
+        Format::Yaml => {
+            colon(line, format, &mut own);
+            json(line, &mut own);
+        }
+        Format::Caddyfile | Format::Text => directive(line, &mut own),
+    }
+}
+
+/// Free text inside a value: a command line in a JSON string, `respond "k=v"`.
+fn inside(line: &[u8], p: &Pair, f: &mut impl FnMut(Pair)) {
+    let (vs, ve) = p.value;
+    // The shortest free-text pair is `k=v`.
+    if p.form == Form::Block || ve < vs + 3 {
+        return;
+    }
+    free_text(&line[vs..ve], &mut |mut q: Pair| {
+        q.key = (q.key.0 + vs, q.key.1 + vs);
+        q.value = (q.value.0 + vs, q.value.1 + vs);
+        f(q);
+    });
+}
+
+/// The free-text extractors; every pair they find is loose.
+fn free_text(line: &[u8], f: &mut impl FnMut(Pair)) {
+    let mut loose = |mut p: Pair| {
+        p.loose = true;
+        f(p)
+    };
+    assign(line, Format::Text, &mut loose);
+    colon(line, Format::Text, &mut loose);
+    flags(line, &mut loose);
+    xml(line, &mut loose);
+    spaced(line, &mut loose);
+    calls(line, &mut loose);
 }
 
 /// `"key": "value"`, `"key": ["v1", "v2"]`, and the same with `\"` quotes.
@@ -123,22 +240,14 @@ fn json(line: &[u8], f: &mut impl FnMut(Pair)) {
         };
         if let Some(vs) = quote_at(i) {
             let ve = close_quote(line, vs, b'"', escaped);
-            f(Pair {
-                key,
-                value: (vs, ve),
-                form: Form::Json,
-            });
+            f(Pair::new(key, (vs, ve), Form::Json).quoted(true));
         } else if line.get(i) == Some(&b'[') {
             i += 1;
             loop {
                 i = skip_spaces(line, i);
                 let Some(vs) = quote_at(i) else { break };
                 let ve = close_quote(line, vs, b'"', escaped);
-                f(Pair {
-                    key,
-                    value: (vs, ve),
-                    form: Form::Json,
-                });
+                f(Pair::new(key, (vs, ve), Form::Json).quoted(true));
                 i = skip_spaces(line, ve + if escaped { 2 } else { 1 });
                 if line.get(i) != Some(&b',') {
                     break;
@@ -158,6 +267,7 @@ fn key_before(line: &[u8], end: usize) -> Option<usize> {
     if s == end || end - s > 80 {
         return None;
     }
+    // `>` for `$o->Key`, `$`/`@` for variables, `:` for Ruby symbols.
     if s > 0
         && !matches!(
             line[s - 1],
@@ -173,11 +283,28 @@ fn key_before(line: &[u8], end: usize) -> Option<usize> {
                 | b'['
                 | b'\''
                 | b'|'
+                | b'>'
+                | b'$'
+                | b'@'
+                | b':'
         )
     {
         return None;
     }
     Some(s)
+}
+
+/// A quoted key ending at `end` (the closing quote's index + 1): its inner range.
+fn quoted_key_before(line: &[u8], end: usize) -> Option<(usize, usize)> {
+    let q = *line.get(end.checked_sub(1)?)?;
+    if !matches!(q, b'"' | b'\'') {
+        return None;
+    }
+    let open = memchr::memrchr(q, &line[..end - 1])?;
+    let key = (open + 1, end - 1);
+    let ok =
+        key.1 > key.0 && key.1 - key.0 <= 80 && line[key.0..key.1].iter().all(|&b| is_key_byte(b));
+    ok.then_some(key)
 }
 
 fn strip_dashes(line: &[u8], mut s: usize, e: usize) -> usize {
@@ -187,10 +314,47 @@ fn strip_dashes(line: &[u8], mut s: usize, e: usize) -> usize {
     s
 }
 
-/// `key=value` / `key = value`.
+/// The `=` signs of a TOML line outside its strings (`a = "x=y"` has one).
+fn toml_equals(line: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut quote: Option<u8> = None;
+    let mut escaped = false;
+    line.iter().enumerate().filter_map(move |(i, &b)| {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' && q == b'"' {
+                    escaped = true;
+                } else if b == q {
+                    quote = None;
+                }
+            }
+            None if matches!(b, b'"' | b'\'') => quote = Some(b),
+            None if b == b'=' => return Some(i),
+            None => {}
+        }
+        None
+    })
+}
+
+/// `key=value`, `key = value`, `key := value`, `key => value`, `"key" = value`. TOML reads
+/// only the `=` outside strings (inline tables hold several), INI only the first.
 fn assign(line: &[u8], format: Format, f: &mut impl FnMut(Pair)) {
-    let structured = matches!(format, Format::Toml | Format::Ini | Format::Env);
-    for eq in memchr::memchr_iter(b'=', line) {
+    match format {
+        Format::Toml => assign_at(line, format, toml_equals(line), f),
+        Format::Ini => assign_at(line, format, memchr::memchr(b'=', line).into_iter(), f),
+        _ => assign_at(line, format, memchr::memchr_iter(b'=', line), f),
+    }
+}
+
+fn assign_at(
+    line: &[u8],
+    format: Format,
+    equals: impl Iterator<Item = usize>,
+    f: &mut impl FnMut(Pair),
+) {
+    for eq in equals {
+        let arrow = line.get(eq + 1) == Some(&b'>');
         if line.get(eq + 1) == Some(&b'=')
             || (eq > 0 && matches!(line[eq - 1], b'=' | b'!' | b'<' | b'>'))
         {
@@ -200,43 +364,47 @@ fn assign(line: &[u8], format: Format, f: &mut impl FnMut(Pair)) {
         while ke > 0 && matches!(line[ke - 1], b' ' | b'\t') {
             ke -= 1;
         }
-        let mut quoted_key = false;
-        if ke > 0 && matches!(line[ke - 1], b'"' | b'\'') && structured {
-            // TOML quoted key: "api_key" = "..."
-            let q = line[ke - 1];
-            if let Some(open) = memchr::memrchr(q, &line[..ke - 1]) {
-                quoted_key = true;
-                let key = (open + 1, ke - 1);
-                if let Some(p) = assign_value(line, format, key, eq) {
-                    f(p);
-                }
+        if format == Format::Text && !arrow && ke > 0 && line[ke - 1] == b':' {
+            // Go `key := value`.
+            ke -= 1;
+            while ke > 0 && matches!(line[ke - 1], b' ' | b'\t') {
+                ke -= 1;
             }
         }
-        if quoted_key {
+        let value_at = if arrow { eq + 2 } else { eq + 1 };
+        if let Some(key) = quoted_key_before(line, ke) {
+            if let Some(p) = assign_value(line, format, key, value_at, Form::Assign) {
+                f(p);
+            }
             continue;
         }
         let Some(ks) = key_before(line, ke) else {
             continue;
         };
+        let form = if ks > 0 && matches!(line[ks - 1], b'?' | b'&') {
+            Form::Query
+        } else {
+            Form::Assign
+        };
         let ks = strip_dashes(line, ks, ke);
         if ks == ke {
             continue;
         }
-        if let Some(p) = assign_value(line, format, (ks, ke), eq) {
+        if let Some(p) = assign_value(line, format, (ks, ke), value_at, form) {
             f(p);
         }
     }
 }
 
-fn assign_value(line: &[u8], format: Format, key: (usize, usize), eq: usize) -> Option<Pair> {
-    let vs = skip_spaces(line, eq + 1);
-    let pair = |value| {
-        Some(Pair {
-            key,
-            value,
-            form: Form::Assign,
-        })
-    };
+fn assign_value(
+    line: &[u8],
+    format: Format,
+    key: (usize, usize),
+    value_at: usize,
+    form: Form,
+) -> Option<Pair> {
+    let vs = skip_spaces(line, value_at);
+    let pair = |value, quoted| Some(Pair::new(key, value, form).quoted(quoted));
     match line.get(vs) {
         None => None,
         Some(&q @ (b'"' | b'\'')) => {
@@ -244,30 +412,29 @@ fn assign_value(line: &[u8], format: Format, key: (usize, usize), eq: usize) -> 
                 let s = vs + 3;
                 let e = memchr::memmem::find(&line[s..], &line[vs..vs + 3])
                     .map_or(line.len(), |i| s + i);
-                return pair((s, e));
+                return pair((s, e), true);
             }
-            pair((vs + 1, close_quote(line, vs + 1, q, false)))
+            pair((vs + 1, close_quote(line, vs + 1, q, false)), true)
         }
         Some(b'\\') if line.get(vs + 1) == Some(&b'"') => {
-            pair((vs + 2, close_quote(line, vs + 2, b'"', true)))
+            pair((vs + 2, close_quote(line, vs + 2, b'"', true)), true)
         }
         Some(b'[' | b'{') if matches!(format, Format::Toml) => None,
         Some(_) => {
             let rest = &line[vs..];
             if let Some(end) = placeholder_end(rest) {
-                return pair((vs, vs + end));
+                return pair((vs, vs + end), false);
             }
             let end = match format {
-                Format::Toml => bare_end(rest, b" \t,}]#"),
-                Format::Ini => comment_start(rest),
-                Format::Env => comment_start(rest),
+                Format::Toml => bare_end(rest, b" \t,}]#\"'"),
+                Format::Ini | Format::Env => comment_start(rest),
                 _ => {
                     let env_style = line[key.0..key.1]
                         .iter()
                         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
                     let at_start = key.0 == 0 || line[..key.0].ends_with(b": ");
                     if env_style && at_start {
-                        comment_start(rest)
+                        env_value_end(rest)
                     } else {
                         bare_end(rest, b" \t\"',;&)]}\\")
                     }
@@ -277,9 +444,28 @@ fn assign_value(line: &[u8], format: Format, key: (usize, usize), eq: usize) -> 
             while e > vs && matches!(line[e - 1], b' ' | b'\t' | b'\r') {
                 e -= 1;
             }
-            pair((vs, e))
+            pair((vs, e), false)
         }
     }
+}
+
+/// An environment dump's value (`NAME=value` at the start of a line) runs to the end of the
+/// line, or to the next ` NAME=` when several share one.
+fn env_value_end(rest: &[u8]) -> usize {
+    let end = comment_start(rest);
+    let mut i = 0;
+    while let Some(sp) = memchr::memchr(b' ', &rest[i..end]) {
+        let w = i + sp + 1;
+        let n = rest[w..end]
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+            .count();
+        if n > 0 && rest[w].is_ascii_uppercase() && rest.get(w + n) == Some(&b'=') {
+            return i + sp;
+        }
+        i = w;
+    }
+    end
 }
 
 /// A bare value that is a whole `${X}`, `{$X}`, `{env.X}` or `{{ x }}` placeholder: its end.
@@ -312,7 +498,59 @@ fn comment_start(rest: &[u8]) -> usize {
     rest.len()
 }
 
-/// `key: value` (YAML, HTTP headers in text).
+/// Env files: `[export ]KEY=value` (one pair: a value may itself hold `=`), and systemd's
+/// `Environment="K=v" K2=v2 'K3=v 3'`, each item an assignment.
+fn env(line: &[u8], f: &mut impl FnMut(Pair)) {
+    let mut at = skip_spaces(line, 0);
+    if line[at..].starts_with(b"export ") {
+        at = skip_spaces(line, at + 7);
+    }
+    if line[at..].starts_with(b"Environment=") {
+        return systemd_environment(line, at + 12, f);
+    }
+    let Some(eq) = memchr::memchr(b'=', &line[at..]).map(|i| at + i) else {
+        return;
+    };
+    let mut ke = eq;
+    while ke > at && matches!(line[ke - 1], b' ' | b'\t') {
+        ke -= 1;
+    }
+    let key = match quoted_key_before(line, ke) {
+        Some(k) => k,
+        None => match key_before(line, ke) {
+            Some(ks) => (ks, ke),
+            None => return,
+        },
+    };
+    if let Some(p) = assign_value(line, Format::Env, key, eq + 1, Form::Assign) {
+        f(p);
+    }
+}
+
+fn systemd_environment(line: &[u8], mut i: usize, f: &mut impl FnMut(Pair)) {
+    while i < line.len() {
+        i = skip_spaces(line, i);
+        let (s, e, next, quoted) = match line.get(i) {
+            None => break,
+            Some(&q @ (b'"' | b'\'')) => {
+                let e = close_quote(line, i + 1, q, false);
+                (i + 1, e, e + 1, true)
+            }
+            Some(_) => {
+                let e = i + bare_end(&line[i..], b" \t");
+                (i, e, e, false)
+            }
+        };
+        if let Some(eq) = memchr::memchr(b'=', &line[s..e]).map(|j| s + j)
+            && eq > s
+        {
+            f(Pair::new((s, eq), (eq + 1, e), Form::Assign).quoted(quoted));
+        }
+        i = next;
+    }
+}
+
+/// `key: value` (YAML, HTTP headers), `'key': value` in code.
 fn colon(line: &[u8], format: Format, f: &mut impl FnMut(Pair)) {
     let yaml = format == Format::Yaml;
     for c in memchr::memchr_iter(b':', line) {
@@ -320,26 +558,27 @@ fn colon(line: &[u8], format: Format, f: &mut impl FnMut(Pair)) {
         if !(after.is_none() && yaml || matches!(after, Some(b' ' | b'\t'))) {
             continue;
         }
-        let Some(ks) = key_before(line, c) else {
-            continue;
+        let (key, ks) = match quoted_key_before(line, c) {
+            Some(k) if !yaml => (k, k.0 - 1),
+            _ => {
+                let Some(ks) = key_before(line, c) else {
+                    continue;
+                };
+                ((ks, c), ks)
+            }
         };
         if yaml && !line[..ks].iter().all(|b| matches!(b, b' ' | b'\t' | b'-')) {
             continue;
         }
-        let key = (ks, c);
         let vs = skip_spaces(line, c + 1);
         if vs >= line.len() {
             continue;
         }
         let rest = &line[vs..];
-        let value = match rest[0] {
-            q @ (b'"' | b'\'') => (vs + 1, close_quote(line, vs + 1, q, false)),
+        let (value, quoted) = match rest[0] {
+            q @ (b'"' | b'\'') => ((vs + 1, close_quote(line, vs + 1, q, false)), true),
             b'|' | b'>' if yaml => {
-                f(Pair {
-                    key,
-                    value: (vs, vs),
-                    form: Form::Block,
-                });
+                f(Pair::new(key, (vs, vs), Form::Block));
                 continue;
             }
             _ if yaml => {
@@ -347,7 +586,7 @@ fn colon(line: &[u8], format: Format, f: &mut impl FnMut(Pair)) {
                 while e > vs && matches!(line[e - 1], b' ' | b'\t' | b'\r') {
                     e -= 1;
                 }
-                (vs, e)
+                ((vs, e), false)
             }
             _ => {
                 let k = &line[key.0..key.1];
@@ -364,94 +603,316 @@ fn colon(line: &[u8], format: Format, f: &mut impl FnMut(Pair)) {
                 while e > vs && matches!(line[e - 1], b' ' | b'\t' | b'\r') {
                     e -= 1;
                 }
-                (vs, e)
+                ((vs, e), false)
             }
         };
-        f(Pair {
-            key,
-            value,
-            form: Form::Colon,
-        });
+        f(Pair::new(key, value, Form::Colon).quoted(quoted));
     }
 }
 
-/// `--flag value` on a command line (the `--flag=value` form is an assignment).
+/// A quoted or bare (to the next space) argument starting at `vs`, and whether it was quoted.
+fn argument(line: &[u8], vs: usize) -> ((usize, usize), bool) {
+    if matches!(line[vs], b'"' | b'\'') {
+        ((vs + 1, close_quote(line, vs + 1, line[vs], false)), true)
+    } else {
+        ((vs, vs + bare_end(&line[vs..], b" \t\"'")), false)
+    }
+}
+
+/// `--flag value` and `-Flag value` on a command line (`--flag=value` is an assignment), and
+/// the short password options of tools that have one.
 fn flags(line: &[u8], f: &mut impl FnMut(Pair)) {
     // memchr rather than memmem: this runs on every text line, and a memmem searcher is
-    // built per call. Inside a run of dashes only the first position can pass the check below.
+    // built per call.
+    let mut next = 0;
     for d in memchr::memchr_iter(b'-', line) {
-        if line.get(d + 1) != Some(&b'-')
-            || (d > 0 && !matches!(line[d - 1], b' ' | b'\t' | b'"' | b'\''))
-        {
+        if d < next || (d > 0 && !matches!(line[d - 1], b' ' | b'\t' | b'"' | b'\'')) {
             continue;
         }
-        let ks = d + 2;
+        let double = line.get(d + 1) == Some(&b'-');
+        let ks = d + if double { 2 } else { 1 };
+        if !line.get(ks).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
         let mut ke = ks;
         while ke < line.len()
             && (line[ke].is_ascii_alphanumeric() || matches!(line[ke], b'-' | b'_'))
         {
             ke += 1;
         }
-        if ke == ks || line.get(ke) != Some(&b' ') {
+        next = ke;
+        if !double && (tool_flag(line, d, ks, f) || ke - ks < 2) {
+            continue;
+        }
+        if line.get(ke) != Some(&b' ') {
             continue;
         }
         let vs = skip_spaces(line, ke);
         if vs >= line.len() || line[vs] == b'-' {
             continue;
         }
-        let value = if matches!(line[vs], b'"' | b'\'') {
-            (vs + 1, close_quote(line, vs + 1, line[vs], false))
-        } else {
-            (vs, vs + bare_end(&line[vs..], b" \t\"'"))
-        };
+        let (value, quoted) = argument(line, vs);
+        if double && &line[ks..ke] == b"user" && has_command(&line[..d], &[b"curl"]) {
+            curl_user(line, value, f);
+            continue;
+        }
+        f(Pair::new((ks, ke), value, Form::Flag).quoted(quoted));
+    }
+}
+
+/// Whether `before` runs one of `commands` (a word, possibly a path's last part).
+fn has_command(before: &[u8], commands: &[&[u8]]) -> bool {
+    commands.iter().any(|c| {
+        memchr::memmem::find_iter(before, c).any(|i| {
+            let e = i + c.len();
+            (i == 0 || matches!(before[i - 1], b' ' | b'\t' | b'/' | b'"' | b'\'' | b'='))
+                && matches!(before.get(e), Some(b' ' | b'\t' | b'.' | b'"' | b'\''))
+        })
+    })
+}
+
+/// `-p PASS`/`-pPASS` of sshpass and psexec, `-pPASS` of the MySQL tools, `-u ID:PASS` of
+/// curl; `d` is the dash, `ks` the option letter. True when it was one of these.
+fn tool_flag(line: &[u8], d: usize, ks: usize, f: &mut impl FnMut(Pair)) -> bool {
+    let before = &line[..d];
+    let attached = ks + 1 < line.len() && !matches!(line[ks + 1], b' ' | b'\t');
+    match line[ks] {
+        b'p' => {
+            let value = if has_command(before, &[b"sshpass", b"psexec", b"PsExec", b"psexec64"]) {
+                let vs = if attached {
+                    ks + 1
+                } else {
+                    skip_spaces(line, ks + 1)
+                };
+                if vs >= line.len() {
+                    return false;
+                }
+                argument(line, vs)
+            } else if attached
+                && has_command(
+                    before,
+                    &[
+                        b"mysql",
+                        b"mysqldump",
+                        b"mysqladmin",
+                        b"mysqlimport",
+                        b"mysqlcheck",
+                        b"mariadb",
+                        b"mariadb-dump",
+                    ],
+                )
+            {
+                argument(line, ks + 1)
+            } else {
+                return false;
+            };
+            let (v, quoted) = value;
+            f(Pair {
+                implied: Some(PASSWORD),
+                ..Pair::new((ks, ks + 1), v, Form::Tool).quoted(quoted)
+            });
+            true
+        }
+        b'u' if has_command(before, &[b"curl"]) => {
+            let vs = if attached {
+                ks + 1
+            } else {
+                skip_spaces(line, ks + 1)
+            };
+            if vs >= line.len() {
+                return false;
+            }
+            curl_user(line, argument(line, vs).0, f);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// curl's `ID:PASS`: the part after the first colon is a password.
+fn curl_user(line: &[u8], (s, e): (usize, usize), f: &mut impl FnMut(Pair)) {
+    if let Some(c) = memchr::memchr(b':', &line[s..e]) {
         f(Pair {
-            key: (ks, ke),
-            value,
-            form: Form::Flag,
+            implied: Some(PASSWORD),
+            ..Pair::new((s, s + c), (s + c + 1, e), Form::Tool).quoted(true)
         });
     }
 }
 
-/// Caddyfile: `directive arg...`; `env NAME value` keys the value by NAME.
+/// `<key>value</key>`, and `key`/`name` plus `value` attributes in one tag
+/// (`<add key="DbPassword" value="..."/>`, `<property name="password" value="..."/>`).
+fn xml(line: &[u8], f: &mut impl FnMut(Pair)) {
+    for lt in memchr::memchr_iter(b'<', line) {
+        let ns = lt + 1;
+        let mut ne = ns;
+        while ne < line.len() && (is_key_byte(line[ne]) || line[ne] == b':') {
+            ne += 1;
+        }
+        if ne == ns || !line[ns].is_ascii_alphabetic() {
+            continue;
+        }
+        if line.get(ne) == Some(&b'>') {
+            let vs = ne + 1;
+            let Some(close) = memchr::memchr(b'<', &line[vs..]).map(|i| vs + i) else {
+                continue;
+            };
+            let name = &line[ns..ne];
+            let closes = line[close..].starts_with(b"</")
+                && line[close + 2..].starts_with(name)
+                && line.get(close + 2 + name.len()) == Some(&b'>');
+            if closes && close > vs {
+                f(Pair::new((ns, ne), (vs, close), Form::Xml).quoted(true));
+            }
+        } else {
+            attributes(line, ne, f);
+        }
+    }
+}
+
+/// The attributes of a tag from `i` to its `>`: a `key`/`name` attribute names the key of a
+/// `value` attribute.
+fn attributes(line: &[u8], mut i: usize, f: &mut impl FnMut(Pair)) {
+    let mut key = None;
+    while i < line.len() {
+        i = skip_spaces(line, i);
+        let ns = i;
+        while i < line.len() && is_key_byte(line[i]) {
+            i += 1;
+        }
+        if i == ns || line.get(i) != Some(&b'=') {
+            return;
+        }
+        let q = match line.get(i + 1) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return,
+        };
+        let vs = i + 2;
+        let ve = close_quote(line, vs, q, false);
+        match &line[ns..i] {
+            b"key" | b"name" => key = Some((vs, ve)),
+            b"value" => {
+                if let Some(k) = key {
+                    f(Pair::new(k, (vs, ve), Form::Xml).quoted(true));
+                }
+            }
+            _ => {}
+        }
+        i = ve + 1;
+    }
+}
+
+/// `password value` with only spaces between (netrc `machine h login u password p`, Gradle
+/// `password 'p'`): when quoted, in a netrc line, or at the start of the line.
+fn spaced(line: &[u8], f: &mut impl FnMut(Pair)) {
+    for i in memchr::memchr2_iter(b'p', b'P', line) {
+        let rest = &line[i..];
+        let w = if rest.len() > 8 && rest[..8].eq_ignore_ascii_case(b"password") {
+            8
+        } else if rest.len() > 6 && rest[..6].eq_ignore_ascii_case(b"passwd") {
+            6
+        } else {
+            continue;
+        };
+        if (i > 0 && !matches!(line[i - 1], b' ' | b'\t')) || !matches!(rest[w], b' ' | b'\t') {
+            continue;
+        }
+        let vs = skip_spaces(line, i + w);
+        if vs >= line.len() || matches!(line[vs], b'=' | b':' | b'-') {
+            continue;
+        }
+        let (value, quoted) = argument(line, vs);
+        let before = &line[..i];
+        let netrc = has_command(before, &[b"login", b"machine"]);
+        if quoted || netrc || before.iter().all(|b| matches!(b, b' ' | b'\t')) {
+            f(Pair::new((i, i + w), value, Form::Spaced).quoted(quoted));
+        }
+    }
+}
+
+/// `NetworkCredential("id", "password")`.
+fn calls(line: &[u8], f: &mut impl FnMut(Pair)) {
+    for p in memchr::memchr_iter(b'(', line) {
+        if !line[..p].ends_with(b"NetworkCredential") {
+            continue;
+        }
+        let i = skip_spaces(line, p + 1);
+        let Some(&q @ (b'"' | b'\'')) = line.get(i) else {
+            continue;
+        };
+        let j = skip_spaces(line, close_quote(line, i + 1, q, false) + 1);
+        if line.get(j) != Some(&b',') {
+            continue;
+        }
+        let k = skip_spaces(line, j + 1);
+        if let Some(&q @ (b'"' | b'\'')) = line.get(k) {
+            let ve = close_quote(line, k + 1, q, false);
+            f(Pair {
+                implied: Some(PASSWORD),
+                ..Pair::new((p - 17, p), (k + 1, ve), Form::Tool).quoted(true)
+            });
+        }
+    }
+}
+
+/// Caddyfile directives whose first argument is a header name and the rest its value.
+const HEADER_DIRECTIVES: &[&[u8]] = &[b"header", b"header_up", b"header_down", b"request_header"];
+
+/// Strip a header operation's prefix (`+Name`, `-Name`, `?Name`, `>Name`).
+fn strip_header_op(line: &[u8], (mut s, e): (usize, usize)) -> (usize, usize) {
+    while s < e && matches!(line[s], b'+' | b'-' | b'?' | b'>') {
+        s += 1;
+    }
+    (s, e)
+}
+
+/// Caddyfile: `directive arg...`; `env NAME value` keys the value by NAME, and
+/// `header_up Name value` (also `header`, `header_down`, `request_header`) by the header.
 fn directive(line: &[u8], f: &mut impl FnMut(Pair)) {
-    let mut toks: [(usize, usize); 8] = [(0, 0); 8];
+    let mut toks: [(usize, usize, bool); 8] = [(0, 0, false); 8];
     let mut n = 0;
     let mut i = skip_spaces(line, 0);
     while i < line.len() && n < toks.len() {
         if line[i] == b'#' && (i == 0 || matches!(line[i - 1], b' ' | b'\t')) {
             break;
         }
-        let (s, e, next) = match line[i] {
+        let (s, e, next, quoted) = match line[i] {
             q @ (b'"' | b'`') => {
                 let e = close_quote(line, i + 1, q, false);
-                (i + 1, e, e + 1)
+                (i + 1, e, e + 1, true)
             }
             _ => {
                 let e = i + bare_end(&line[i..], b" \t");
-                (i, e, e)
+                (i, e, e, false)
             }
         };
-        toks[n] = (s, e);
+        toks[n] = (s, e, quoted);
         n += 1;
         i = skip_spaces(line, next.min(line.len()));
     }
     if n < 2 {
         return;
     }
-    let (key, first) = if &line[toks[0].0..toks[0].1] == b"env" && n >= 3 {
-        (toks[1], 2)
+    let tok = |k: usize| &line[toks[k].0..toks[k].1];
+    let (key, first) = if tok(0) == b"env" && n >= 3 {
+        ((toks[1].0, toks[1].1), 2)
+    } else if HEADER_DIRECTIVES.contains(&tok(0)) {
+        // Skip matchers: `header @api X-Api-Key v`, `header /path ...`, `header * ...`.
+        let mut k = 1;
+        while k < n && (tok(k).starts_with(b"@") || tok(k).starts_with(b"/") || tok(k) == b"*") {
+            k += 1;
+        }
+        if k + 1 >= n || tok(k) == b"{" {
+            return;
+        }
+        (strip_header_op(line, (toks[k].0, toks[k].1)), k + 1)
     } else {
-        (toks[0], 1)
+        (strip_header_op(line, (toks[0].0, toks[0].1)), 1)
     };
-    for &value in &toks[first..n] {
-        if &line[value.0..value.1] == b"{" {
+    for &(s, e, quoted) in &toks[first..n] {
+        if &line[s..e] == b"{" {
             break;
         }
-        f(Pair {
-            key,
-            value,
-            form: Form::Directive,
-        });
+        f(Pair::new(key, (s, e), Form::Directive).quoted(quoted));
     }
 }
 
@@ -508,6 +969,18 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     {
         return v.ends_with(b"}");
     }
+    // Caddy placeholders: `{http.request.header.X-Api-Key}`, `{vars.token}`.
+    if v.len() > 2
+        && v[0] == b'{'
+        && v[v.len() - 1] == b'}'
+        && v[1].is_ascii_alphabetic()
+        && v[1..v.len() - 1]
+            .iter()
+            .all(|&b| is_key_byte(b) || b == b':')
+        && v.contains(&b'.')
+    {
+        return true;
+    }
     if v[0] == b'$'
         && v[1..]
             .iter()
@@ -518,7 +991,14 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     if v.len() > 2 && v[0] == b'%' && v[v.len() - 1] == b'%' {
         return true;
     }
+    // printf verbs: `password=%s`.
+    if matches!(v, b"%s" | b"%v" | b"%q" | b"%d" | b"{}" | b"?") {
+        return true;
+    }
     if v[0] == b'<' && v[v.len() - 1] == b'>' {
+        return true;
+    }
+    if v.len() > 5 && v[..4].eq_ignore_ascii_case(b"your") && matches!(v[4], b'_' | b'-') {
         return true;
     }
     if memchr::memmem::find(v, b"[REDACTED").is_some() {
@@ -558,11 +1038,62 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
 }
 
-/// Hex digests, UUIDs and ids: not secrets when only a generic key name points at them.
-pub(crate) fn is_hex_id(v: &[u8]) -> bool {
-    let hex = v.iter().filter(|b| b.is_ascii_hexdigit()).count();
-    let dashes = v.iter().filter(|&&b| b == b'-').count();
-    hex + dashes == v.len() && hex >= 7 && (dashes == 0 || dashes == 4)
+/// Values that refer to a secret rather than hold one: `env.X`, `process.env.X`, `$(cmd)`,
+/// `#{x}`, a function call (`getPassword()`), a CSS selector (`"#add-password"`).
+/// `quoted`: the value was delimited, so it is a literal string unless it interpolates.
+pub(crate) fn is_reference(line: &[u8], (s, e): (usize, usize), quoted: bool) -> bool {
+    let v = &line[s..e];
+    if v.starts_with(b"$(") || v.starts_with(b"#{") || v.starts_with(b"`") {
+        return true;
+    }
+    if quoted {
+        // `"#add-password"`, `".password-field"`: a selector, lower case with dashes.
+        return v.len() > 2
+            && matches!(v[0], b'#' | b'.')
+            && v[1].is_ascii_lowercase()
+            && v.contains(&b'-')
+            && v[1..]
+                .iter()
+                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    }
+    const PREFIXES: &[&[u8]] = &[
+        b"env.",
+        b"process.env",
+        b"os.environ",
+        b"os.getenv",
+        b"System.getenv",
+        b"ENV[",
+        b"ENV.fetch",
+        b"secrets.",
+        b"vars.",
+        b"config.",
+        b"settings.",
+        b"this.",
+        b"self.",
+        b"params[",
+        b"params.",
+    ];
+    if PREFIXES.iter().any(|p| v.starts_with(p)) {
+        return true;
+    }
+    // A call: an identifier followed by `(`, with no arguments or named like code
+    // (`get_secret("db")`, `vault.read(p)`, `loadApiKey(cfg)`); `Pa(ss)1` is a password.
+    let ident = v
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+        .count();
+    let open = s + ident;
+    if ident == 0 || !v[0].is_ascii_alphabetic() || line.get(open) != Some(&b'(') {
+        return false;
+    }
+    let name = &v[..ident];
+    let code_like = name.iter().any(|&b| matches!(b, b'_' | b'.'))
+        || (name.len() >= 6
+            && name[0].is_ascii_lowercase()
+            && name
+                .windows(2)
+                .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()));
+    line.get(open + 1) == Some(&b')') || code_like
 }
 
 /// Shannon entropy in bits per byte.
@@ -676,6 +1207,93 @@ mod tests {
         ));
     }
 
+    /// (key name, value, loose) for every pair.
+    fn found(line: &str, format: Format) -> Vec<(String, String, bool)> {
+        let mut out = Vec::new();
+        pairs(line.as_bytes(), format, |p| {
+            out.push((
+                String::from_utf8_lossy(p.key_name(line.as_bytes())).into_owned(),
+                line[p.value.0..p.value.1].to_string(),
+                p.loose,
+            ))
+        });
+        out
+    }
+
+    #[test]
+    fn own_syntax_then_free_text_inside_values() {
+        let got = found(r#"cmd = "run --token=abc x=1" # k = v"#, Format::Toml);
+        assert_eq!(got[0], ("cmd".into(), "run --token=abc x=1".into(), false));
+        assert!(
+            got.contains(&("token".into(), "abc".into(), true)),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|(k, _, l)| k == "x" && !l), "{got:?}");
+        let got = found("pass = a=b ; c", Format::Ini);
+        assert_eq!(got[0], ("pass".into(), "a=b".into(), false));
+        let got = found(r#"Environment="SOAR_TOKEN=t1 t2" B=2"#, Format::Env);
+        assert_eq!(got[0], ("SOAR_TOKEN".into(), "t1 t2".into(), false));
+        assert_eq!(got[1], ("B".into(), "2".into(), false));
+        let got = found(r#"{"c":"a --password p1","n":"x"}"#, Format::Json);
+        assert!(
+            got.contains(&("password".into(), "p1".into(), true)),
+            "{got:?}"
+        );
+        let got = found("\theader @api +X-Api-Key \"k 1\"", Format::Caddyfile);
+        assert_eq!(got, vec![("X-Api-Key".into(), "k 1".into(), false)]);
+        assert!(found("\theader_up {", Format::Caddyfile).is_empty());
+    }
+
+    #[test]
+    fn code_and_tool_forms() {
+        let has_pw = |line: &str, v: &str| {
+            let got = found(line, Format::Text);
+            assert!(
+                got.iter()
+                    .any(|(k, val, _)| k.to_lowercase().contains("pass") && val == v),
+                "{line}: {got:?}"
+            );
+        };
+        has_pw("db := Open(password := \"p1\")", "p1");
+        has_pw(":password => 'p2'", "p2");
+        has_pw("$m->Password = 'p3';", "p3");
+        has_pw("<Password>p4</Password>", "p4");
+        has_pw("<property name=\"db.password\" value=\"p5\"/>", "p5");
+        has_pw("new NetworkCredential(\"u\", \"p6\")", "p6");
+        has_pw("sshpass -pp7 ssh h", "p7");
+        has_pw("/usr/bin/mysql -uroot -pp8 db", "p8");
+        has_pw("curl --user id:p9 https://h", "p9");
+        has_pw("machine h login u password p10", "p10");
+        // `-p` is a port elsewhere, and `mysql -p NAME` prompts (NAME is a database).
+        for line in [
+            "ssh -p 2222 h",
+            "docker run -p 8080:80 img",
+            "mysql -p appdb",
+        ] {
+            let got = found(line, Format::Text);
+            assert!(
+                got.iter().all(|(k, _, _)| k != "password"),
+                "{line}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn references() {
+        let r = |line: &str, quoted: bool| {
+            let at = line.find('=').unwrap() + 1;
+            is_reference(line.as_bytes(), (at, line.len()), quoted)
+        };
+        assert!(r("p=getMasterUserPassword()", false));
+        assert!(r("p=get_secret(\"db\")", false));
+        assert!(r("p=$(cat /run/x)", false));
+        assert!(r("p=process.env.X", false));
+        assert!(r("p=#add-password", true));
+        assert!(!r("p=Pa(ss)w0rd", false));
+        assert!(!r("p=#Secr3t!", true));
+        assert!(!r("p=hunter22", false));
+    }
+
     #[test]
     fn guards() {
         for p in [
@@ -696,9 +1314,6 @@ mod tests {
         for s in ["hunter2", "a1b2c3", "12345678"] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
-        assert!(is_hex_id(b"0123456789abcdef0123456789abcdef01234567"));
-        assert!(is_hex_id(b"123e4567-e89b-12d3-a456-426614174000"));
-        assert!(!is_hex_id(b"tok-abc"));
         assert!(entropy(b"aaaa") < 0.1 && entropy(b"abcd") > 1.9);
         assert_eq!(
             section_header(b"[[integration.siem]] # x"),

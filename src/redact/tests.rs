@@ -60,6 +60,23 @@ mod fuzz {
             }
         }
 
+        /// Any input in any format, drawn mostly from the characters the key extractors
+        /// look at, never panics and keeps every line.
+        #[test]
+        fn any_input_in_any_format_never_panics(
+            input in "([a-zA-Z_]{1,9}|[ =:\\-<>/(),;'\"\\[\\]{}@?&#$]|\n|password|sshpass -p|mysql -p|curl -u |NetworkCredential\\(|Environment=|header_up |://){0,60}",
+            format in 0usize..Format::ALL.len(),
+        ) {
+            let d = tempfile::tempdir().unwrap();
+            let r = Redactor::new(&opts(d.path())).unwrap();
+            let mut c = Counts::default();
+            let out = r.redact_bytes(input.as_bytes(), Format::ALL[format], &mut c);
+            prop_assert_eq!(
+                out.iter().filter(|&&b| b == b'\n').count(),
+                input.matches('\n').count()
+            );
+        }
+
         /// Rule files with arbitrary regexes, keywords and entropy values never panic, and
         /// the engine they build never panics on arbitrary input.
         #[test]

@@ -1,0 +1,74 @@
+//! Which values a key rule claims. The key decides: a value under a key that names a secret
+//! is one whatever its shape (hex, digits, UUID, base64). The exceptions are narrow: values
+//! that are not there (empty, booleans, placeholders, already masked), values that refer to a
+//! secret elsewhere (`env.X`, `$(cmd)`, `getPassword()`), and, for pairs read from free text
+//! (weaker evidence), values too short or plain words of low entropy (`token: expired`).
+
+use super::compiled::Compiled;
+use super::structured::{self, Form, Pair};
+
+/// What a key rule claims in a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// Mask `line[start..end]` for key rule `rule`.
+    Value {
+        start: usize,
+        end: usize,
+        rule: usize,
+    },
+    /// A YAML block scalar of key rule `rule` starts: mask the lines under it.
+    Block { rule: usize },
+}
+
+/// The claim of the first key rule that takes `p`, found in `line` under `section`.
+pub(crate) fn claim(c: &Compiled, line: &[u8], p: &Pair, section: &[u8]) -> Option<Claim> {
+    let rule = c.key_rule_for(p.key_name(line), section, p.form)?;
+    let r = &c.keys[rule];
+    if p.form == Form::Block {
+        return Some(Claim::Block { rule });
+    }
+    let (mut start, mut end) = p.value;
+    start += structured::skip_auth_scheme(&line[start..end]);
+    if !p.quoted
+        && !r.spaces
+        && let Some(i) = line[start..end].iter().position(u8::is_ascii_whitespace)
+    {
+        // Tokens hold no spaces: what follows is the rest of the line, not the value.
+        end = start + i;
+    }
+    let v = &line[start..end];
+    if structured::is_placeholder(v) || structured::is_reference(line, (start, end), p.quoted) {
+        return None;
+    }
+    if r.url_credentials && holds_credentials(v) {
+        return None;
+    }
+    if p.loose {
+        if v.len() < r.min_len {
+            return None;
+        }
+        if r.entropy
+            .is_some_and(|min| is_plain_word(v) && structured::entropy(v) < min)
+        {
+            return None;
+        }
+        // `password incorrect` at the start of a line is a sentence, not a netrc entry.
+        if p.form == Form::Spaced && !p.quoted && v.iter().all(u8::is_ascii_lowercase) {
+            return None;
+        }
+    }
+    Some(Claim::Value { start, end, rule })
+}
+
+/// Letters only (with `-`, `_`, `.`): a word, which in free text after `token:` is more
+/// likely prose (`expired`) than a secret. Anything with a digit or a symbol is not one.
+fn is_plain_word(v: &[u8]) -> bool {
+    v.iter()
+        .all(|&b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// A URL or `k=v;` connection string: its credentials are found inside it, so the rest
+/// (scheme, host, port, database, options) can stay.
+fn holds_credentials(v: &[u8]) -> bool {
+    memchr::memmem::find(v, b"://").is_some() || v.contains(&b'=')
+}
