@@ -449,7 +449,7 @@ const SAMPLES: &[(File, &str, &str, &str)] = &[
         Vendors,
         "airtable-pat",
         "airtable-personnal-access-token",
-        "airtable with [[pat<<A:14>>.<<h:64>>]]",
+        "airtable pat [[pat<<A:14>>.<<h:64>>]]",
     ),
     (
         Vendors,

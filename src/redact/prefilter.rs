@@ -6,10 +6,10 @@
 //! - Keywords are found through 3-byte *anchors*: each keyword of 3 bytes or more is assigned
 //!   one of its 3-byte substrings (the rarest-looking, or one another keyword already uses),
 //!   and the anchors are searched with packed SIMD (Teddy) searchers, word-like and token-like
-//!   anchors apart. All anchors have the same length, so no two can start at the same offset,
+//!   anchors apart, at most 32 anchors per searcher. All anchors have the same length, so no two can start at the same offset,
 //!   and restarting the search one byte after each hit finds every occurrence. Each hit is
 //!   then verified against the few keywords that own the anchor. Shorter keywords (`@`) are
-//!   found with `memmem`. An aho-corasick automaton takes over past 128 anchors.
+//!   found with `memmem`. An aho-corasick automaton takes over if Teddy cannot be built.
 //! - A rule without keywords gets a case-sensitive gate instead when every match of its regex
 //!   must start with one of a small set of literals (`SK`, `SU`, ...); otherwise it runs on
 //!   every line.
@@ -26,6 +26,9 @@ const ANCHOR: usize = 3;
 /// Beyond this many anchors Teddy's verification cost grows; past it the packed searcher is
 /// still tried with its limits lifted (it takes up to 128) before falling back to a DFA.
 const MAX_PACKED: usize = 128;
+/// Anchors per searcher: past 32 patterns Teddy switches to its fat, half-speed form and
+/// verifies more false candidates per bucket, so a large set is searched in slim chunks.
+const SLIM: usize = 32;
 /// A gate with more literals than this is not worth it: the rule runs on every line.
 const MAX_GATE: usize = 32;
 
@@ -190,8 +193,8 @@ impl Prefilter {
         }
         let mut anchors = Vec::new();
         for (pats, map) in groups {
-            if !pats.is_empty() {
-                anchors.push((Finder::new(&pats)?, map));
+            for (pats, map) in pats.chunks(SLIM).zip(map.chunks(SLIM)) {
+                anchors.push((Finder::new(pats)?, map.to_vec()));
             }
         }
         let gate_start = words.len();
