@@ -6,7 +6,7 @@
 //! - Keywords are found through 3-byte *anchors*: each keyword of 3 bytes or more is assigned
 //!   one of its 3-byte substrings (the rarest-looking, or one another keyword already uses),
 //!   and the anchors are searched with packed SIMD (Teddy) searchers, word-like and token-like
-//!   anchors apart, at most 32 anchors per searcher. All anchors have the same length, so no two can start at the same offset,
+//!   anchors apart; past 96 anchors, one DFA over all of them. All anchors have the same length, so no two can start at the same offset,
 //!   and restarting the search one byte after each hit finds every occurrence. Each hit is
 //!   then verified against the few keywords that own the anchor. Shorter keywords (`@`) are
 //!   found with `memmem`. An aho-corasick automaton takes over if Teddy cannot be built.
@@ -26,9 +26,10 @@ const ANCHOR: usize = 3;
 /// Beyond this many anchors Teddy's verification cost grows; past it the packed searcher is
 /// still tried with its limits lifted (it takes up to 128) before falling back to a DFA.
 const MAX_PACKED: usize = 128;
-/// Anchors per searcher: past 32 patterns Teddy switches to its fat, half-speed form and
-/// verifies more false candidates per bucket, so a large set is searched in slim chunks.
-const SLIM: usize = 32;
+/// Past this many anchors (as with the vendor rules) one DFA pass over all of them is
+/// cheaper than Teddy, whose buckets fill with common letter trigrams and verify a false
+/// candidate at most offsets.
+const MAX_TEDDY: usize = 96;
 /// A gate with more literals than this is not worth it: the rule runs on every line.
 const MAX_GATE: usize = 32;
 
@@ -37,6 +38,8 @@ const MAX_GATE: usize = 32;
 enum Finder {
     Packed(packed::Searcher),
     Ac(AhoCorasick),
+    /// All anchors in one automaton, compiled to a DFA.
+    Dfa(AhoCorasick),
 }
 
 impl Finder {
@@ -71,7 +74,7 @@ impl Finder {
                     at = m.start() + 1;
                 }
             }
-            Finder::Ac(ac) => {
+            Finder::Ac(ac) | Finder::Dfa(ac) => {
                 for m in ac.find_overlapping_iter(hay) {
                     f(m.start(), m.pattern().as_usize());
                 }
@@ -192,9 +195,25 @@ impl Prefilter {
             g.1.push(i);
         }
         let mut anchors = Vec::new();
-        for (pats, map) in groups {
-            for (pats, map) in pats.chunks(SLIM).zip(map.chunks(SLIM)) {
-                anchors.push((Finder::new(pats)?, map.to_vec()));
+        if groups.iter().map(|g| g.0.len()).sum::<usize>() > MAX_TEDDY {
+            // Anchors are numbered in the order they were made: gather them back in order.
+            let mut all: Vec<(usize, Vec<u8>)> = Vec::new();
+            for (pats, map) in groups {
+                all.extend(map.into_iter().zip(pats));
+            }
+            all.sort_by_key(|(i, _)| *i);
+            let (map, pats): (Vec<usize>, Vec<Vec<u8>>) = all.into_iter().unzip();
+            let dfa = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&pats)
+                .map_err(|e| format!("keyword prefilter: {e}"))?;
+            anchors.push((Finder::Dfa(dfa), map));
+        } else {
+            for (pats, map) in groups {
+                if !pats.is_empty() {
+                    anchors.push((Finder::new(&pats)?, map));
+                }
             }
         }
         let gate_start = words.len();
@@ -242,7 +261,7 @@ impl Prefilter {
         let packed = self
             .anchors
             .iter()
-            .all(|(f, _)| matches!(f, Finder::Packed(_)));
+            .all(|(f, _)| matches!(f, Finder::Packed(_) | Finder::Dfa(_)));
         let mut v: Vec<String> = self
             .owners
             .iter()
