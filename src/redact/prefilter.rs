@@ -428,6 +428,26 @@ mod tests {
     }
 
     #[test]
+    fn past_the_teddy_limit_one_dfa_finds_every_keyword() {
+        // Three-letter keywords are their own anchors: 150 distinct ones.
+        let kw: Vec<String> = (0..150u8)
+            .map(|i| {
+                let a = (b'a' + i % 26) as char;
+                let b = (b'a' + i / 26) as char;
+                format!("{a}{b}q")
+            })
+            .collect();
+        let p = Prefilter::new(&[Gate::Keywords(&kw)]).unwrap();
+        assert!(matches!(p.anchors.as_slice(), [(Finder::Dfa(_), _)]));
+        let (fast, anchors) = p.anchors();
+        assert!(fast && anchors.len() == 150, "{}", anchors.len());
+        assert_eq!(
+            words_in(&p, "x AAQ baq-zeq qq ffqa"),
+            vec!["aaq", "baq", "ffq", "zeq"]
+        );
+    }
+
+    #[test]
     fn many_keywords_still_find_all() {
         let kw: Vec<String> = (0..200).map(|i| format!("kw{i:03}x")).collect();
         let p = Prefilter::new(&[Gate::Keywords(&kw)]).unwrap();
