@@ -41,6 +41,15 @@ pub const BUILTIN_PATTERNS: &[&str] = &[
     ".git-credentials",
     "**/.aws/credentials",
     "**/.gnupg/**",
+    // Password hashes: the shadow files (and the `-` backups `vipw` leaves), old passwords
+    // kept by pam_pwhistory, and web server basic-auth files.
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/security/opasswd",
+    "*.htpasswd",
+    "htpasswd*",
     // Databases hold user data, and SQLite's side files (`-wal`, `-shm`, `-journal`) too.
     "*.db",
     "*.sqlite",
@@ -186,6 +195,16 @@ mod tests {
                 "/var/lib/caddy/**",
             ),
             ("relative/app.db", "*.db"),
+            ("/etc/shadow", "/etc/shadow"),
+            ("/etc/shadow-", "/etc/shadow-"),
+            ("/etc/gshadow", "/etc/gshadow"),
+            ("/etc/gshadow-", "/etc/gshadow-"),
+            ("/etc/security/opasswd", "/etc/security/opasswd"),
+            ("/var/www/site/.htpasswd", "*.htpasswd"),
+            ("/etc/apache2/admin.htpasswd", "*.htpasswd"),
+            ("/etc/nginx/htpasswd", "htpasswd*"),
+            ("/etc/caddy/htpasswd.users", "htpasswd*"),
+            ("/etc/ssl/private/server.p12", "*.p12"),
         ];
         for (path, pattern) in cases {
             assert_eq!(list.check(Path::new(path)), Some(pattern), "{path}");
@@ -204,6 +223,9 @@ mod tests {
             "/srv/keys.txt",
             "/srv/a.sqlite-dir-notes/readme.txt",
             "/srv/monkey.txt",
+            "/etc/passwd",
+            "/etc/group",
+            "/srv/docs/shadow-dom.md",
         ] {
             assert_eq!(list.check(Path::new(path)), None, "{path}");
         }

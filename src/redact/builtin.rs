@@ -2,12 +2,17 @@
 
 /// `redaction-rules/secrets.toml`: masked.
 pub(crate) const SECRETS: &str = include_str!("../../redaction-rules/secrets.toml");
+/// `redaction-rules/vendors.toml`: vendor token families and password hashes, masked.
+pub(crate) const VENDORS: &str = include_str!("../../redaction-rules/vendors.toml");
 /// `redaction-rules/identifiers.toml`: pseudonymized.
 pub(crate) const IDENTIFIERS: &str = include_str!("../../redaction-rules/identifiers.toml");
 
 /// The default files, named as problems and warnings should name them.
 pub(crate) fn defaults(keep_identifiers: bool) -> Vec<(&'static str, &'static str)> {
-    let mut v = vec![("redaction-rules/secrets.toml", SECRETS)];
+    let mut v = vec![
+        ("redaction-rules/secrets.toml", SECRETS),
+        ("redaction-rules/vendors.toml", VENDORS),
+    ];
     if !keep_identifiers {
         v.push(("redaction-rules/identifiers.toml", IDENTIFIERS));
     }
@@ -54,6 +59,13 @@ mod tests {
         }
         for k in &set.keys {
             assert!(!k.keywords.is_empty(), "key rule {} has no keywords", k.id);
+        }
+        // Vendor rules have no exemptions: a prefix or a vendor name is always there to use.
+        let mut vendors = RuleSet::default();
+        vendors.load("vendors", VENDORS).unwrap();
+        assert!(vendors.rules.len() > 100, "{}", vendors.rules.len());
+        for r in &vendors.rules {
+            assert!(!r.keywords.is_empty(), "rule {} has no keywords", r.id);
         }
     }
 }

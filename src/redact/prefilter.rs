@@ -6,10 +6,10 @@
 //! - Keywords are found through 3-byte *anchors*: each keyword of 3 bytes or more is assigned
 //!   one of its 3-byte substrings (the rarest-looking, or one another keyword already uses),
 //!   and the anchors are searched with packed SIMD (Teddy) searchers, word-like and token-like
-//!   anchors apart. All anchors have the same length, so no two can start at the same offset,
+//!   anchors apart; past 96 anchors, one DFA over all of them. All anchors have the same length, so no two can start at the same offset,
 //!   and restarting the search one byte after each hit finds every occurrence. Each hit is
 //!   then verified against the few keywords that own the anchor. Shorter keywords (`@`) are
-//!   found with `memmem`. An aho-corasick automaton takes over past 128 anchors.
+//!   found with `memmem`. An aho-corasick automaton takes over if Teddy cannot be built.
 //! - A rule without keywords gets a case-sensitive gate instead when every match of its regex
 //!   must start with one of a small set of literals (`SK`, `SU`, ...); otherwise it runs on
 //!   every line.
@@ -26,6 +26,10 @@ const ANCHOR: usize = 3;
 /// Beyond this many anchors Teddy's verification cost grows; past it the packed searcher is
 /// still tried with its limits lifted (it takes up to 128) before falling back to a DFA.
 const MAX_PACKED: usize = 128;
+/// Past this many anchors (as with the vendor rules) one DFA pass over all of them is
+/// cheaper than Teddy, whose buckets fill with common letter trigrams and verify a false
+/// candidate at most offsets.
+const MAX_TEDDY: usize = 96;
 /// A gate with more literals than this is not worth it: the rule runs on every line.
 const MAX_GATE: usize = 32;
 
@@ -34,6 +38,8 @@ const MAX_GATE: usize = 32;
 enum Finder {
     Packed(packed::Searcher),
     Ac(AhoCorasick),
+    /// All anchors in one automaton, compiled to a DFA.
+    Dfa(AhoCorasick),
 }
 
 impl Finder {
@@ -68,7 +74,7 @@ impl Finder {
                     at = m.start() + 1;
                 }
             }
-            Finder::Ac(ac) => {
+            Finder::Ac(ac) | Finder::Dfa(ac) => {
                 for m in ac.find_overlapping_iter(hay) {
                     f(m.start(), m.pattern().as_usize());
                 }
@@ -189,9 +195,25 @@ impl Prefilter {
             g.1.push(i);
         }
         let mut anchors = Vec::new();
-        for (pats, map) in groups {
-            if !pats.is_empty() {
-                anchors.push((Finder::new(&pats)?, map));
+        if groups.iter().map(|g| g.0.len()).sum::<usize>() > MAX_TEDDY {
+            // Anchors are numbered in the order they were made: gather them back in order.
+            let mut all: Vec<(usize, Vec<u8>)> = Vec::new();
+            for (pats, map) in groups {
+                all.extend(map.into_iter().zip(pats));
+            }
+            all.sort_by_key(|(i, _)| *i);
+            let (map, pats): (Vec<usize>, Vec<Vec<u8>>) = all.into_iter().unzip();
+            let dfa = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&pats)
+                .map_err(|e| format!("keyword prefilter: {e}"))?;
+            anchors.push((Finder::Dfa(dfa), map));
+        } else {
+            for (pats, map) in groups {
+                if !pats.is_empty() {
+                    anchors.push((Finder::new(&pats)?, map));
+                }
             }
         }
         let gate_start = words.len();
@@ -239,7 +261,7 @@ impl Prefilter {
         let packed = self
             .anchors
             .iter()
-            .all(|(f, _)| matches!(f, Finder::Packed(_)));
+            .all(|(f, _)| matches!(f, Finder::Packed(_) | Finder::Dfa(_)));
         let mut v: Vec<String> = self
             .owners
             .iter()
@@ -403,6 +425,26 @@ mod tests {
         assert_eq!(p.always, vec![2, 3]);
         assert_eq!(words_in(&p, "task SKab SU SAx"), vec!["SA", "SK", "SU"]);
         assert!(words_in(&p, "sk su sa").is_empty());
+    }
+
+    #[test]
+    fn past_the_teddy_limit_one_dfa_finds_every_keyword() {
+        // Three-letter keywords are their own anchors: 150 distinct ones.
+        let kw: Vec<String> = (0..150u8)
+            .map(|i| {
+                let a = (b'a' + i % 26) as char;
+                let b = (b'a' + i / 26) as char;
+                format!("{a}{b}q")
+            })
+            .collect();
+        let p = Prefilter::new(&[Gate::Keywords(&kw)]).unwrap();
+        assert!(matches!(p.anchors.as_slice(), [(Finder::Dfa(_), _)]));
+        let (fast, anchors) = p.anchors();
+        assert!(fast && anchors.len() == 150, "{}", anchors.len());
+        assert_eq!(
+            words_in(&p, "x AAQ baq-zeq qq ffqa"),
+            vec!["aaq", "baq", "ffq", "zeq"]
+        );
     }
 
     #[test]
