@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn a_and_b() -> (Machine, PathBuf, Machine, PathBuf) {
+fn a_and_b() -> (Test, PathBuf, Test, PathBuf) {
     let a = demo_machine(
         "1.2.0",
         "6.1.0-18-amd64",
@@ -15,7 +15,7 @@ fn a_and_b() -> (Machine, PathBuf, Machine, PathBuf) {
         "6.1.0-18-amd64",
         "started\nlistening on :8080\nerror: worker 3 panicked\nready\n",
     )
-    .file("srv/demo/fn.wasm", b"\0asm\x01\0\0\0\x02\xff");
+    .binary_file("root/srv/demo/fn.wasm", b"\0asm\x01\0\0\0\x02\xff");
     std::fs::remove_file(b.path().join("root/etc/demo/config.toml")).expect("rm");
     let pb = b.collect();
     (a, pa, b, pb)
