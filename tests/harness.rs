@@ -18,6 +18,11 @@
 //! The string `[TMP]` in arguments and environment values stands for the tempdir, and
 //! [`Output::filtered`] writes the tempdir back as `[TMP]`, so expected output never depends on
 //! where the tempdir happens to be.
+//!
+//! [`Test::run`] runs the builder's arguments; [`Test::run_with`] runs other arguments on the
+//! same tempdir (collect, then inspect the bundle). Every assertion on an [`Output`] prints,
+//! when it fails, the command line as a shell would run it, the exit status and both streams;
+//! [`Output::stdout_is`] adds a line diff.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -377,20 +382,6 @@ impl Output {
             self,
             actual == expected,
             "stdout differs (- expected, + actual):\n{}",
-            line_diff(expected, &actual)
-        );
-        self
-    }
-
-    /// Assert that stderr, with the tempdir as `[TMP]`, is exactly `expected`; a mismatch
-    /// prints a line diff.
-    #[track_caller]
-    pub fn stderr_is(&self, expected: &str) -> &Output {
-        let actual = self.stderr_filtered();
-        expect!(
-            self,
-            actual == expected,
-            "stderr differs (- expected, + actual):\n{}",
             line_diff(expected, &actual)
         );
         self
