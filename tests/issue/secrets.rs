@@ -60,6 +60,10 @@ fn planted_secrets_reach_no_output() {
     let rerendered = success(t.run_with(["issue", bundle.to_str().unwrap(), "--json"]));
     // The inputs really were collected: the secrets were there to be found.
     assert!(body.contains("INFO start"), "{body}");
+    assert!(
+        body.contains("| echoed | [REDACTED:"),
+        "the fact was not extracted:\n{body}"
+    );
     for secret in SECRETS {
         for (what, text) in [
             ("body", &body),
