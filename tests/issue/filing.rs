@@ -244,8 +244,13 @@ fn collect_prints_link_and_gh_line_and_security_prints_neither() {
         body.contains("> **Security report: do not file this publicly.** Email sec@mini.example")
     );
     let bundle = bundle_in(&out_dir);
-    let stored = support_bundle::issue::StoredBundle::read(&bundle).unwrap();
-    assert!(stored.manifest.private);
+    let stored = crate::harness::Bundle::open(&bundle).unwrap();
+    assert_eq!(
+        stored.manifest["private"],
+        true,
+        "{}",
+        stored.manifest_text()
+    );
     // The private bundle keeps refusing a public link.
     let out = run(&["issue", bundle.to_str().unwrap(), "--url"]);
     out.status(2).stderr_has("sec@mini.example");

@@ -155,7 +155,7 @@ pub fn bundle_id(path: &Path) -> String {
         .iter()
         .find(|(n, _)| n == "manifest.json")
         .expect("manifest");
-    support_bundle::bundle::sha256_hex(&manifest.1)
+    crate::harness::sha256_hex(&manifest.1)
 }
 
 /// Every entry of a zip, in order (for tests that rebuild a bundle with a change).
