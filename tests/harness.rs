@@ -849,6 +849,41 @@ mod tests {
         assert_eq!(civil_from_unix(315_532_800), (1980, 1, 1, 0, 0, 0));
     }
 
+    /// The message a failed expectation panics with.
+    fn failure_message(check: impl FnOnce() + std::panic::UnwindSafe) -> String {
+        let payload = std::panic::catch_unwind(check).expect_err("the expectation must fail");
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_failed_expectation_shows_the_command_both_streams_and_a_diff() {
+        let out = Test::new().args(["--version"]).run();
+        let msg = failure_message(|| {
+            out.stdout_is("support-bundle 0.0.0-not-this\n");
+        });
+        for part in [
+            "stdout differs",
+            "-support-bundle 0.0.0-not-this",
+            &format!("+support-bundle {}", env!("CARGO_PKG_VERSION")),
+            "--- command\n",
+            " NO_COLOR=1 support-bundle --version",
+            "--- status: exit status: 0",
+            "--- stdout\n",
+            "--- stderr\n",
+        ] {
+            assert!(msg.contains(part), "`{part}` missing from:\n{msg}");
+        }
+        let msg = failure_message(|| {
+            Test::new().args(["no-such-subcommand"]).run().success();
+        });
+        assert!(msg.contains("expected exit code 0, got Some(2)"), "{msg}");
+        assert!(msg.contains("no-such-subcommand"), "{msg}");
+    }
+
     #[test]
     fn leaks_are_found_in_content_names_and_issue() {
         let mut entries = BTreeMap::new();
