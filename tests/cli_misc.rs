@@ -175,8 +175,7 @@ fn title_and_description_reach_the_issue() {
 fn redact_passes_a_harmless_line_through() {
     let line = "the quick brown fox jumps over the lazy dog\n";
     let out = Test::new().args(["redact"]).stdin(line).run();
-    out.success();
-    expect!(out, out.stdout == line, "passthrough");
+    out.success().stdout_is(line);
 }
 
 #[test]
@@ -185,12 +184,7 @@ fn redact_reads_a_file_argument() {
         .file("work/in.txt", "first line\nsecond line\n")
         .args(["redact", "in.txt"])
         .run();
-    out.success();
-    expect!(
-        out,
-        out.stdout == "first line\nsecond line\n",
-        "file content"
-    );
+    out.success().stdout_is("first line\nsecond line\n");
     let missing = Test::new().args(["redact", "nowhere.txt"]).run();
     missing.status(2);
     expect!(

@@ -161,11 +161,15 @@ fn assert_no_private_key(b: &Bundle, out: &Output) {
     }
     for item in b.manifest["items"].as_array().expect("items") {
         if item["source"].as_str().is_some_and(|s| s.contains(".priv")) {
-            let status = item["status"].as_str().unwrap_or_default();
-            assert!(
-                status == "denied" || status == "skipped",
+            assert_eq!(
+                item["status"],
+                "skipped",
                 "key item {item}\n{}",
                 b.manifest_text()
+            );
+            assert_eq!(
+                item["detail"], "denied by never-collect pattern `*.priv`",
+                "{item}"
             );
             assert!(item["path"].is_null(), "{item}");
         }
@@ -299,11 +303,22 @@ fn module_references_cannot_leave_the_sysroot() {
     let b = out.bundle();
     let modules = b.items("wasm-modules");
     assert_eq!(modules.len(), 2, "{}", b.manifest_text());
-    for item in modules {
+    for item in &modules {
         assert!(item["path"].is_null(), "{item}");
-        let status = item["status"].as_str().unwrap_or_default();
-        assert!(status == "skipped" || status == "missing", "{item}");
     }
+    // A relative reference climbing out is refused; an absolute one is read inside the
+    // sysroot, where it does not exist.
+    let climbing = modules
+        .iter()
+        .find(|i| i["source"] == "../../../outside.wasm")
+        .unwrap_or_else(|| panic!("{}", b.manifest_text()));
+    assert_eq!(climbing["status"], "skipped", "{climbing}");
+    assert_eq!(climbing["detail"], "path escapes sysroot", "{climbing}");
+    let absolute = modules
+        .iter()
+        .find(|i| i["source"] == outside.to_str().unwrap())
+        .unwrap_or_else(|| panic!("{}", b.manifest_text()));
+    assert_eq!(absolute["status"], "missing", "{absolute}");
     for (name, data) in &b.entries {
         assert!(
             !contains(data, WASM_WORKER) || name == "manifest.json",

@@ -18,6 +18,11 @@
 //! The string `[TMP]` in arguments and environment values stands for the tempdir, and
 //! [`Output::filtered`] writes the tempdir back as `[TMP]`, so expected output never depends on
 //! where the tempdir happens to be.
+//!
+//! [`Test::run`] runs the builder's arguments; [`Test::run_with`] runs other arguments on the
+//! same tempdir (collect, then inspect the bundle). Every assertion on an [`Output`] prints,
+//! when it fails, the command line as a shell would run it, the exit status and both streams;
+//! [`Output::stdout_is`] adds a line diff.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -127,9 +132,20 @@ impl Test {
         self
     }
 
+    /// Write an executable `<tmp>/bin/name` that prints exactly `stdout` and exits 0.
+    pub fn fake_output(self, name: &str, stdout: &str) -> Test {
+        let quoted = stdout.replace('\'', "'\\''");
+        self.fake_command(name, &format!("printf '%s' '{quoted}'\n"))
+    }
+
     /// Write a spec file at `<tmp>/rel`.
     pub fn spec_file(self, rel: &str, toml: &str) -> Test {
         self.file(rel, toml)
+    }
+
+    /// Write the spec at `<tmp>/spec.toml`.
+    pub fn spec(self, toml: &str) -> Test {
+        self.file("spec.toml", toml)
     }
 
     /// Append arguments; `[TMP]` in them stands for the tempdir.
@@ -203,9 +219,19 @@ impl Test {
         env
     }
 
-    /// Run the binary and wait for it.
+    /// Run the binary with the builder's arguments and wait for it.
     pub fn run(&self) -> Output {
-        let args: Vec<String> = self.args.iter().map(|a| self.expand(a)).collect();
+        self.run_with(&self.args)
+    }
+
+    /// Run the binary with `args` instead of the builder's (for several commands on one
+    /// tempdir), in the same environment; `[TMP]` in them stands for the tempdir.
+    pub fn run_with<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let args: Vec<String> = args.into_iter().map(|a| self.expand(a.as_ref())).collect();
         let cwd = self.join("work");
         let env = self.environment();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_support-bundle"));
@@ -338,6 +364,51 @@ impl Output {
         self.status(0)
     }
 
+    /// The exit code, asserting the run neither died by a signal nor panicked (exit 101).
+    #[track_caller]
+    pub fn code(&self) -> i32 {
+        let code = self.status.code();
+        expect!(self, code.is_some(), "killed by a signal");
+        expect!(self, code != Some(101), "panicked");
+        code.unwrap_or_default()
+    }
+
+    /// Assert that stdout, with the tempdir as `[TMP]`, is exactly `expected`; a mismatch
+    /// prints a line diff.
+    #[track_caller]
+    pub fn stdout_is(&self, expected: &str) -> &Output {
+        let actual = self.stdout_filtered();
+        expect!(
+            self,
+            actual == expected,
+            "stdout differs (- expected, + actual):\n{}",
+            line_diff(expected, &actual)
+        );
+        self
+    }
+
+    /// Assert that stdout contains `needle`.
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Output {
+        expect!(
+            self,
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}"
+        );
+        self
+    }
+
+    /// Assert that stderr contains `needle`.
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Output {
+        expect!(
+            self,
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}"
+        );
+        self
+    }
+
     /// `text` with the tempdir written as `[TMP]`.
     pub fn filtered(&self, text: &str) -> String {
         let tmp = self.tmp.to_string_lossy();
@@ -437,6 +508,14 @@ impl Output {
     }
 }
 
+/// A unified line diff of `expected` against `actual`, for failure messages.
+pub fn line_diff(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .header("expected", "actual")
+        .to_string()
+}
+
 /// Every place a secret occurs in a bundle or an issue body.
 pub fn leaks(bundle: &Bundle, issue: &str, secrets: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
@@ -472,9 +551,9 @@ pub fn assert_no_secrets(bundle: &Bundle, issue: &str, secrets: &[&str]) {
     );
 }
 
-/// Whether `haystack` contains `needle`.
+/// Whether `haystack` contains `needle` (`memmem` is optimised even in debug builds).
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+    !needle.is_empty() && memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// Lowercase hex sha256.
@@ -768,6 +847,41 @@ mod tests {
         assert_eq!(civil_from_unix(0), (1970, 1, 1, 0, 0, 0));
         assert_eq!(civil_from_unix(951_782_400), (2000, 2, 29, 0, 0, 0));
         assert_eq!(civil_from_unix(315_532_800), (1980, 1, 1, 0, 0, 0));
+    }
+
+    /// The message a failed expectation panics with.
+    fn failure_message(check: impl FnOnce() + std::panic::UnwindSafe) -> String {
+        let payload = std::panic::catch_unwind(check).expect_err("the expectation must fail");
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_failed_expectation_shows_the_command_both_streams_and_a_diff() {
+        let out = Test::new().args(["--version"]).run();
+        let msg = failure_message(|| {
+            out.stdout_is("support-bundle 0.0.0-not-this\n");
+        });
+        for part in [
+            "stdout differs",
+            "-support-bundle 0.0.0-not-this",
+            &format!("+support-bundle {}", env!("CARGO_PKG_VERSION")),
+            "--- command\n",
+            " NO_COLOR=1 support-bundle --version",
+            "--- status: exit status: 0",
+            "--- stdout\n",
+            "--- stderr\n",
+        ] {
+            assert!(msg.contains(part), "`{part}` missing from:\n{msg}");
+        }
+        let msg = failure_message(|| {
+            Test::new().args(["no-such-subcommand"]).run().success();
+        });
+        assert!(msg.contains("expected exit code 0, got Some(2)"), "{msg}");
+        assert!(msg.contains("no-such-subcommand"), "{msg}");
     }
 
     #[test]

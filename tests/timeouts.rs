@@ -75,10 +75,12 @@ fn a_hung_command_is_stopped_with_its_grandchild() {
 
     let (pid, gone) = gone_grandchild(&pid_file);
     // Output captured before the timeout is kept.
-    if let Some(data) = b.entries.get("commands/stuck.txt") {
-        let text = String::from_utf8_lossy(data);
-        assert!(text.contains(&pid.to_string()), "{text}");
-    }
+    let text = b.text("commands/stuck.txt");
+    assert!(
+        text.contains(&pid.to_string()),
+        "{text}\n{}",
+        b.manifest_text()
+    );
     assert!(gone, "grandchild {pid} survived the timeout\n{out}");
 }
 

@@ -595,8 +595,33 @@ mod tests {
         assert_eq!(content(&item), "");
     }
 
+    /// A variable only the child copy of this test binary has, so the scrub check never rests
+    /// on what the test runner happens to set.
+    const PLANTED: &str = "SB_TEST_PLANTED_VARIABLE_3F9A";
+
     #[test]
     fn environment_is_scrubbed() {
+        // Setting a variable in this process would race with other test threads, so the
+        // check runs in a copy of this binary started with one planted.
+        let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", "--include-ignored", "--test-threads=1"])
+            .arg(format!("{module}::environment_is_scrubbed_in_child"))
+            .env(PLANTED, "must-not-leak")
+            .output()
+            .expect("run the test binary");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    #[ignore = "run by environment_is_scrubbed with a planted variable"]
+    fn environment_is_scrubbed_in_child() {
+        assert!(std::env::var_os(PLANTED).is_some(), "{PLANTED} not planted");
         let item = run(&["env"], DEFAULT, CAP);
         assert_eq!(item.status, Status::Ok, "{:?}", item.detail);
         let text = content(&item);
@@ -607,8 +632,8 @@ mod tests {
         assert!(text.lines().any(|l| l == "LC_ALL=C"), "{text}");
         assert!(text.lines().any(|l| l == "NO_COLOR=1"));
         assert!(text.lines().any(|l| l == "TERM=dumb"));
-        // Every variable of this process outside the allowlist must be gone. The test
-        // runner always sets some (CARGO_*), so this set is never empty.
+        // Every variable of this process outside the allowlist must be gone; the planted one
+        // makes sure there is at least one.
         let allowed = ["PATH", "HOME", "LC_ALL", "NO_COLOR", "TERM"];
         let leaked: Vec<String> = std::env::vars_os()
             .filter_map(|(k, _)| k.into_string().ok())
@@ -616,8 +641,7 @@ mod tests {
             .filter(|k| names.contains(&k.as_str()))
             .collect();
         assert!(leaked.is_empty(), "leaked: {leaked:?}");
-        assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some());
-        assert!(!names.contains(&"CARGO_MANIFEST_DIR"));
+        assert!(!names.contains(&PLANTED), "{text}");
         // home is None in this context, so HOME is not set either.
         assert!(!names.contains(&"HOME"));
     }

@@ -56,9 +56,9 @@ fn not_a_bundle_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let bogus = dir.path().join("x.zip");
     std::fs::write(&bogus, "not a zip").unwrap();
-    let out = run(&["issue", bogus.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read bundle"));
+    run(&["issue", bogus.to_str().unwrap()])
+        .status(2)
+        .stderr_has("cannot read bundle");
 }
 
 #[test]
@@ -75,10 +75,8 @@ fn zip_slip_bundle_is_refused() {
     let hostile = case.join("hostile.zip");
     crate::maintainer::write_zip(&hostile, &entries);
     let out = run(&["issue", hostile.to_str().unwrap()]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(out.stdout.is_empty());
-    assert!(stderr.contains("`..` component"), "{stderr}");
+    out.status(2).stderr_has("`..` component");
+    expect!(out, out.stdout.is_empty(), "nothing on stdout");
     assert_eq!(
         crate::maintainer::tree(&case),
         vec!["hostile.zip".to_string()]

@@ -3,7 +3,7 @@
 
 use support_bundle::issue::url::MAX_URL_BYTES;
 
-use super::{bin, bundle_in, fixture, run, success};
+use super::{Test, bundle_in, fixture, run, success};
 
 fn stdout(args: &[&str]) -> String {
     success(run(args))
@@ -191,32 +191,27 @@ fn issue_form_fields_are_prefilled_by_id() {
 
 #[test]
 fn collect_prints_link_and_gh_line_and_security_prints_neither() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("mini.toml");
-    std::fs::write(
-        &spec,
-        "schema = 1\n[project]\nname = \"mini\"\nrepository = \"https://github.com/o/mini\"\nsecurity = \"Email sec@mini.example privately.\"\n[[collect]]\nid = \"note\"\nkind = \"file\"\npath = \"note.txt\"\nrequired = true\n[issue]\ntitle = \"[BUG] \"\nlabels = [\"bug\", \"needs triage\"]\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("note.txt"), "hello\n").unwrap();
+    // The spec names `note.txt` relative to the run's directory, `<tmp>/work`.
+    let t = Test::new()
+        .file(
+            "work/mini.toml",
+            "schema = 1\n[project]\nname = \"mini\"\nrepository = \"https://github.com/o/mini\"\nsecurity = \"Email sec@mini.example privately.\"\n[[collect]]\nid = \"note\"\nkind = \"file\"\npath = \"note.txt\"\nrequired = true\n[issue]\ntitle = \"[BUG] \"\nlabels = [\"bug\", \"needs triage\"]\n",
+        )
+        .file("work/note.txt", "hello\n");
     let collect = |out_dir: &std::path::Path, extra: &[&str]| {
-        let out = bin()
-            .current_dir(dir.path())
-            .args([
-                "collect",
-                "--spec",
-                spec.to_str().unwrap(),
-                "--out",
-                out_dir.to_str().unwrap(),
-                "--title",
-                "it's broken",
-            ])
-            .args(extra)
-            .output()
-            .unwrap();
-        success(out)
+        let out_dir = out_dir.to_str().unwrap();
+        let args = [
+            "collect",
+            "--spec",
+            "mini.toml",
+            "--out",
+            out_dir,
+            "--title",
+            "it's broken",
+        ];
+        success(t.run_with(args.iter().chain(extra)))
     };
-    let out_dir = dir.path().join("public");
+    let out_dir = t.join("public");
     let summary = collect(&out_dir, &[]);
     let url = summary
         .lines()
@@ -236,7 +231,7 @@ fn collect_prints_link_and_gh_line_and_security_prints_neither() {
         )
     );
 
-    let out_dir = dir.path().join("private");
+    let out_dir = t.join("private");
     let issue_md = out_dir.join("mini-issue.md");
     let summary = collect(&out_dir, &["--security"]);
     assert!(!summary.contains("https://"), "{summary}");
@@ -249,11 +244,15 @@ fn collect_prints_link_and_gh_line_and_security_prints_neither() {
         body.contains("> **Security report: do not file this publicly.** Email sec@mini.example")
     );
     let bundle = bundle_in(&out_dir);
-    let stored = support_bundle::issue::StoredBundle::read(&bundle).unwrap();
-    assert!(stored.manifest.private);
+    let stored = crate::harness::Bundle::open(&bundle).unwrap();
+    assert_eq!(
+        stored.manifest["private"],
+        true,
+        "{}",
+        stored.manifest_text()
+    );
     // The private bundle keeps refusing a public link.
     let out = run(&["issue", bundle.to_str().unwrap(), "--url"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("sec@mini.example"));
+    out.status(2).stderr_has("sec@mini.example");
+    expect!(out, out.stdout.is_empty(), "no link on stdout");
 }

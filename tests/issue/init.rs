@@ -1,12 +1,14 @@
 //! `init --from`: what is extracted from policies written for these tests (one saved with
-//! Windows line endings, a BOM and mojibake emoji headings), and from the two real policies
-//! when they are beside the repository.
+//! Windows line endings, a BOM and mojibake emoji headings; a Kestrel-like and a mis-decoded
+//! Gojinn-like one that must draft close to the built-in specs), and from the two real policies
+//! where the shared folder sits beside the repository (required under `CI`).
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-use support_bundle::policy::{self, DraftOptions};
+use support_bundle::policy;
 use support_bundle::spec::{self, Kind};
+
+use super::Test;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,12 +16,16 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn draft_of(path: &Path) -> (spec::Spec, policy::Draft) {
-    let text = policy::decode(&std::fs::read(path).unwrap());
-    let draft = policy::draft(&text, &DraftOptions::default());
-    let spec = spec::parse("draft.toml", &draft.toml)
-        .unwrap_or_else(|e| panic!("draft does not load: {e}\n{}", draft.toml));
-    (spec, draft)
+/// The spec `init --from path` drafts (printed on stdout), loaded, and its text.
+#[track_caller]
+fn draft_of(path: &Path) -> (spec::Spec, String) {
+    let out = Test::new()
+        .args(["init", "--from", path.to_str().unwrap()])
+        .run();
+    out.success();
+    let spec = spec::parse("draft.toml", &out.stdout)
+        .unwrap_or_else(|e| panic!("draft does not load: {e}\n{out}"));
+    (spec, out.stdout.clone())
 }
 
 #[test]
@@ -76,13 +82,9 @@ fn windows_policy_with_mojibake() {
         )
     );
     // The questions list is not an ask list; the unknown item is a TODO in the text.
-    assert!(!draft.toml.contains("usage questions"));
-    assert!(
-        draft
-            .toml
-            .contains("# TODO: not mapped from the policy: \"Your favourite colour\"")
-    );
-    assert!(draft.toml.contains("# TODO: config:"));
+    assert!(!draft.contains("usage questions"));
+    assert!(draft.contains("# TODO: not mapped from the policy: \"Your favourite colour\""));
+    assert!(draft.contains("# TODO: config:"));
 }
 
 #[test]
@@ -104,59 +106,185 @@ fn plain_policy_with_a_form_and_no_security_section() {
     );
     assert!(spec.item("wasm-modules").unwrap().binary);
     assert_eq!(spec.project.security, None);
-    assert!(draft.toml.contains("# TODO: security:"));
+    assert!(draft.contains("# TODO: security:"));
+    assert!(draft.contains("# TODO: reproduction artifact \"Dockerfile\""));
+    assert!(draft.contains("# TODO: Widget version: the policy names no command"));
     assert!(
-        draft
-            .toml
-            .contains("# TODO: reproduction artifact \"Dockerfile\"")
-    );
-    assert!(
-        draft
-            .toml
-            .contains("# TODO: Widget version: the policy names no command")
-    );
-    assert!(
-        !draft.toml.contains("what you tried"),
+        !draft.contains("what you tried"),
         "a Questions list is not a bug report list"
     );
 }
 
 #[test]
 fn cli_writes_the_draft_and_refuses_to_overwrite() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("acme.toml");
-    let run = || {
-        Command::cargo_bin("support-bundle")
-            .unwrap()
-            .args(["init", "--from"])
-            .arg(fixture("acme-windows-mojibake.md"))
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap()
-    };
-    let first = run();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-    assert!(String::from_utf8_lossy(&first.stderr).contains("todo:   not mapped from the policy"));
-    spec::load_file(&out).unwrap();
-    let second = run();
-    assert_eq!(second.status.code(), Some(2));
+    let t = Test::new().args([
+        "init",
+        "--from",
+        fixture("acme-windows-mojibake.md").to_str().unwrap(),
+        "--out",
+        "[TMP]/acme.toml",
+    ]);
+    t.run()
+        .success()
+        .stderr_has("todo:   not mapped from the policy");
+    spec::load_file(&t.join("acme.toml")).unwrap();
+    let before = std::fs::read(t.join("acme.toml")).unwrap();
+    t.run().status(2).stderr_has("not overwriting");
+    assert_eq!(std::fs::read(t.join("acme.toml")).unwrap(), before);
 }
 
-/// The two real policies, read by path where the shared folder sits beside the repository.
+/// Assert that a draft is close to the built-in spec it stands for: same project name, every
+/// required item one the built-in spec has (by id or label) or a `*-version` command, and the
+/// security section pointing at SECURITY.md.
+#[track_caller]
+fn assert_close_to_builtin(drafted: &spec::Spec, builtin: &str) {
+    let real = spec::load(builtin).unwrap();
+    assert_eq!(drafted.project.name, real.project.name);
+    let required: Vec<&spec::Item> = drafted.items.iter().filter(|i| i.required).collect();
+    assert!(
+        !required.is_empty(),
+        "{builtin}: the draft asks for nothing"
+    );
+    for item in required {
+        let known = real
+            .items
+            .iter()
+            .any(|r| r.id == item.id || (r.label.is_some() && r.label == item.label));
+        assert!(
+            known || item.id.ends_with("-version"),
+            "{builtin}: unexpected {}",
+            item.id
+        );
+    }
+    assert!(
+        drafted
+            .project
+            .security
+            .as_deref()
+            .unwrap()
+            .contains("SECURITY.md")
+    );
+}
+
+/// The ids, kinds and required flags of a spec's items, in order.
+fn items(spec: &spec::Spec) -> Vec<(&str, Kind, bool)> {
+    spec.items
+        .iter()
+        .map(|i| (i.id.as_str(), i.kind, i.required))
+        .collect()
+}
+
+#[test]
+fn kestrel_like_policy_drafts_close_to_the_built_in_spec() {
+    let (drafted, text) = draft_of(&fixture("kestrel-like.md"));
+    assert_close_to_builtin(&drafted, "kestrel");
+    assert_eq!(
+        items(&drafted),
+        [
+            ("kestrel-version", Kind::Command, true),
+            ("uname", Kind::Command, true),
+            ("rustc-version", Kind::Command, true),
+            ("journal", Kind::Command, true),
+        ]
+    );
+    assert_eq!(
+        drafted.project.repository.as_deref(),
+        Some("https://github.com/kestrel-detection/kestrel")
+    );
+    assert_eq!(
+        drafted.project.issue_template.as_deref(),
+        Some("bug_report.md")
+    );
+    assert!(drafted.item("journal").unwrap().log);
+    assert_eq!(
+        drafted.issue.sections,
+        [
+            "Description",
+            "Steps to reproduce",
+            "Expected vs actual behavior",
+            "Logs"
+        ]
+    );
+    // The questions list and the out-of-scope list ask for nothing.
+    assert!(!text.contains("what you already tried"), "{text}");
+    assert!(!text.contains("private forks"), "{text}");
+    assert!(text.contains(
+        "# TODO: not mapped from the policy: \"The smallest rule set and event sequence that still shows the problem\""
+    ));
+}
+
+#[test]
+fn gojinn_like_mojibake_policy_drafts_close_to_the_built_in_spec() {
+    let raw = std::fs::read(fixture("gojinn-like-mojibake.md")).unwrap();
+    // Written as UTF-8 read as Windows-1252 and saved again: the bytes hold `â€”`, not `—`.
+    assert!(String::from_utf8_lossy(&raw).contains("\u{e2}\u{20ac}\u{201d}"));
+    let decoded = policy::decode(&raw);
+    assert!(decoded.contains("## 🔒 Security"), "{decoded}");
+
+    let (drafted, text) = draft_of(&fixture("gojinn-like-mojibake.md"));
+    assert_close_to_builtin(&drafted, "gojinn");
+    assert_eq!(
+        items(&drafted),
+        [
+            ("gojinn-version", Kind::Command, true),
+            ("caddy-version", Kind::Command, true),
+            ("system", Kind::System, true),
+            ("caddyfile", Kind::File, true),
+            ("wasm-modules", Kind::File, true),
+        ]
+    );
+    assert_eq!(
+        drafted.project.repository.as_deref(),
+        Some("https://github.com/gojinn-io/gojinn")
+    );
+    assert_eq!(
+        drafted.item("caddy-version").unwrap().argv,
+        ["caddy", "version"]
+    );
+    assert!(drafted.item("wasm-modules").unwrap().binary);
+    // The security text is carried over decoded.
+    assert!(
+        drafted
+            .project
+            .security
+            .as_deref()
+            .unwrap()
+            .ends_with("channel it names — we answer there within a week."),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{20ac}'),
+        "mojibake left in the draft:\n{text}"
+    );
+    assert_eq!(
+        drafted.issue.sections,
+        [
+            "Description",
+            "Gojinn version",
+            "Caddy version",
+            "Operating System",
+            "Minimal reproduction (Caddyfile + WASM module)",
+            "Expected vs actual behavior"
+        ]
+    );
+}
+
+/// A real policy, read by path where the shared folder sits beside the repository. Under `CI`
+/// the folder must be there: a silent skip would let the test pass without running.
 fn seed(name: &str) -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
+    let found = [
         root.join("../shared/seeds"),
         root.join("../../shared/seeds"),
     ]
     .into_iter()
     .map(|d| d.join(name))
-    .find(|p| p.is_file())
+    .find(|p| p.is_file());
+    assert!(
+        found.is_some() || std::env::var_os("CI").is_none(),
+        "{name} is not beside the repository, and CI is set"
+    );
+    found
 }
 
 #[test]
@@ -167,30 +295,9 @@ fn real_policies_draft_close_to_the_built_in_specs() {
     ] {
         let Some(path) = seed(file) else {
             eprintln!("skipped: {file} is not beside the repository");
-            return;
+            continue;
         };
         let (drafted, _) = draft_of(&path);
-        let real = spec::load(builtin).unwrap();
-        assert_eq!(drafted.project.name, real.project.name);
-        // Every required item the draft found is one the built-in spec has, by id or label.
-        for item in drafted.items.iter().filter(|i| i.required) {
-            let known = real
-                .items
-                .iter()
-                .any(|r| r.id == item.id || (r.label.is_some() && r.label == item.label));
-            assert!(
-                known || item.id.ends_with("-version"),
-                "{builtin}: unexpected {}",
-                item.id
-            );
-        }
-        assert!(
-            drafted
-                .project
-                .security
-                .as_deref()
-                .unwrap()
-                .contains("SECURITY.md")
-        );
+        assert_close_to_builtin(&drafted, builtin);
     }
 }

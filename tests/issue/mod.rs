@@ -8,16 +8,12 @@ mod init;
 mod secrets;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-/// The binary under test.
-fn bin() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("support-bundle").unwrap()
-}
+use crate::harness::{Output, Test};
 
-/// Run the binary with `args`.
+/// Run the binary with `args` in a fresh [`Test`].
 fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
+    Test::new().args(args).run()
 }
 
 /// The bundle `collect` wrote into `dir`.
@@ -29,12 +25,10 @@ fn bundle_in(dir: &Path) -> PathBuf {
         .unwrap()
 }
 
-/// The stdout of a run that must have succeeded (its stderr shown when it did not).
+/// The stdout of a run that must have succeeded (the command and both streams shown when it
+/// did not).
+#[track_caller]
 fn success(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    out.success();
+    out.stdout
 }

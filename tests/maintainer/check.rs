@@ -26,10 +26,9 @@ fn collect_records_the_same_outcome_and_exits_zero() {
     let m = demo_machine("1.2.0", "5.4.0-150-generic", "ok\n");
     let tmp = m.path();
     let out = m.collect_output();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("check FAIL kernel-floor"), "{stdout}");
-    assert!(stdout.contains("check WARN old-demo"), "{stdout}");
+    out.success()
+        .stdout_has("check FAIL kernel-floor")
+        .stdout_has("check WARN old-demo");
     let issue = std::fs::read_to_string(tmp.join("out/demo-issue.md")).expect("issue");
     assert!(issue.contains("kernel-floor"), "{issue}");
 

@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn a_and_b() -> (Machine, PathBuf, Machine, PathBuf) {
+fn a_and_b() -> (Test, PathBuf, Test, PathBuf) {
     let a = demo_machine(
         "1.2.0",
         "6.1.0-18-amd64",
@@ -15,7 +15,7 @@ fn a_and_b() -> (Machine, PathBuf, Machine, PathBuf) {
         "6.1.0-18-amd64",
         "started\nlistening on :8080\nerror: worker 3 panicked\nready\n",
     )
-    .file("srv/demo/fn.wasm", b"\0asm\x01\0\0\0\x02\xff");
+    .binary_file("root/srv/demo/fn.wasm", b"\0asm\x01\0\0\0\x02\xff");
     std::fs::remove_file(b.path().join("root/etc/demo/config.toml")).expect("rm");
     let pb = b.collect();
     (a, pa, b, pb)
@@ -79,8 +79,8 @@ fn diff_shows_what_changed_between_versions() {
 
 #[test]
 fn text_diffs_are_bounded() {
-    let long_a: String = (0..5000).map(|i| format!("line {i}\n")).collect();
-    let long_b: String = (0..5000).map(|i| format!("line {}\n", i * 2)).collect();
+    let long_a: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+    let long_b: String = (0..1000).map(|i| format!("line {}\n", i * 2)).collect();
     let a = demo_machine("1.2.0", "6.1.0", &long_a);
     let pa = a.collect();
     let b = demo_machine("1.2.0", "6.1.0", &long_b);

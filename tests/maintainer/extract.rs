@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn bundle() -> (Machine, PathBuf) {
+fn bundle() -> (Test, PathBuf) {
     let m = demo_machine("1.2.0", "6.1.0", "started\n");
     let b = m.collect();
     (m, b)

@@ -2,10 +2,10 @@
 //! against real bundles written by `collect`, and against hostile zips built here (which
 //! `issue BUNDLE` must refuse too).
 //!
-//! A [`Machine`] is a tempdir holding a fake-bin dir (the whole `PATH`), a sysroot tree and a
-//! spec file; [`Machine::collect`] runs the real binary on it with a fixed `SOURCE_DATE_EPOCH`
-//! and returns the bundle's path. Output that carries the tool version or bundle ids is
-//! filtered through [`filter`] before snapshotting.
+//! A demo machine is a [`Test`] whose fake-bin dir holds the project's commands, whose
+//! `<tmp>/root` is the sysroot and whose `<tmp>/spec.toml` is the spec; [`Collect::collect`]
+//! runs the real binary on it and returns the bundle's path. Output that carries the tool
+//! version or bundle ids is filtered through [`filter`] before snapshotting.
 
 mod check;
 mod diff_inspect;
@@ -15,114 +15,51 @@ mod redact;
 mod verify;
 
 use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-/// The `SOURCE_DATE_EPOCH` every collect run gets.
-pub const EPOCH: &str = "1795393164";
+use crate::harness::Output;
+pub use crate::harness::Test;
 
-/// The binary under test.
-pub fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_support-bundle"));
-    cmd.env_clear()
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .env("NO_COLOR", "1")
-        .env("PATH", "/nonexistent");
-    cmd
-}
-
-/// Run the binary with `args`.
+/// Run the binary with `args` in a fresh [`Test`].
 pub fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run support-bundle")
+    Test::new().args(args).run()
 }
 
-/// Run and return (exit code, stdout, stderr), failing on a signal (a panic aborts with 101).
+/// Run and return (exit code, stdout, stderr), failing on a signal or a panic (exit 101).
+#[track_caller]
 pub fn run_code(args: &[&str]) -> (i32, String, String) {
     let out = run(args);
-    let code = out.status.code().expect("exited by signal");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_ne!(code, 101, "panicked:\n{stderr}");
-    (code, stdout, stderr)
+    (out.code(), out.stdout.clone(), out.stderr.clone())
 }
 
-/// A fake machine: fake commands, a sysroot tree and a spec.
-pub struct Machine {
-    /// Owns the tempdir.
-    pub dir: tempfile::TempDir,
+/// `collect` on a demo machine: `<tmp>/spec.toml` against the sysroot `<tmp>/root`, into
+/// `<tmp>/out`.
+pub trait Collect {
+    /// Run `collect`, whatever its outcome.
+    fn collect_output(&self) -> Output;
+    /// Run `collect`, assert it succeeded, and return the bundle's path.
+    fn collect(&self) -> PathBuf;
 }
 
-impl Machine {
-    /// An empty machine.
-    pub fn new() -> Machine {
-        let dir = tempfile::tempdir().expect("tempdir");
-        for sub in ["bin", "root", "out", "work"] {
-            std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
-        }
-        Machine { dir }
+impl Collect for Test {
+    fn collect_output(&self) -> Output {
+        self.run_with([
+            "collect",
+            "--no-progress",
+            "--spec",
+            "[TMP]/spec.toml",
+            "--sysroot",
+            "[TMP]/root",
+            "--out",
+            "[TMP]/out",
+        ])
     }
 
-    /// The tempdir.
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// A fake command printing `stdout` (single-quoted for `printf '%s'`-free output).
-    pub fn command(self, name: &str, stdout: &str) -> Machine {
-        let path = self.path().join("bin").join(name);
-        let escaped = stdout.replace('\'', "'\\''");
-        std::fs::write(&path, format!("#!/bin/sh\nprintf '%s' '{escaped}'\n")).expect("write");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        self
-    }
-
-    /// A file under the sysroot (`rel` without a leading `/`).
-    pub fn file(self, rel: &str, data: &[u8]) -> Machine {
-        let path = self.path().join("root").join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, data).expect("write");
-        self
-    }
-
-    /// The spec file.
-    pub fn spec(self, text: &str) -> Machine {
-        std::fs::write(self.path().join("spec.toml"), text).expect("write spec");
-        self
-    }
-
-    /// Run `collect` into `<tmp>/out`, whatever its outcome.
-    pub fn collect_output(&self) -> Output {
-        let tmp = self.path();
-        bin()
-            .current_dir(tmp.join("work"))
-            .env("PATH", tmp.join("bin"))
-            .env("HOME", tmp.join("work"))
-            .args(["collect", "--no-progress", "--spec"])
-            .arg(tmp.join("spec.toml"))
-            .arg("--sysroot")
-            .arg(tmp.join("root"))
-            .arg("--out")
-            .arg(tmp.join("out"))
-            .output()
-            .expect("run collect")
-    }
-
-    /// Run `collect` and return the bundle's path (in `<tmp>/out`).
-    pub fn collect(&self) -> PathBuf {
-        let tmp = self.path();
+    #[track_caller]
+    fn collect(&self) -> PathBuf {
         let out = self.collect_output();
-        assert!(
-            out.status.success(),
-            "collect failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        std::fs::read_dir(tmp.join("out"))
-            .expect("out dir")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|e| e == "zip"))
-            .expect("a bundle in out")
+        out.success();
+        out.bundle().path
     }
 }
 
@@ -189,17 +126,17 @@ message = "Demo before 1.3 is unsupported"
 pub const WASM: &[u8] = b"\0asm\x01\0\0\0\x01\x85\x80\x80\x80\0\x01\x60\0\x01\x7f\xff\xfe";
 
 /// A demo machine at `version` on `kernel`, with `log` as its log.
-pub fn demo_machine(version: &str, kernel: &str, log: &str) -> Machine {
-    Machine::new()
+pub fn demo_machine(version: &str, kernel: &str, log: &str) -> Test {
+    Test::new()
         .spec(&demo_spec())
-        .command("demo", &format!("demo {version}\n"))
-        .command("uname", &format!("{kernel}\n"))
+        .fake_output("demo", &format!("demo {version}\n"))
+        .fake_output("uname", &format!("{kernel}\n"))
         .file(
-            "etc/demo/config.toml",
-            b"[server]\nlisten = \"127.0.0.1:8080\"\nworkers = 4\n",
+            "root/etc/demo/config.toml",
+            "[server]\nlisten = \"127.0.0.1:8080\"\nworkers = 4\n",
         )
-        .file("var/log/demo.log", log.as_bytes())
-        .file("srv/demo/fn.wasm", WASM)
+        .file("root/var/log/demo.log", log)
+        .binary_file("root/srv/demo/fn.wasm", WASM)
 }
 
 /// Replace what changes with the tool's version (the version itself and bundle ids).
@@ -218,7 +155,7 @@ pub fn bundle_id(path: &Path) -> String {
         .iter()
         .find(|(n, _)| n == "manifest.json")
         .expect("manifest");
-    support_bundle::bundle::sha256_hex(&manifest.1)
+    crate::harness::sha256_hex(&manifest.1)
 }
 
 /// Every entry of a zip, in order (for tests that rebuild a bundle with a change).

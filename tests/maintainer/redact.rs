@@ -1,11 +1,10 @@
 //! `redact BUNDLE --out NEW.zip`: re-redaction gives a verifiable, reproducible bundle.
-//! Tests that need real replacements are ignored until the redaction engine lands.
 
 use super::*;
 
 const SECRET: &str = "worker-7f3a9c-secret";
 
-fn bundle() -> (Machine, PathBuf) {
+fn bundle() -> (Test, PathBuf) {
     let m = demo_machine(
         "1.2.0",
         "6.1.0",

@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn bundle() -> (Machine, PathBuf) {
+fn bundle() -> (Test, PathBuf) {
     let m = demo_machine("1.2.0", "6.1.0-18-amd64", "started\nready\n");
     let b = m.collect();
     (m, b)
