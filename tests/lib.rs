@@ -8,6 +8,7 @@ mod fixtures;
 mod caddy_real;
 mod cli_misc;
 mod collect_default;
+mod collect_evidence;
 mod collect_gojinn;
 mod collect_kestrel;
 mod completions;
