@@ -455,3 +455,29 @@ fn crash_dumps_are_found_through_the_crashes_variable() {
         "the hint names the variable"
     );
 }
+
+#[test]
+fn caddy_validate_without_a_caddyfile_is_missing_not_a_verdict() {
+    let t = caddy(fixtures::gojinn(Test::new()), &replaced_build_info(), false)
+        .file(&format!("{ROOT}/etc/hostname"), "host\n");
+    let out = run_gojinn_sysroot(t);
+    out.success();
+    let b = out.bundle();
+    assert_eq!(b.status("caddyfile"), "missing");
+    assert_eq!(
+        b.status("caddy-validate"),
+        "missing",
+        "{}",
+        b.manifest_text()
+    );
+    let detail = b.item("caddy-validate")["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        detail.starts_with("Error: reading config from file: open ")
+            && detail.ends_with("/etc/caddy/Caddyfile: no such file or directory"),
+        "{detail}"
+    );
+    assert_eq!(b.fact("caddyfile_error"), None, "{}", b.manifest_text());
+    assert_eq!(b.check("caddyfile-valid"), Some("pass"));
+}

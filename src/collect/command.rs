@@ -133,7 +133,7 @@ impl fmt::Display for Request {
         )?;
         if !self.ok_exit.is_empty() {
             let codes: Vec<String> = self.ok_exit.iter().map(u8::to_string).collect();
-            write!(f, "; exit {} is an answer", codes.join(", "))?;
+            write!(f, "; exit status {} is an answer", codes.join(" or "))?;
         }
         f.write_str(")")
     }
