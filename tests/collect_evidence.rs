@@ -216,17 +216,19 @@ fn under_sudo_a_missing_rustc_is_blamed_on_roots_path() {
     out.success();
     let b = out.bundle();
     assert_eq!(b.status("rustc-version"), "missing");
-    let detail = b.item("rustc-version")["detail"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        detail.starts_with("command `rustc` not found on PATH under sudo, which uses root's PATH"),
-        "{detail}"
-    );
+    let detail = "command `rustc` not found on PATH under sudo (root's PATH, not your user's)";
+    assert_eq!(b.item("rustc-version")["detail"], detail);
+    // The checklist line gives that reason, then the spec's hint, which says what to do.
     let issue = out.issue();
+    let line = issue
+        .lines()
+        .position(|l| l.starts_with("- [ ] Rust version"))
+        .unwrap_or_else(|| panic!("{issue}"));
+    let lines: Vec<&str> = issue.lines().collect();
+    assert!(lines[line].contains(detail), "{issue}");
     assert!(
-        issue.contains("under sudo, which uses root's PATH"),
+        lines[line + 1]
+            .contains("put the `rustc` you built it with on PATH (under sudo, PATH is root's)"),
         "{issue}"
     );
 
