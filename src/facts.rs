@@ -2,7 +2,9 @@
 //!
 //! The first item in spec order that yields a fact wins, so a spec can list fallbacks
 //! (`caddy build-info` before `caddy list-modules`). `system` items contribute every key of
-//! their JSON object. Values are trimmed and capped at 200 characters.
+//! their JSON object. A fact's value is its regex's first group (or whole match), or the
+//! spec's `value` template filled from the groups; values are trimmed and capped at 200
+//! characters.
 
 use std::collections::BTreeMap;
 
@@ -47,12 +49,20 @@ pub fn extract(spec: &Spec, sources: &[Source<'_>]) -> BTreeMap<String, FactReco
             let text = String::from_utf8_lossy(source.data);
             for fact in &item.facts {
                 if let Some(caps) = fact.regex.captures(&text) {
-                    let m = caps.get(1).or_else(|| caps.get(0));
-                    if let Some(m) = m {
-                        let value = m.as_str().trim();
-                        let value = fact.map.get(value).map_or(value, String::as_str);
-                        add(&fact.name, value, &item.id);
-                    }
+                    let value = match &fact.value {
+                        Some(template) => {
+                            let mut value = String::new();
+                            caps.expand(template, &mut value);
+                            value
+                        }
+                        None => caps
+                            .get(1)
+                            .or_else(|| caps.get(0))
+                            .map_or_else(String::new, |m| m.as_str().to_string()),
+                    };
+                    let value = value.trim();
+                    let value = fact.map.get(value).map_or(value, String::as_str);
+                    add(&fact.name, value, &item.id);
                 }
             }
         }
@@ -147,5 +157,45 @@ facts = [
             }],
         );
         assert!(facts.is_empty(), "{facts:?}");
+    }
+
+    /// A `value` template builds the value from several groups: a replaced Go module is
+    /// shown as its replacement, and the same fact without one falls back to the next spec.
+    #[test]
+    fn value_templates_fill_from_groups() {
+        let text = SPEC.replace(
+            r#"fact = { name = "gojinn_version", regex = '(?m)^dep\s+\S+/gojinn\s+(\S+)' }"#,
+            r#"facts = [
+  { name = "gojinn_version", regex = '(?m)^dep\t\S+/gojinn\t(\S+).*\n=>\t(\S+)(?:\t(\S+))?', value = "$1 => $2 $3" },
+  { name = "gojinn_version", regex = '(?m)^dep\t\S+/gojinn\t(\S+)' },
+]"#,
+        );
+        assert_ne!(text, SPEC, "the replacement must apply");
+        let spec = crate::spec::parse("t.toml", &text).unwrap();
+        let value = |data: &[u8]| {
+            extract(
+                &spec,
+                &[Source {
+                    id: "build-info",
+                    data,
+                }],
+            )["gojinn_version"]
+                .value
+                .clone()
+        };
+        assert_eq!(
+            value(b"dep\tgithub.com/gojinn-io/gojinn\tv1.0.0-rc7\t\n=>\t../gojinn\t(devel)\t\n"),
+            "v1.0.0-rc7 => ../gojinn (devel)"
+        );
+        assert_eq!(
+            value(b"dep\tgithub.com/gojinn-io/gojinn\tv1.0.0-rc7\n=>\t../gojinn\n"),
+            "v1.0.0-rc7 => ../gojinn"
+        );
+        assert_eq!(
+            value(
+                b"dep\tgithub.com/gojinn-io/gojinn\tv1.0.0-rc7\th1:x=\ndep\tgithub.com/x/y\tv1\n"
+            ),
+            "v1.0.0-rc7"
+        );
     }
 }

@@ -9,6 +9,7 @@ mod caddy_real;
 mod cli_misc;
 mod cli_output;
 mod collect_default;
+mod collect_evidence;
 mod collect_gojinn;
 mod collect_kestrel;
 mod completions;

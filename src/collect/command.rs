@@ -63,6 +63,9 @@ pub struct Request {
     /// Output with a line matching this means the thing is absent.
     #[serde(serialize_with = "request::serialize_optional_pattern")]
     pub missing_when: Option<Regex>,
+    /// Exit codes besides 0 that are answers, recorded as `ok`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ok_exit: Vec<u8>,
     /// Redaction format of the output.
     pub format: Format,
 }
@@ -88,6 +91,7 @@ impl Collector for Request {
             max_bytes: request::max_bytes(item),
             strip_ansi: item.strip_ansi,
             missing_when: item.missing_when.clone(),
+            ok_exit: item.ok_exit.clone(),
             format: item.format,
         }
     }
@@ -98,6 +102,7 @@ impl Collector for Request {
             argv: &self.argv,
             timeout: self.timeout,
             max_bytes: self.max_bytes,
+            ok_exit: &self.ok_exit,
             format: self.format,
         };
         let mut item = collect(&run, ctx);
@@ -122,15 +127,24 @@ impl fmt::Display for Request {
         }
         write!(
             f,
-            "; timeout {}s, cap {})",
+            "; timeout {}s, cap {}",
             self.timeout.as_secs_f64(),
             show_size(self.max_bytes)
-        )
+        )?;
+        if !self.ok_exit.is_empty() {
+            let codes: Vec<String> = self.ok_exit.iter().map(u8::to_string).collect();
+            write!(f, "; exit status {} is an answer", codes.join(" or "))?;
+        }
+        f.write_str(")")
     }
 }
 
 /// Record a command whose output says the thing is absent (no journal, no systemd) as
 /// `missing`, with the line that says so as the reason.
+///
+/// A matching line on stderr wins over one on stdout: tools print their empty result on
+/// stdout and why it is empty on stderr (`journalctl` without journal files prints
+/// `-- No entries --` and `No journal files were found.`), and the why is the reason.
 fn mark_missing(item: &mut RawItem, regex: &Regex) {
     if !matches!(item.status, Status::Ok | Status::Failed) {
         return;
@@ -139,7 +153,13 @@ fn mark_missing(item: &mut RawItem, regex: &Regex) {
         return;
     };
     let text = String::from_utf8_lossy(&entry.data);
-    if let Some(line) = text.lines().find(|l| regex.is_match(l)) {
+    let separator = String::from_utf8_lossy(STDERR_SEPARATOR);
+    let (stdout, stderr) = match text.rfind(separator.as_ref()) {
+        Some(at) => (&text[..at], &text[at + separator.len()..]),
+        None => (text.as_ref(), ""),
+    };
+    let first_match = |part: &str| part.lines().find(|l| regex.is_match(l)).map(str::to_owned);
+    if let Some(line) = first_match(stderr).or_else(|| first_match(stdout)) {
         item.status = Status::Missing;
         item.detail = Some(line.trim().chars().take(200).collect());
     }
@@ -156,6 +176,8 @@ pub struct CommandRequest<'a> {
     pub timeout: Duration,
     /// Cap on captured stdout + stderr bytes.
     pub max_bytes: u64,
+    /// Exit codes besides 0 that are answers: recorded as `ok`, the detail saying so.
+    pub ok_exit: &'a [u8],
     /// Redaction format of the output.
     pub format: Format,
 }
@@ -228,11 +250,16 @@ pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
             )),
         ),
         Ending::WaitFailed(msg) => (Status::Failed, Some(msg.clone())),
-        Ending::Exited(st) if st.success() => match read_error(&finished) {
-            Some(msg) => (Status::Failed, Some(msg)),
-            None if dropped > 0 => (Status::Truncated, None),
-            None => (Status::Ok, None),
-        },
+        Ending::Exited(st) if st.success() || answer(*st, req.ok_exit) => {
+            // A declared answer says so: the summary and the issue show the exit status.
+            let answer =
+                (!st.success()).then(|| format!("{} (declared an answer)", show_exit(*st)));
+            match read_error(&finished) {
+                Some(msg) => (Status::Failed, Some(msg)),
+                None if dropped > 0 => (Status::Truncated, answer),
+                None => (Status::Ok, answer),
+            }
+        }
         Ending::Exited(st) => (Status::Failed, Some(show_exit(*st))),
     };
     if dropped > 0 {
@@ -280,7 +307,18 @@ fn resolve(program: &str, ctx: &Context) -> Result<PathBuf, String> {
         return Err("command `` not found on PATH".to_string());
     }
     which::which_in(program, ctx.path_env.as_ref(), &ctx.cwd)
-        .map_err(|_| format!("command `{program}` not found on PATH"))
+        .map_err(|_| not_on_path(program, std::env::var_os("SUDO_USER").is_some()))
+}
+
+/// Why a program is missing. Under sudo the `PATH` is root's (sudo's `secure_path`), so a
+/// toolchain installed for the user (rustup's `~/.cargo/bin`) is not on it: say so, or the
+/// reader is told to install what they have.
+fn not_on_path(program: &str, under_sudo: bool) -> String {
+    if under_sudo {
+        format!("command `{program}` not found on PATH under sudo (root's PATH, not your user's)")
+    } else {
+        format!("command `{program}` not found on PATH")
+    }
 }
 
 /// Concatenate the kept heads of both streams under one cap, stdout first. Returns the
@@ -299,6 +337,13 @@ fn assemble(stdout: &Stream, stderr: &Stream, cap: usize) -> (Vec<u8>, u64) {
         data.extend_from_slice(err);
     }
     (data, dropped)
+}
+
+/// Whether the process exited with one of the codes the spec declares an answer.
+fn answer(status: ExitStatus, ok_exit: &[u8]) -> bool {
+    status
+        .code()
+        .is_some_and(|code| u8::try_from(code).is_ok_and(|c| ok_exit.contains(&c)))
 }
 
 fn read_error(finished: &capture::Finished) -> Option<String> {
@@ -343,6 +388,7 @@ mod tests {
             argv: &argv,
             timeout,
             max_bytes,
+            ok_exit: &[],
             format: Format::Text,
         };
         collect(&req, &context(dir.path()))
@@ -413,6 +459,90 @@ mod tests {
     }
 
     #[test]
+    fn missing_under_sudo_names_roots_path() {
+        assert_eq!(
+            not_on_path("rustc", false),
+            "command `rustc` not found on PATH"
+        );
+        assert_eq!(
+            not_on_path("rustc", true),
+            "command `rustc` not found on PATH under sudo (root's PATH, not your user's)"
+        );
+    }
+
+    #[test]
+    fn declared_exit_codes_are_answers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let inactive = argv(&["sh", "-c", "echo inactive; exit 3"]);
+        let mut req = CommandRequest {
+            id: "state",
+            argv: &inactive,
+            timeout: DEFAULT,
+            max_bytes: CAP,
+            ok_exit: &[3],
+            format: Format::Text,
+        };
+        let item = collect(&req, &context(dir.path()));
+        assert_eq!(item.status, Status::Ok);
+        assert_eq!(
+            item.detail.as_deref(),
+            Some("exit status 3 (declared an answer)")
+        );
+        assert_eq!(content(&item), "inactive\n");
+
+        // Other codes still fail; so does a signal.
+        req.ok_exit = &[1, 2];
+        let item = collect(&req, &context(dir.path()));
+        assert_eq!(item.status, Status::Failed);
+        assert_eq!(item.detail.as_deref(), Some("exit status 3"));
+        let killed = argv(&["sh", "-c", "kill -TERM $$"]);
+        req.argv = &killed;
+        req.ok_exit = &[0, 1, 143];
+        assert_eq!(collect(&req, &context(dir.path())).status, Status::Failed);
+
+        // A declared answer that overflows the cap is truncated, and says both.
+        let long = argv(&["sh", "-c", "printf 0123456789; exit 1"]);
+        req.argv = &long;
+        req.max_bytes = 4;
+        let item = collect(&req, &context(dir.path()));
+        assert_eq!(item.status, Status::Truncated);
+        assert_eq!(
+            item.detail.as_deref(),
+            Some("exit status 1 (declared an answer); output cut to 4 bytes, 6 bytes dropped")
+        );
+    }
+
+    #[test]
+    fn missing_reason_prefers_what_stderr_says() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let regex = Regex::new("^-- No entries --$|No journal files were found").unwrap();
+        let script = "echo '-- No entries --'; echo 'No journal files were found.' >&2";
+        let both = argv(&["sh", "-c", script]);
+        let req = CommandRequest {
+            id: "journal",
+            argv: &both,
+            timeout: DEFAULT,
+            max_bytes: CAP,
+            ok_exit: &[],
+            format: Format::Text,
+        };
+        let mut item = collect(&req, &context(dir.path()));
+        mark_missing(&mut item, &regex);
+        assert_eq!(item.status, Status::Missing);
+        assert_eq!(item.detail.as_deref(), Some("No journal files were found."));
+
+        // Only stdout says it: that line is the reason.
+        let stdout_only = argv(&["sh", "-c", "echo '-- No entries --'; echo 'unrelated' >&2"]);
+        let req = CommandRequest {
+            argv: &stdout_only,
+            ..req
+        };
+        let mut item = collect(&req, &context(dir.path()));
+        mark_missing(&mut item, &regex);
+        assert_eq!(item.detail.as_deref(), Some("-- No entries --"));
+    }
+
+    #[test]
     fn missing_path_is_missing() {
         let item = run(&["./not-here.sh"], DEFAULT, CAP);
         assert_eq!(item.status, Status::Missing);
@@ -442,6 +572,7 @@ mod tests {
             argv: &argv,
             timeout: DEFAULT,
             max_bytes: CAP,
+            ok_exit: &[],
             format: Format::Text,
         };
         let item = collect(&req, &context(dir.path()));
@@ -465,6 +596,7 @@ mod tests {
             argv: &argv,
             timeout: DEFAULT,
             max_bytes: CAP,
+            ok_exit: &[],
             format: Format::Text,
         };
         let item = collect(&req, &context(dir.path()));
@@ -575,6 +707,7 @@ mod tests {
             argv: &argv,
             timeout: Duration::from_secs(30),
             max_bytes: CAP,
+            ok_exit: &[],
             format: Format::Text,
         };
         let started = Instant::now();
@@ -657,6 +790,7 @@ mod tests {
             argv: &argv,
             timeout: DEFAULT,
             max_bytes: CAP,
+            ok_exit: &[],
             format: Format::Text,
         };
         let item = collect(&req, &context);
@@ -677,6 +811,7 @@ mod tests {
             argv: &argv,
             timeout: DEFAULT,
             max_bytes: CAP,
+            ok_exit: &[],
             format: Format::Text,
         };
         // `sh` is not in the temporary directory, the only PATH entry.

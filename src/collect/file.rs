@@ -13,6 +13,8 @@
 //!   around `[... support-bundle: N bytes omitted ...]`; `tail_lines` keeps the last lines
 //!   (still within `max_bytes`) after `[... support-bundle: first N bytes omitted ...]`. N
 //!   counts bytes of the file. Both end as `truncated`.
+//! - `format = "json"` content is cut at record boundaries (see [`tail`]): a tail starts at
+//!   a whole record, never mid-object, and the head of a head-and-tail cut ends after one.
 //! - The entry name is the file's base name. When two matches of one glob share a base name,
 //!   each of those is named by its path below the glob root with `/` replaced by `_`.
 //! - `source` is [`paths::display`] of the path, so it reads the same under any sysroot.
@@ -454,10 +456,19 @@ fn read_content(req: &FileRequest<'_>, file: &File, len: u64) -> io::Result<Cont
         });
     }
 
+    let json = req.format == Format::Json;
     let mut text = Text::new(req.strip_ansi);
     let truncated = if let Some(lines) = req.tail_lines {
-        let start = tail::tail_start(file, len, lines, max)?;
-        let body = read_up_to(file, start, len - start)?;
+        let mut start = tail::tail_start(file, len, lines, max)?;
+        let mut body = read_up_to(file, start, len - start)?;
+        let mut whole_records = false;
+        if json && start > 0 {
+            whole_records = true;
+            let at = tail::json_record_start(&body, starts_line(file, start)?);
+            let at = at.unwrap_or(body.len());
+            body.drain(..at);
+            start += at as u64;
+        }
         if start == 0 {
             text.push(&body);
             None
@@ -465,7 +476,17 @@ fn read_content(req: &FileRequest<'_>, file: &File, len: u64) -> io::Result<Cont
             let kept_lines = body.split_inclusive(|&b| b == b'\n').count() as u64;
             text.marker(&head_omitted_marker(start));
             text.push(&body);
-            Some(if kept_lines < lines {
+            Some(if body.is_empty() {
+                format!(
+                    "no whole JSON record starts in the last {lines} lines within the cap of \
+                     {max} bytes; all {start} bytes omitted"
+                )
+            } else if whole_records {
+                format!(
+                    "kept the last {kept_lines} lines, whole JSON records only; first {start} \
+                     bytes omitted"
+                )
+            } else if kept_lines < lines {
                 format!(
                     "the last {lines} lines are over the cap of {max} bytes; kept the last \
                      {} bytes, first {start} bytes omitted",
@@ -479,7 +500,17 @@ fn read_content(req: &FileRequest<'_>, file: &File, len: u64) -> io::Result<Cont
         text.push(&read_up_to(file, 0, len)?);
         None
     } else {
-        let (head, tail) = tail::head_and_tail(file, len, max)?;
+        let (mut head, mut tail) = tail::head_and_tail(file, len, max)?;
+        if json {
+            // The head keeps the records it holds whole (or the start of its one record);
+            // the tail starts at a record or is dropped.
+            if let Some(end) = tail::json_records_end(&head) {
+                head.truncate(end);
+            }
+            let tail_from = len - tail.len() as u64;
+            let at = tail::json_record_start(&tail, starts_line(file, tail_from)?);
+            tail.drain(..at.unwrap_or(tail.len()));
+        }
         let omitted = len - head.len() as u64 - tail.len() as u64;
         text.push(&head);
         text.marker(&middle_omitted_marker(omitted));
@@ -495,6 +526,11 @@ fn read_content(req: &FileRequest<'_>, file: &File, len: u64) -> io::Result<Cont
         binary: false,
         truncated,
     })
+}
+
+/// Whether offset `at` of the file begins a line.
+fn starts_line(file: &File, at: u64) -> io::Result<bool> {
+    Ok(at == 0 || read_up_to(file, at - 1, 1)? == b"\n")
 }
 
 /// Text output being assembled: pieces of the file (ANSI-stripped on request) and markers.

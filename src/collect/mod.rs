@@ -28,7 +28,7 @@ pub mod system;
 
 mod ansi;
 mod expand;
-mod tail;
+pub(crate) mod tail;
 #[cfg(test)]
 pub(crate) mod testing;
 

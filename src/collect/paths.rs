@@ -91,7 +91,8 @@ pub fn resolve(
             let rel = base.strip_prefix(root).unwrap_or(base).join(path);
             reroot(root, &rel)
         }
-        _ => Ok(base.join(path)),
+        // `components()` drops `.` segments: `./crashes` reads as `crashes`.
+        _ => Ok(base.join(path).components().collect()),
     }
 }
 
@@ -258,6 +259,21 @@ mod tests {
         assert_eq!(
             resolve("~/x/y", &c, None),
             Ok(PathBuf::from("/tmp/root/home/u/x/y"))
+        );
+    }
+
+    #[test]
+    fn dot_segments_of_relative_paths_are_dropped() {
+        let c = ctx(None, None);
+        assert_eq!(
+            resolve("./crashes", &c, None),
+            Ok(PathBuf::from("/work/cwd/crashes"))
+        );
+        assert_eq!(resolve(".", &c, None), Ok(PathBuf::from("/work/cwd")));
+        // `..` stays: lexically dropping it would be wrong across symlinks.
+        assert_eq!(
+            resolve("../x", &c, None),
+            Ok(PathBuf::from("/work/cwd/../x"))
         );
     }
 

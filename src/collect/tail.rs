@@ -103,6 +103,47 @@ pub fn head_and_tail(file: &File, len: u64, max_bytes: u64) -> io::Result<(Vec<u
     Ok((head, tail))
 }
 
+/// The offset in `text` of the first line that starts a JSON record; `at_line_start` says
+/// whether `text` itself begins a line (else its first line is a fragment and never counts).
+pub fn json_record_start(text: &[u8], at_line_start: bool) -> Option<usize> {
+    let mut line_start = if at_line_start {
+        Some(0)
+    } else {
+        text.iter().position(|&b| b == b'\n').map(|at| at + 1)
+    };
+    while let Some(at) = line_start.filter(|&at| at < text.len()) {
+        if matches!(text[at], b'{' | b'[') {
+            return Some(at);
+        }
+        line_start = text[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|n| at + n + 1);
+    }
+    None
+}
+
+/// The length of the whole JSON records at the start of `text`: the end of its last line
+/// that ends a record. `None` when no record ends in it.
+pub fn json_records_end(text: &[u8]) -> Option<usize> {
+    let mut end = None;
+    let mut at = 0;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let next = at + line.len();
+        let body = line.trim_ascii_end();
+        let whole_line = line.ends_with(b"\n");
+        let closes = matches!(body.first(), Some(b'}' | b']'))
+            || (matches!(body.first(), Some(b'{' | b'['))
+                && matches!(body.last(), Some(b'}' | b']'))
+                && body.len() > 1);
+        if closes && whole_line {
+            end = Some(next);
+        }
+        at = next;
+    }
+    end
+}
+
 fn shrank(e: io::Error) -> io::Error {
     if e.kind() == io::ErrorKind::UnexpectedEof {
         io::Error::other("file shrank while it was read")
@@ -189,6 +230,37 @@ mod tests {
         let f = file_with(b"abc\n");
         assert!(tail_start(&f, 100, 2, 50).is_err());
         assert!(head_and_tail(&f, 100, 20).is_err());
+    }
+
+    const PRETTY: &[u8] = b"{\n  \"id\": 1,\n  \"events\": [\n    1\n  ]\n}\n{\n  \"id\": 2\n}\n";
+
+    #[test]
+    fn json_records_start_in_column_zero() {
+        // Mid-object: skip to the next record.
+        let from_events = &PRETTY[PRETTY.windows(4).position(|w| w == b"    ").unwrap()..];
+        let at = json_record_start(from_events, true).unwrap();
+        assert!(from_events[at..].starts_with(b"{\n  \"id\": 2"));
+        // Already at a record.
+        assert_eq!(json_record_start(PRETTY, true), Some(0));
+        // A fragment of a line never counts, even if it starts with a brace.
+        assert_eq!(json_record_start(b"{\"a\":1}\n{\"b\":2}\n", false), Some(8));
+        assert_eq!(json_record_start(b"  \"a\": 1\n  }\n", true), None);
+        // JSON Lines: every line is a record.
+        assert_eq!(json_record_start(b"{\"a\":1}\n", true), Some(0));
+    }
+
+    #[test]
+    fn json_records_end_after_the_last_closing_line() {
+        let cut = &PRETTY[..PRETTY.len() - 3];
+        assert_eq!(
+            &cut[..json_records_end(cut).unwrap()],
+            b"{\n  \"id\": 1,\n  \"events\": [\n    1\n  ]\n}\n"
+        );
+        assert_eq!(json_records_end(PRETTY), Some(PRETTY.len()));
+        assert_eq!(json_records_end(b"{\"a\":1}\n{\"b\":"), Some(8));
+        assert_eq!(json_records_end(b"{\n  \"a\": 1\n"), None);
+        // An unterminated last line is not known to be whole.
+        assert_eq!(json_records_end(b"{\"a\":1}"), None);
     }
 
     #[test]

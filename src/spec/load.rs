@@ -58,6 +58,7 @@ struct RawFact {
     regex: Spanned<String>,
     #[serde(default)]
     map: BTreeMap<String, String>,
+    value: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +90,7 @@ struct RawItem {
     log: bool,
     argv: Option<Spanned<Vec<String>>>,
     missing_when: Option<Spanned<String>>,
+    ok_exit: Option<Spanned<Vec<Spanned<i64>>>>,
     path: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
     allow_remote: Option<Spanned<bool>>,
@@ -362,6 +364,7 @@ impl Validator {
         let kind = self.item_kind(&id, &raw.kind)?;
         self.kind_keys(&id, kind, &raw);
         self.sources(&id, &raw);
+        let ok_exit = self.ok_exit(&id, kind, raw.ok_exit.as_ref());
         let format = raw.format.as_ref().map_or(Format::Text, |f| self.format(f));
         let timeout = raw.timeout.as_ref().and_then(|t| self.duration(t));
         let max_bytes = raw
@@ -402,6 +405,7 @@ impl Validator {
             log: raw.log,
             argv: raw.argv.map(Spanned::into_inner).unwrap_or_default(),
             missing_when,
+            ok_exit,
             path: raw.path.map(Spanned::into_inner),
             url: raw.url.map(Spanned::into_inner),
             allow_remote: raw.allow_remote.is_some_and(Spanned::into_inner),
@@ -476,6 +480,7 @@ impl Validator {
             name: raw.name.into_inner(),
             regex,
             map: raw.map,
+            value: raw.value,
         })
     }
 
@@ -564,6 +569,42 @@ impl Validator {
                 format!("`file` collector `{id}` needs exactly one of `path` and `from`"),
             );
         }
+    }
+
+    /// `ok_exit`: exit codes (0 to 255) of a `command` collector that are answers.
+    fn ok_exit(
+        &mut self,
+        id: &str,
+        kind: Kind,
+        raw: Option<&Spanned<Vec<Spanned<i64>>>>,
+    ) -> Vec<u8> {
+        let Some(raw) = raw else {
+            return Vec::new();
+        };
+        if kind != Kind::Command {
+            self.err(
+                raw.span(),
+                format!(
+                    "key `ok_exit` does not apply to `{}` collector `{id}`",
+                    kind.as_str()
+                ),
+            );
+            return Vec::new();
+        }
+        let mut codes = Vec::new();
+        for code in raw.get_ref() {
+            match u8::try_from(*code.get_ref()) {
+                Ok(c) => codes.push(c),
+                Err(_) => self.err(
+                    code.span(),
+                    format!(
+                        "collector `{id}`: ok_exit code {} is not an exit status (0 to 255)",
+                        code.get_ref()
+                    ),
+                ),
+            }
+        }
+        codes
     }
 
     fn check_references(&mut self, items: &[Item], text: &str) {
@@ -939,5 +980,34 @@ mod tests {
             );
         }
         assert!(problems(&http("ftp://x/")).contains("url must start with http://"));
+    }
+
+    #[test]
+    fn ok_exit_loads_for_commands() {
+        let text = BASE.replace(
+            "kind = \"command\"\n",
+            "kind = \"command\"\nok_exit = [0, 3]\n",
+        );
+        let spec = parse("t.toml", &text).unwrap();
+        assert_eq!(spec.items[0].ok_exit, [0, 3]);
+        assert!(parse("t.toml", BASE).unwrap().items[0].ok_exit.is_empty());
+    }
+
+    #[test]
+    fn ok_exit_problems_point_at_their_line() {
+        let text = BASE.replace(
+            "kind = \"command\"\n",
+            "kind = \"command\"\nok_exit = [1, 256, -1]\n",
+        ) + "[[collect]]\nid = \"f\"\nkind = \"file\"\npath = \"/x\"\nok_exit = [1]\n";
+        let err = parse("t.toml", &text).unwrap_err();
+        let shown = err.to_string();
+        for needle in [
+            "t.toml:7:15: collector `v`: ok_exit code 256 is not an exit status (0 to 255)",
+            "t.toml:7:20: collector `v`: ok_exit code -1 is not an exit status (0 to 255)",
+            "t.toml:14:11: key `ok_exit` does not apply to `file` collector `f`",
+        ] {
+            assert!(shown.contains(needle), "missing {needle:?} in:\n{shown}");
+        }
+        assert_eq!(err.diagnostics.len(), 3, "{shown}");
     }
 }

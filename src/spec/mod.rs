@@ -146,6 +146,9 @@ pub struct FactSpec {
     pub regex: Regex,
     /// Values to show differently, e.g. Go's `(devel)` as `unknown (devel build)`.
     pub map: BTreeMap<String, String>,
+    /// The value built from several groups (`$1 => $2`, as [`regex::Captures::expand`]
+    /// reads it) instead of the first group alone.
+    pub value: Option<String>,
 }
 
 /// Follow references found in another item's content (`from = { item, regex }`).
@@ -192,6 +195,10 @@ pub struct Item {
     /// `-- No entries --` or systemctl's "not booted with systemd". The item is recorded as
     /// `missing` with the matching line as its reason; the output is kept.
     pub missing_when: Option<Regex>,
+    /// Exit codes besides 0 that are answers, not failures (`command`): `systemctl
+    /// is-active` exits 3 for `inactive`, a validator 1 for what it rejected. Such an exit is
+    /// recorded as `ok`, its detail saying so.
+    pub ok_exit: Vec<u8>,
     /// Path or glob (`file`, `listing`).
     pub path: Option<String>,
     /// URL (`http`).

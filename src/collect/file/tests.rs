@@ -509,3 +509,128 @@ fn permission_denied_is_denied() {
         "{stdout}\n{stderr}"
     );
 }
+
+/// Pretty-printed JSON records appended one after another, as Kestrel writes alerts.
+fn pretty_alerts(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "{{\n  \"id\": \"a-{i:04}\",\n  \"severity\": \"High\",\n  \"events\": [\n    {{\n      \"pid\": {i}\n    }}\n  ],\n  \"rule_id\": \"rule-001\"\n}}\n"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn json_tails_start_at_a_whole_record() {
+    let fx = SysrootTree::new();
+    let body = pretty_alerts(20);
+    fx.write("alerts.json", body.as_bytes());
+    let mut r = req("/alerts.json");
+    r.format = Format::Json;
+    // 10 lines per record: 25 lines start mid-object, in the middle of record 17.
+    r.tail_lines = Some(25);
+    let item = one(&r, &fx.ctx);
+    assert_eq!(item.status, Status::Truncated);
+    let got = text(&item);
+    let start = body.find("{\n  \"id\": \"a-0018\"").unwrap();
+    assert_eq!(
+        got,
+        format!(
+            "[... support-bundle: first {start} bytes omitted ...]\n{}",
+            &body[start..]
+        )
+    );
+    assert_eq!(
+        item.detail.as_deref(),
+        Some(
+            format!("kept the last 20 lines, whole JSON records only; first {start} bytes omitted")
+                .as_str()
+        )
+    );
+    // Every kept record parses on its own.
+    let records: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&body[start..])
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(records.len(), 2);
+
+    // The same file as text keeps the plain line tail.
+    r.format = Format::Text;
+    let got = text(&one(&r, &fx.ctx));
+    let kept = got.split_once("omitted ...]\n").unwrap().1;
+    assert!(kept.starts_with("      \"pid\": 17\n"), "{got}");
+
+    // A byte cap that splits a record drops the fragment too.
+    r.format = Format::Json;
+    r.tail_lines = Some(1000);
+    r.max_bytes = 150;
+    let got = text(&one(&r, &fx.ctx));
+    let kept = got.split_once("omitted ...]\n").unwrap().1;
+    assert!(kept.starts_with("{\n  \"id\": \"a-0019\""), "{got}");
+    assert!(body.ends_with(kept));
+}
+
+#[test]
+fn json_lines_tail_is_line_aligned_and_a_cut_line_is_dropped() {
+    let fx = SysrootTree::new();
+    let body: String = (0..50)
+        .map(|i| format!("{{\"event_id\":{i},\"fields\":{{\"cmdline\":\"sh -c id\"}}}}\n"))
+        .collect();
+    fx.write("events.log", body.as_bytes());
+    let mut r = req("/events.log");
+    r.format = Format::Json;
+    r.tail_lines = Some(3);
+    let got = text(&one(&r, &fx.ctx));
+    assert!(
+        got.ends_with(&body[body.find("{\"event_id\":47").unwrap()..]),
+        "{got}"
+    );
+
+    // One record longer than the cap: nothing of it is kept, and the detail says why.
+    let long = format!("{{\"event_id\":1,\"blob\":\"{}\"}}\n", "x".repeat(400));
+    fx.write("long.log", format!("{{\"header\":1}}\n{long}").as_bytes());
+    let mut r = req("/long.log");
+    r.format = Format::Json;
+    r.tail_lines = Some(1);
+    r.max_bytes = 100;
+    let item = one(&r, &fx.ctx);
+    let got = text(&item);
+    assert!(!got.contains("xxx"), "{got}");
+    assert!(
+        item.detail
+            .as_deref()
+            .unwrap()
+            .starts_with("no whole JSON record starts in the last 1 lines"),
+        "{item:?}"
+    );
+}
+
+#[test]
+fn json_over_cap_keeps_whole_records_at_both_ends() {
+    let fx = SysrootTree::new();
+    let body = pretty_alerts(30);
+    fx.write("alerts.json", body.as_bytes());
+    let mut r = req("/alerts.json");
+    r.format = Format::Json;
+    r.max_bytes = 1000;
+    let item = one(&r, &fx.ctx);
+    assert_eq!(item.status, Status::Truncated);
+    let got = text(&item);
+    let (head, rest) = got.split_once("[... support-bundle: ").unwrap();
+    let (omitted, tail) = rest.split_once(" bytes omitted ...]\n").unwrap();
+    let omitted: usize = omitted.parse().unwrap();
+    assert_eq!(head.len() + omitted + tail.len(), body.len());
+    for part in [head, tail] {
+        assert!(
+            part.starts_with("{\n  \"id\"") && part.ends_with("}\n"),
+            "{part:?}"
+        );
+        let n = serde_json::Deserializer::from_str(part)
+            .into_iter::<serde_json::Value>()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .len();
+        assert!(n >= 1, "{part:?}");
+    }
+}
