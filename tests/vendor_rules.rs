@@ -422,8 +422,8 @@ const SAMPLES: &[(File, &str, &str, &str)] = &[
         "BUNDLE_ENTERPRISE__CONTRIBSYS__COM=[[<<h:8>>:<<h:8>>]]",
     ),
     (
-        Vendors,
-        "curl-user-password",
+        Secrets,
+        "password",
         "curl-auth-user",
         "$ curl -s --user deploy:[[<<A:14>>]] https://ci.example.org/api",
     ),
