@@ -186,13 +186,20 @@ fn fuzz(t: &Target) {
     let mut slowest = Duration::ZERO;
     let fail = |input: &[u8], why: &str| failed(t.name, &dir, input, why);
 
-    // Replay the corpus first: saved failures are regressions until fixed.
+    // Replay the corpus first: saved failures are regressions until fixed. A plain `cargo
+    // test` (no FUZZ_SECONDS) replays only what fits in its few seconds, so it stays fast.
+    let seeds = (t.seeds)();
+    let seed_count = seeds.len();
     let stored = read_corpus(&dir);
     let stored_count = stored.len();
-    for input in (t.seeds)()
+    for (n, input) in seeds
         .into_iter()
         .chain(stored.into_iter().map(|(_, d)| d))
+        .enumerate()
     {
+        if !explicit && n >= seed_count && Instant::now() >= deadline {
+            break;
+        }
         runs += 1;
         let started = Instant::now();
         let outcome = worker.run(&input, limit);
