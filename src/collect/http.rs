@@ -124,6 +124,15 @@ pub fn collect(req: &HttpRequest<'_>, ctx: &Context) -> RawItem {
         );
     }
 
+    // Without TLS compiled in, say so rather than let the transport fail obscurely.
+    #[cfg(not(feature = "https"))]
+    if target.uri.scheme_str() == Some("https") {
+        return fail(
+            Status::Skipped,
+            "https support not built in (build with the `https` feature)".to_string(),
+        );
+    }
+
     let Some(timeout) = ctx.time_left(req.timeout) else {
         return fail(Status::Timeout, super::NOT_STARTED.to_string());
     };
@@ -514,6 +523,17 @@ mod tests {
         assert_eq!(
             item.detail.as_deref(),
             Some("remote host `192.0.2.1` needs allow_remote = true")
+        );
+    }
+
+    #[cfg(not(feature = "https"))]
+    #[test]
+    fn https_without_tls_built_in_is_skipped_with_the_reason() {
+        let item = get("https://127.0.0.1:1/", Duration::from_secs(10), 1024, false);
+        assert_eq!(item.status, Status::Skipped);
+        assert_eq!(
+            item.detail.as_deref(),
+            Some("https support not built in (build with the `https` feature)")
         );
     }
 
