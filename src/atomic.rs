@@ -47,13 +47,14 @@ fn write_tracked<E>(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    // `.support-bundle-XXXX.zip.tmp`: the final extension shows what was being written.
+    // `.support-bundle-PID-XXXX.zip.tmp`: the final extension shows what was being written,
+    // the pid whose run it was (see [`remove_stale`]).
     let suffix = match path.extension() {
         Some(ext) => format!(".{}.tmp", ext.to_string_lossy()),
         None => ".tmp".to_string(),
     };
     let mut temp = tempfile::Builder::new()
-        .prefix(".support-bundle-")
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
         .suffix(&suffix)
         .tempfile_in(dir)
         .map_err(&io_err)?;
@@ -72,6 +73,69 @@ fn write_tracked<E>(
         let _ = dir.sync_all();
     }
     Ok(())
+}
+
+/// How every temp file's name starts.
+const TEMP_PREFIX: &str = ".support-bundle-";
+
+/// A temp file this old is stale whoever wrote it: a live writer touches its file far more
+/// often, and a pid can be reused.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Remove the temp files in `dir` that a killed run left behind (`SIGKILL` runs no handler),
+/// and list them. A temp file is stale when the process named in it is gone, or when it has
+/// not been written for [`STALE_AFTER`]; a live run's temp file (another `collect` into the
+/// same directory) is left alone. Best effort: what cannot be read or removed is skipped.
+pub fn remove_stale(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+            .filter(|n| n.ends_with(".tmp"))
+        else {
+            continue;
+        };
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let owner = rest
+            .split_once('-')
+            .and_then(|(pid, _)| pid.parse::<i32>().ok());
+        let owner_gone = owner.is_some_and(|pid| pid != own_pid() && !alive(pid));
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if (owner_gone || old) && std::fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed.sort();
+    removed
+}
+
+fn own_pid() -> i32 {
+    i32::try_from(std::process::id()).unwrap_or(i32::MAX)
+}
+
+/// Whether process `pid` exists (one of another user's counts: `EPERM`).
+fn alive(pid: i32) -> bool {
+    if pid <= 0 {
+        return true;
+    }
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) => true,
+        Err(e) => e != nix::errno::Errno::ESRCH,
+    }
 }
 
 /// Files in the middle of being written, for a signal handler.
@@ -184,6 +248,23 @@ mod tests {
         assert_eq!(err.to_string(), "boom");
         assert_eq!(std::fs::read(&path).unwrap(), b"kept");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn temp_files_of_dead_runs_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // A pid far above any pid_max in use is a process that does not exist.
+        let dead = dir.path().join(".support-bundle-2147483000-abc.zip.tmp");
+        let live = dir.path().join(format!(
+            ".support-bundle-{}-abc.zip.tmp",
+            std::process::id()
+        ));
+        let other = dir.path().join("kept.zip");
+        for p in [&dead, &live, &other] {
+            std::fs::write(p, "x").unwrap();
+        }
+        assert_eq!(remove_stale(dir.path()), vec![dead.clone()]);
+        assert!(!dead.exists() && live.exists() && other.exists());
     }
 
     #[test]
