@@ -14,6 +14,7 @@ mod collect_gojinn;
 mod collect_kestrel;
 mod completions;
 mod docs;
+mod faults_commands;
 mod faults_disk;
 mod hostile_input;
 mod interrupt;
