@@ -16,6 +16,7 @@ mod completions;
 mod docs;
 mod faults_commands;
 mod faults_disk;
+mod faults_files;
 mod faults_http;
 mod hostile_input;
 mod interrupt;
