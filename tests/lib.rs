@@ -18,6 +18,7 @@ mod faults_commands;
 mod faults_disk;
 mod faults_files;
 mod faults_http;
+mod faults_user;
 mod hostile_input;
 mod interrupt;
 mod issue;
