@@ -53,12 +53,8 @@ fn write_tracked<E>(
         Some(ext) => format!(".{}.tmp", ext.to_string_lossy()),
         None => ".tmp".to_string(),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
-        .suffix(&suffix)
-        .tempfile_in(dir)
-        .map_err(&io_err)?;
-    let tracked = in_flight::Tracked::new(temp.path());
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    let (mut temp, tracked) = in_flight::Tracked::create(dir, &prefix, &suffix).map_err(&io_err)?;
     fill(temp.as_file_mut())?;
     // Temp files start 0600; what we write is redacted and meant to be shared or pasted.
     temp.as_file()
@@ -165,9 +161,21 @@ pub mod in_flight {
     pub(super) struct Tracked(PathBuf);
 
     impl Tracked {
-        pub(super) fn new(temp: &Path) -> Tracked {
-            state().temp.push(temp.to_path_buf());
-            Tracked(temp.to_path_buf())
+        /// Create a temp file in `dir` and register it, under the lock [`abandon`] takes: a
+        /// handler either sees the file registered or runs before it exists.
+        pub(super) fn create(
+            dir: &Path,
+            prefix: &str,
+            suffix: &str,
+        ) -> std::io::Result<(NamedTempFile, Tracked)> {
+            let mut state = state();
+            let temp = tempfile::Builder::new()
+                .prefix(prefix)
+                .suffix(suffix)
+                .tempfile_in(dir)?;
+            state.temp.push(temp.path().to_path_buf());
+            let tracked = Tracked(temp.path().to_path_buf());
+            Ok((temp, tracked))
         }
 
         /// Rename `temp` to `path` under the lock [`abandon`] takes, so a handler sees
