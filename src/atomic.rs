@@ -47,17 +47,14 @@ fn write_tracked<E>(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    // `.support-bundle-XXXX.zip.tmp`: the final extension shows what was being written.
+    // `.support-bundle-PID-XXXX.zip.tmp`: the final extension shows what was being written,
+    // the pid whose run it was (see [`remove_stale`]).
     let suffix = match path.extension() {
         Some(ext) => format!(".{}.tmp", ext.to_string_lossy()),
         None => ".tmp".to_string(),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".support-bundle-")
-        .suffix(&suffix)
-        .tempfile_in(dir)
-        .map_err(&io_err)?;
-    let tracked = in_flight::Tracked::new(temp.path());
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    let (mut temp, tracked) = in_flight::Tracked::create(dir, &prefix, &suffix).map_err(&io_err)?;
     fill(temp.as_file_mut())?;
     // Temp files start 0600; what we write is redacted and meant to be shared or pasted.
     temp.as_file()
@@ -72,6 +69,69 @@ fn write_tracked<E>(
         let _ = dir.sync_all();
     }
     Ok(())
+}
+
+/// How every temp file's name starts.
+const TEMP_PREFIX: &str = ".support-bundle-";
+
+/// A temp file this old is stale whoever wrote it: a live writer touches its file far more
+/// often, and a pid can be reused.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Remove the temp files in `dir` that a killed run left behind (`SIGKILL` runs no handler),
+/// and list them. A temp file is stale when the process named in it is gone, or when it has
+/// not been written for [`STALE_AFTER`]; a live run's temp file (another `collect` into the
+/// same directory) is left alone. Best effort: what cannot be read or removed is skipped.
+pub fn remove_stale(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+            .filter(|n| n.ends_with(".tmp"))
+        else {
+            continue;
+        };
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let owner = rest
+            .split_once('-')
+            .and_then(|(pid, _)| pid.parse::<i32>().ok());
+        let owner_gone = owner.is_some_and(|pid| pid != own_pid() && !alive(pid));
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if (owner_gone || old) && std::fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed.sort();
+    removed
+}
+
+fn own_pid() -> i32 {
+    i32::try_from(std::process::id()).unwrap_or(i32::MAX)
+}
+
+/// Whether process `pid` exists (one of another user's counts: `EPERM`).
+fn alive(pid: i32) -> bool {
+    if pid <= 0 {
+        return true;
+    }
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) => true,
+        Err(e) => e != nix::errno::Errno::ESRCH,
+    }
 }
 
 /// Files in the middle of being written, for a signal handler.
@@ -101,9 +161,21 @@ pub mod in_flight {
     pub(super) struct Tracked(PathBuf);
 
     impl Tracked {
-        pub(super) fn new(temp: &Path) -> Tracked {
-            state().temp.push(temp.to_path_buf());
-            Tracked(temp.to_path_buf())
+        /// Create a temp file in `dir` and register it, under the lock [`abandon`] takes: a
+        /// handler either sees the file registered or runs before it exists.
+        pub(super) fn create(
+            dir: &Path,
+            prefix: &str,
+            suffix: &str,
+        ) -> std::io::Result<(NamedTempFile, Tracked)> {
+            let mut state = state();
+            let temp = tempfile::Builder::new()
+                .prefix(prefix)
+                .suffix(suffix)
+                .tempfile_in(dir)?;
+            state.temp.push(temp.path().to_path_buf());
+            let tracked = Tracked(temp.path().to_path_buf());
+            Ok((temp, tracked))
         }
 
         /// Rename `temp` to `path` under the lock [`abandon`] takes, so a handler sees
@@ -184,6 +256,23 @@ mod tests {
         assert_eq!(err.to_string(), "boom");
         assert_eq!(std::fs::read(&path).unwrap(), b"kept");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn temp_files_of_dead_runs_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // A pid far above any pid_max in use is a process that does not exist.
+        let dead = dir.path().join(".support-bundle-2147483000-abc.zip.tmp");
+        let live = dir.path().join(format!(
+            ".support-bundle-{}-abc.zip.tmp",
+            std::process::id()
+        ));
+        let other = dir.path().join("kept.zip");
+        for p in [&dead, &live, &other] {
+            std::fs::write(p, "x").unwrap();
+        }
+        assert_eq!(remove_stale(dir.path()), vec![dead.clone()]);
+        assert!(!dead.exists() && live.exists() && other.exists());
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct Written {
     pub id: String,
     /// The manifest as written.
     pub manifest: Manifest,
+    /// Temp files of earlier, killed writes into the same directory, removed first.
+    pub removed_stale: Vec<PathBuf>,
 }
 
 /// An entry that is not an item's content. Each constructor names its entry and takes
@@ -139,11 +141,13 @@ pub fn write_bundle(
         manifest.project.name,
         &id[..12]
     ));
+    let removed_stale = crate::atomic::remove_stale(out_dir);
     write_zip(out_dir, &final_path, &entries, &manifest_json, created)?;
     Ok(Written {
         path: final_path,
         id,
         manifest,
+        removed_stale,
     })
 }
 
@@ -161,11 +165,13 @@ pub fn write_bundle_to(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let removed_stale = crate::atomic::remove_stale(dir);
     write_zip(dir, path, &entries, &manifest_json, created)?;
     Ok(Written {
         path: path.to_path_buf(),
         id,
         manifest,
+        removed_stale,
     })
 }
 
@@ -209,31 +215,122 @@ fn write_zip(
         source,
     };
     crate::atomic::write_announced(final_path, io_err, |file| {
-        let mut zip = ZipWriter::new(file);
-        let options = SimpleFileOptions::DEFAULT
-            .compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(6))
-            .last_modified_time(created.zip_time())
-            .unix_permissions(0o644)
-            .system(zip::System::Unix)
-            .large_file(false);
-        let mut all: Vec<(&str, &[u8])> = entries.iter().map(|(p, d)| (*p, *d)).collect();
-        all.push(("manifest.json", manifest_json));
-        all.sort_by(|a, b| a.0.cmp(b.0));
-        for (path, data) in all {
-            let zip_err = |source| WriteError::Zip {
-                path: path.to_string(),
-                source,
-            };
-            zip.start_file(path, options).map_err(zip_err)?;
-            zip.write_all(data).map_err(io_err)?;
+        let sink = Sink::new(file);
+        let quiet = sink.quiet.clone();
+        let mut zip = ZipWriter::new(sink);
+        let filled = fill_zip(&mut zip, entries, manifest_json, created, dir);
+        if let Err(e) = filled {
+            // The zip crate's Drop finalizes an unfinished archive and prints any failure to
+            // stderr; the temp file is thrown away, so finish into nothing instead.
+            quiet.set(true);
+            let _ = zip.finish();
+            return Err(e);
         }
-        zip.finish().map_err(|source| WriteError::Zip {
-            path: "(central directory)".into(),
-            source,
-        })?;
+        zip.finish()
+            .map_err(|source| zip_error(dir, "(central directory)", source))?;
+        if quiet.get() {
+            // A write failed and the zip crate carried on regardless: never rename that.
+            return Err(WriteError::Io {
+                dir: dir.to_path_buf(),
+                source: std::io::Error::other("a write to the temp file failed"),
+            });
+        }
         Ok(())
     })
+}
+
+/// Write every entry, then `manifest.json`, in path order.
+fn fill_zip(
+    zip: &mut ZipWriter<Sink<'_>>,
+    entries: &BTreeMap<&str, &[u8]>,
+    manifest_json: &[u8],
+    created: Timestamp,
+    dir: &Path,
+) -> Result<(), WriteError> {
+    let options = SimpleFileOptions::DEFAULT
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(6))
+        .last_modified_time(created.zip_time())
+        .unix_permissions(0o644)
+        .system(zip::System::Unix)
+        .large_file(false);
+    let mut all: Vec<(&str, &[u8])> = entries.iter().map(|(p, d)| (*p, *d)).collect();
+    all.push(("manifest.json", manifest_json));
+    all.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, data) in all {
+        zip.start_file(path, options)
+            .map_err(|source| zip_error(dir, path, source))?;
+        zip.write_all(data).map_err(|source| WriteError::Io {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// A zip error as a [`WriteError`]: an I/O failure (disk full, say) is about the output
+/// directory, not the entry that happened to be written when it struck.
+fn zip_error(dir: &Path, path: &str, source: zip::result::ZipError) -> WriteError {
+    match source {
+        zip::result::ZipError::Io(source) => WriteError::Io {
+            dir: dir.to_path_buf(),
+            source,
+        },
+        source => WriteError::Zip {
+            path: path.to_string(),
+            source,
+        },
+    }
+}
+
+/// The temp file as the zip writer sees it. After the first write error, or once told to be
+/// `quiet`, writes are discarded: the zip crate then has nothing to complain about when it
+/// finalizes on drop, and the error already went to the caller.
+struct Sink<'a> {
+    file: &'a mut std::fs::File,
+    quiet: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl<'a> Sink<'a> {
+    fn new(file: &'a mut std::fs::File) -> Sink<'a> {
+        Sink {
+            file,
+            quiet: std::rc::Rc::default(),
+        }
+    }
+
+    /// `result` as it is, remembering a failure.
+    fn noting<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if result.is_err() {
+            self.quiet.set(true);
+        }
+        result
+    }
+}
+
+impl Write for Sink<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.quiet.get() {
+            return Ok(buf.len());
+        }
+        let written = self.file.write(buf);
+        self.noting(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.quiet.get() {
+            return Ok(());
+        }
+        let flushed = self.file.flush();
+        self.noting(flushed)
+    }
+}
+
+impl std::io::Seek for Sink<'_> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        let sought = self.file.seek(pos);
+        self.noting(sought)
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 
 use std::io::{ErrorKind, Read};
 use std::process::{Child, ExitStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
@@ -35,6 +36,11 @@ const KILL_GRACE: Duration = Duration::from_millis(500);
 
 /// Longest sleep between checks on the leader.
 const MAX_POLL: Duration = Duration::from_millis(20);
+
+/// How far past its cap a stream may run before the group is killed: enough for a command
+/// that prints somewhat too much and exits to be kept whole up to the cap, with its exit
+/// status, and small enough that an endless stream (`yes`) ends in well under a second.
+const FLOOD_MARGIN: u64 = 32 << 20;
 
 /// Size of one read from a pipe.
 const CHUNK: usize = 64 * 1024;
@@ -59,6 +65,8 @@ pub(super) enum Ending {
     TimedOut,
     /// Waiting on the leader failed; the group was killed.
     WaitFailed(String),
+    /// A stream ran [`FLOOD_MARGIN`] bytes past the cap; the group was killed.
+    Flooded,
 }
 
 /// The result of [`run`].
@@ -92,8 +100,9 @@ fn lock(slot: &Shared) -> MutexGuard<'_, Slot> {
 pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
     let limit = Instant::now() + timeout;
     let (done_tx, done_rx) = mpsc::channel();
-    let stdout = spawn_reader(child.stdout.take(), cap, done_tx.clone());
-    let stderr = spawn_reader(child.stderr.take(), cap, done_tx);
+    let flood = Arc::new(AtomicBool::new(false));
+    let stdout = spawn_reader(child.stdout.take(), cap, done_tx.clone(), &flood);
+    let stderr = spawn_reader(child.stderr.take(), cap, done_tx, &flood);
     let mut open_pipes = 2usize;
 
     let pid = i32::try_from(child.id()).ok().map(Pid::from_raw);
@@ -107,7 +116,7 @@ pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
         }
     };
     let ending = match pid {
-        Some(pid) => wait_leader(pid, limit),
+        Some(pid) => wait_leader(pid, limit, &flood),
         None => Err(LeaderWait::Failed("process id out of range".to_string())),
     };
 
@@ -133,6 +142,12 @@ pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
             let _ = child.wait();
             Ending::TimedOut
         }
+        Err(LeaderWait::Flooded) => {
+            kill_group(&mut child, pid);
+            forget();
+            let _ = child.wait();
+            Ending::Flooded
+        }
         Err(LeaderWait::Failed(msg)) => {
             kill_group(&mut child, pid);
             forget();
@@ -151,14 +166,19 @@ pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
 
 enum LeaderWait {
     TimedOut,
+    Flooded,
     Failed(String),
 }
 
-/// Poll until the leader has exited (without reaping it) or `limit` passes.
-fn wait_leader(pid: Pid, limit: Instant) -> Result<(), LeaderWait> {
+/// Poll until the leader has exited (without reaping it), `limit` passes, or a reader
+/// raised `flood`.
+fn wait_leader(pid: Pid, limit: Instant, flood: &AtomicBool) -> Result<(), LeaderWait> {
     let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
     let mut pause = Duration::from_millis(1);
     loop {
+        if flood.load(Ordering::Relaxed) {
+            return Err(LeaderWait::Flooded);
+        }
         match waitid(Id::Pid(pid), flags) {
             Ok(WaitStatus::StillAlive) => {}
             Ok(_) => return Ok(()),
@@ -207,7 +227,7 @@ fn take(slot: &Shared) -> Stream {
     std::mem::take(&mut slot.stream)
 }
 
-fn spawn_reader<R>(pipe: Option<R>, cap: usize, done: Sender<()>) -> Shared
+fn spawn_reader<R>(pipe: Option<R>, cap: usize, done: Sender<()>, flood: &Arc<AtomicBool>) -> Shared
 where
     R: Read + Send + 'static,
 {
@@ -217,10 +237,11 @@ where
         return slot;
     };
     let shared = Arc::clone(&slot);
+    let flood = Arc::clone(flood);
     let spawned = thread::Builder::new()
         .name("capture".to_string())
         .spawn(move || {
-            read_into(pipe, cap, &shared);
+            read_into(pipe, cap, &shared, &flood);
             let _ = done.send(());
         });
     if let Err(e) = spawned {
@@ -231,7 +252,10 @@ where
     slot
 }
 
-fn read_into<R: Read>(mut pipe: R, cap: usize, slot: &Shared) {
+fn read_into<R: Read>(mut pipe: R, cap: usize, slot: &Shared, flood: &AtomicBool) {
+    let flood_at = u64::try_from(cap)
+        .unwrap_or(u64::MAX)
+        .saturating_add(FLOOD_MARGIN);
     let mut buf = vec![0u8; CHUNK];
     loop {
         match pipe.read(&mut buf) {
@@ -245,6 +269,9 @@ fn read_into<R: Read>(mut pipe: R, cap: usize, slot: &Shared) {
                 stream.total += n as u64;
                 let room = cap.saturating_sub(stream.data.len()).min(n);
                 stream.data.extend_from_slice(&buf[..room]);
+                if stream.total > flood_at {
+                    flood.store(true, Ordering::Relaxed);
+                }
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) => {

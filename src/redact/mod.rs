@@ -141,18 +141,38 @@ impl Redactor {
             return Err(RuleError { problems });
         }
         let mut warnings = std::mem::take(&mut set.warnings);
+        let pseudonymizes = set.rules.iter().any(|r| r.action == Action::Pseudonymize);
+        let (key_path, key_warning) = match key_path(opts) {
+            Some(KeyPath::Default(path)) if pseudonymizes => {
+                match pseudonym::check_default_key(&path) {
+                    Ok(()) => (Some(path), None),
+                    Err(why) => (
+                        None,
+                        Some(format!(
+                            "{why}; using a key for this run only (pass --pseudonym-key FILE to \
+                             keep one): pseudonyms in this bundle will not match other runs"
+                        )),
+                    ),
+                }
+            }
+            Some(KeyPath::Default(path) | KeyPath::Chosen(path)) => (Some(path), None),
+            None => (
+                None,
+                Some(
+                    "no config directory for the pseudonym key (set HOME or XDG_CONFIG_HOME, or \
+                     pass --pseudonym-key): pseudonyms in this bundle will not match other runs"
+                        .to_string(),
+                ),
+            ),
+        };
         let inputs = compiled::Inputs {
             hostnames: opts.hostnames.clone(),
             usernames: opts.usernames.clone(),
-            key_path: key_path(opts),
+            key_path,
         };
         let c = compiled::compile(set, inputs).map_err(|p| RuleError { problems: vec![p] })?;
-        if c.pseudonymizer.is_some() && key_path(opts).is_none() {
-            warnings.push(
-                "no config directory for the pseudonym key (set HOME or XDG_CONFIG_HOME, or pass \
-                 --pseudonym-key): pseudonyms in this bundle will not match other runs"
-                    .to_string(),
-            );
+        if c.pseudonymizer.is_some() {
+            warnings.extend(key_warning);
         }
         let mut r = Redactor {
             c,
@@ -262,13 +282,22 @@ impl Redactor {
     }
 }
 
-/// Where the pseudonym key lives: `--pseudonym-key`, then the environment variable, then the
-/// per-installation file in the config dir; `None` when there is no config dir.
-fn key_path(opts: &Options) -> Option<PathBuf> {
+/// Where the pseudonym key lives.
+enum KeyPath {
+    /// Named by the user: a key that cannot be used there is an error.
+    Chosen(PathBuf),
+    /// The per-installation file in the config dir: one that cannot be made there (a home
+    /// the user cannot write) falls back to a key for this run.
+    Default(PathBuf),
+}
+
+/// `--pseudonym-key`, then the environment variable, then the per-installation file in the
+/// config dir; `None` when there is no config dir.
+fn key_path(opts: &Options) -> Option<KeyPath> {
     match (&opts.pseudonym_key, std::env::var_os(pseudonym::KEY_ENV)) {
-        (Some(p), _) => Some(p.clone()),
-        (None, Some(p)) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => pseudonym::default_key_path(),
+        (Some(p), _) => Some(KeyPath::Chosen(p.clone())),
+        (None, Some(p)) if !p.is_empty() => Some(KeyPath::Chosen(PathBuf::from(p))),
+        _ => pseudonym::default_key_path().map(KeyPath::Default),
     }
 }
 

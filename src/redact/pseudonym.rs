@@ -99,6 +99,24 @@ pub fn load_or_create_key(path: &Path) -> Result<[u8; 32], String> {
     }
 }
 
+/// Make sure the key at its default place `path` can be used, creating it if needed. `Err`
+/// says why not when it can neither be read nor created there (a home that belongs to
+/// someone else, a read-only file system), so the caller can fall back to a key for this
+/// run. A key file that opens is left to [`load_or_create_key`], which reports a malformed
+/// one as the error it is.
+pub fn check_default_key(path: &Path) -> Result<(), String> {
+    match fs::File::open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key(path)
+            .map(|_| ())
+            .map_err(|e| format!("cannot create the {e}")),
+        Err(e) => Err(format!(
+            "cannot read the pseudonym key {}: {e}",
+            path.display()
+        )),
+    }
+}
+
 fn parse_key(bytes: &[u8]) -> Option<[u8; 32]> {
     let text = std::str::from_utf8(bytes).ok().map(str::trim);
     if let Some(t) = text

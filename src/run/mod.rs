@@ -181,6 +181,12 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     };
     let body = issue::render(&input);
     let written = write_bundle(opts, &manifest, &items, &texts, &body)?;
+    warnings.extend(written.removed_stale.iter().map(|p| {
+        format!(
+            "removed `{}`, left behind by an earlier run that was killed while writing",
+            p.display()
+        )
+    }));
     let issue_path = write_issue_file(opts, &spec, &input, &body, &written)?;
 
     let filing = filing(opts, &spec, &input, &issue_path, &mut warnings);
