@@ -13,6 +13,7 @@ mod collect_evidence;
 mod collect_gojinn;
 mod collect_kestrel;
 mod completions;
+mod daily_use;
 mod docs;
 mod hostile_input;
 mod interrupt;

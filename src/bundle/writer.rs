@@ -208,7 +208,7 @@ fn write_zip(
         dir: dir.to_path_buf(),
         source,
     };
-    crate::atomic::write_announced(final_path, io_err, |file| {
+    crate::atomic::write_announced(final_path, crate::atomic::PRIVATE, io_err, |file| {
         let mut zip = ZipWriter::new(file);
         let options = SimpleFileOptions::DEFAULT
             .compression_method(CompressionMethod::Deflated)

@@ -76,6 +76,9 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     // Daemons a command starts (`setsid`) become ours to stop when the run ends. Without it
     // (a kernel that refuses) they are still stopped at a timeout while their parents live.
     let _ = support_bundle::collect::running::adopt_orphans();
+    if let Some(note) = spec::shadowed_file_note(&args.spec) {
+        eprintln!("note: {}", for_terminal(&note));
+    }
     let spec = spec::load(&args.spec)?;
     spec.check_var_overrides(args.vars.iter().map(|(name, _)| name.as_str()))?;
     let mut opts = run::Options::from_env(spec)?;

@@ -5,6 +5,7 @@
 //! This is the library entry point a host tool calls to offer `mytool support-bundle`.
 
 pub mod execute;
+pub mod issue_file;
 pub mod plan;
 pub mod summary;
 
@@ -146,6 +147,9 @@ pub struct Outcome {
     pub bundle: PathBuf,
     /// The issue body's path.
     pub issue: PathBuf,
+    /// The usual issue file, kept because the user edited it (`issue` is then
+    /// `<project>-issue-N.md`).
+    pub kept_issue: Option<PathBuf>,
     /// The bundle id (sha256 of manifest.json).
     pub id: String,
     /// The manifest as written.
@@ -181,12 +185,14 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     };
     let body = issue::render(&input);
     let written = write_bundle(opts, &manifest, &items, &texts, &body)?;
-    let issue_path = write_issue_file(opts, &spec, &input, &body, &written)?;
+    let target = write_issue_file(opts, &spec, &input, &body, &written)?;
+    let issue_path = target.path;
 
     let filing = filing(opts, &spec, &input, &issue_path, &mut warnings);
     Ok(Outcome {
         bundle: written.path,
         issue: issue_path,
+        kept_issue: target.kept,
         id: written.id,
         manifest: written.manifest,
         filing,
@@ -353,15 +359,17 @@ fn write_bundle(
     )?)
 }
 
-/// Write `<project>-issue.md`: the body, with the title and where the bundle is.
+/// Write `<project>-issue.md` (or, when the user edited that, the next free
+/// `<project>-issue-N.md`): the body, with the title and where the bundle is.
 fn write_issue_file(
     opts: &Options,
     spec: &Spec,
     input: &issue::Input<'_>,
     body: &str,
     written: &Written,
-) -> Result<PathBuf, Error> {
-    let issue_path = opts.out_dir.join(format!("{}-issue.md", spec.project.name));
+) -> Result<issue_file::Target, Error> {
+    let target = issue_file::choose(&opts.out_dir, &spec.project.name);
+    let issue_path = &target.path;
     let file_name = written
         .path
         .file_name()
@@ -387,11 +395,17 @@ fn write_issue_file(
         "{title_line}{body}\n---\nSupport bundle: `{file_name}` (id `{}`). {attach}\n",
         written.id
     );
-    crate::atomic::write(&issue_path, body.as_bytes()).map_err(|e| Error::Io {
-        what: format!("`{}`", issue_path.display()),
+    crate::atomic::write(issue_path, body.as_bytes(), crate::atomic::PRIVATE).map_err(|e| {
+        Error::Io {
+            what: format!("`{}`", issue_path.display()),
+            source: e,
+        }
+    })?;
+    issue_file::record(&opts.out_dir, issue_path, body.as_bytes()).map_err(|e| Error::Io {
+        what: format!("`{}`", opts.out_dir.join(issue_file::STATE_FILE).display()),
         source: e,
     })?;
-    Ok(issue_path)
+    Ok(target)
 }
 
 /// How to file the issue. A security report produces no link, only the contact, shown on this

@@ -22,6 +22,9 @@ pub struct Summary<'a> {
     pub bundle: &'a Path,
     /// The issue body's path.
     pub issue: &'a Path,
+    /// The usual issue file, kept because the user edited it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_issue: Option<&'a Path>,
     /// The bundle id.
     pub id: &'a str,
     /// Replacements over the whole run: items, title, description and spec.
@@ -39,6 +42,7 @@ impl<'a> Summary<'a> {
         Summary {
             bundle: &outcome.bundle,
             issue: &outcome.issue,
+            kept_issue: outcome.kept_issue.as_deref(),
             id: &outcome.id,
             redactions: in_items + outcome.other_redactions.total(),
             filing: &outcome.filing,
@@ -106,6 +110,13 @@ impl<'a> Summary<'a> {
             "issue  {}",
             for_terminal(&self.issue.display().to_string())
         );
+        if let Some(kept) = self.kept_issue {
+            let _ = writeln!(
+                out,
+                "kept   {} (it has your edits; the new body is in the file above)",
+                for_terminal(&kept.display().to_string())
+            );
+        }
         out.push_str(&filing_text(self.filing));
         out
     }

@@ -16,7 +16,7 @@ use regex::Regex;
 
 pub use builtin::{BUILTINS, Builtin, DEFAULT_SPEC, builtin};
 pub use diagnostic::{Diagnostic, Location, SpecError, suggest};
-pub use load::{load, load_file, parse};
+pub use load::{load, load_file, looks_like_path, parse, shadowed_file_note};
 
 pub use crate::item::Kind;
 
