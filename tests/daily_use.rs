@@ -121,3 +121,208 @@ fn a_bare_spec_name_is_the_built_in_even_beside_a_file_of_that_name() {
     other.stderr_has("no built-in spec named `other`");
     other.stderr_has("./other");
 }
+
+#[test]
+fn the_link_is_raw_on_a_pipe_and_web_opens_it_with_an_argv() {
+    let t = small()
+        .fake_command(
+            "xdg-open",
+            "for a in \"$@\"; do printf '%s\\n' \"$a\" >> \"$HOME/opened\"; done\n",
+        )
+        .args([
+            "collect",
+            "--spec",
+            "[TMP]/spec.toml",
+            "--out",
+            "out",
+            "--web",
+        ]);
+    let out = t.run();
+    out.success();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("file   "))
+        .unwrap_or_else(|| panic!("no link line\n{out}"));
+    let url = line
+        .trim_start_matches("file   ")
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(
+        url.starts_with("https://github.com/example/demo/issues/new?"),
+        "{line}"
+    );
+    expect!(
+        out,
+        !out.stdout.contains('\u{1b}'),
+        "escape sequences on a pipe"
+    );
+    let opened = std::fs::read_to_string(t.join("home/opened")).unwrap();
+    assert_eq!(opened, format!("{url}\n"), "one argv entry, the URL itself");
+
+    // $BROWSER wins, with its own arguments; a failing opener is a warning only.
+    let failing = t.run_with([
+        "collect",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "out",
+        "--web",
+        "--json",
+    ]);
+    failing.success();
+    let failing = small()
+        .env("BROWSER", "[TMP]/bin/nobrowser --new-window")
+        .args([
+            "collect",
+            "--spec",
+            "[TMP]/spec.toml",
+            "--out",
+            "out",
+            "--web",
+        ])
+        .run();
+    failing.success();
+    failing.stderr_has("warning: --web: cannot run `");
+    failing.stderr_has("nobrowser");
+}
+
+#[test]
+fn only_skip_and_the_item_list() {
+    let t = small();
+    let only = t.run_with([
+        "collect",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "a",
+        "--only",
+        "motd,app-log",
+    ]);
+    only.success();
+    let ids: Vec<String> = only.bundle().manifest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["motd", "app-log"]);
+
+    let skip = t.run_with([
+        "collect",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "b",
+        "--skip",
+        "system",
+    ]);
+    skip.success();
+    assert!(
+        skip.bundle().manifest["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["id"] != "system")
+    );
+
+    let unknown = t.run_with([
+        "collect",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--only",
+        "sytem",
+        "--dry-run",
+    ]);
+    unknown.status(2);
+    unknown.stderr_has("spec `demo` has no item `sytem` (its items: system, motd, app-log)");
+
+    let list = t.run_with(["specs", "[TMP]/spec.toml"]);
+    list.success();
+    list.stdout_has("   system   system   OS, kernel, CPU, memory\n");
+    list.stdout_has(" ~ app-log  file     app.log\n");
+    let kestrel = t.run_with(["specs", "kestrel", "--json"]);
+    kestrel.success();
+    let v: serde_json::Value = serde_json::from_str(&kestrel.stdout).unwrap();
+    assert_eq!(v["format_version"], 1);
+    let journal = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "journal")
+        .unwrap();
+    assert_eq!(journal["kind"], "command");
+    assert_eq!(journal["required"], true);
+    assert!(
+        journal["reads"]
+            .as_str()
+            .unwrap()
+            .starts_with("journalctl -u kestrel")
+    );
+}
+
+#[test]
+fn lines_and_since_narrow_the_log_items() {
+    let t = small();
+    let out = t.run_with([
+        "collect",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "o",
+        "--lines",
+        "1",
+    ]);
+    out.success();
+    let bundle = out.bundle();
+    let log = bundle.text("files/app-log/app.log");
+    assert!(log.ends_with("\n2026-01-03T10:00:00Z third\n"), "{log}");
+    assert!(!log.contains("second"), "{log}");
+    assert_eq!(bundle.text("files/motd/motd.txt"), "hello\n");
+
+    // Journal items get -n and --since in their argv: the real journalctl stand-in records it.
+    let k = Test::new()
+        .fake_command(
+            "journalctl",
+            "printf '%s ' \"$@\" > \"$HOME/journal-args\"; printf 'no entries\\n'\n",
+        )
+        .spec(
+            r#"
+schema = 1
+[project]
+name = "demo"
+[[collect]]
+id = "journal"
+kind = "command"
+argv = ["journalctl", "-u", "demo", "-n", "1000", "--no-pager"]
+log = true
+"#,
+        );
+    let run = k.run_with([
+        "collect",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "o",
+        "--since",
+        "2h",
+        "--lines",
+        "50",
+    ]);
+    run.success();
+    assert_eq!(
+        std::fs::read_to_string(k.join("home/journal-args")).unwrap(),
+        "-u demo -n 50 --no-pager --since -2h "
+    );
+    let bad = k.run_with([
+        "collect",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--since",
+        "yesterday",
+        "--dry-run",
+    ]);
+    bad.status(2);
+    bad.stderr_has("`yesterday` is not a duration");
+}

@@ -7,6 +7,7 @@
 pub mod execute;
 pub mod issue_file;
 pub mod plan;
+pub mod select;
 pub mod summary;
 
 use std::borrow::Cow;
