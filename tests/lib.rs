@@ -6,6 +6,7 @@ mod harness;
 mod fixtures;
 
 mod caddy_real;
+mod cargo_workspace;
 mod cli_misc;
 mod cli_output;
 mod collect_default;

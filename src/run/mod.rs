@@ -25,7 +25,7 @@ use crate::bundle::manifest::{ProjectRecord, SpecRecord, Tool};
 use crate::bundle::timestamp::Timestamp;
 use crate::bundle::{self, Extra, Manifest, WriteError, Written};
 use crate::collect::{Context, deny::DenyList};
-use crate::item::{Format, RawItem};
+use crate::item::{Format, RawItem, Status};
 use crate::redact::{self, Counts, RedactedText, Redactor, RuleError};
 use crate::spec::Spec;
 use crate::{checks, facts, issue};
@@ -169,7 +169,12 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     let raws = gather(opts, progress)?;
     let items = layout::place(redact::redact_items(raws, &mut redactor));
     let texts = Texts::redact(opts, &redactor);
-    let facts = facts::extract(&opts.spec, &sources(&items));
+    let collected = |id: &str| {
+        items
+            .iter()
+            .any(|p| p.record.id == id && matches!(p.record.status, Status::Ok | Status::Truncated))
+    };
+    let facts = facts::extract_with(&opts.spec, &sources(&items), &collected);
     let spec = with_repository_from_facts(&opts.spec, &facts);
     let manifest = manifest(opts, &spec, &texts, &items, facts);
     let mut warnings = redactor.warnings().to_vec();

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CHECKLIST_HEADING, Check, Diagnostic, FactSpec, ForgeKind, FromRef, IssueSpec, Item, Kind,
-    Level, Project, SCHEMA, SectionSource, Spec, SpecError, suggest,
+    CHECKLIST_HEADING, Check, Diagnostic, FactMatches, FactSpec, ForgeKind, FromRef, IssueSpec,
+    Item, Kind, Level, Project, SCHEMA, SectionSource, Spec, SpecError, suggest,
 };
 use crate::check::Condition;
 use crate::item::Format;
@@ -59,6 +59,8 @@ struct RawFact {
     #[serde(default)]
     map: BTreeMap<String, String>,
     value: Option<String>,
+    all: Option<Spanned<bool>>,
+    count: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -498,11 +500,23 @@ impl Validator {
             );
         }
         let regex = self.regex(&raw.regex)?;
+        let flag = |f: &Option<Spanned<bool>>| f.as_ref().is_some_and(|b| *b.get_ref());
+        let matches = match (flag(&raw.all), flag(&raw.count)) {
+            (false, false) => FactMatches::First,
+            (true, false) => FactMatches::All,
+            (false, true) => FactMatches::Count,
+            (true, true) => {
+                let span = raw.count.as_ref().map_or(0..0, Spanned::span);
+                self.err(span, "a fact takes `all` or `count`, not both");
+                FactMatches::First
+            }
+        };
         Some(FactSpec {
             name: raw.name.into_inner(),
             regex,
             map: raw.map,
             value: raw.value,
+            matches,
         })
     }
 
