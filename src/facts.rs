@@ -230,4 +230,50 @@ facts = [
             "v1.0.0-rc7"
         );
     }
+
+    #[test]
+    fn all_joins_every_match_and_count_counts_only_collected_items() {
+        let spec = crate::spec::parse(
+            "t.toml",
+            r#"
+schema = 1
+[project]
+name = "t"
+[[collect]]
+id = "members"
+kind = "command"
+argv = ["x"]
+fact = { name = "members", regex = 'member (\S+) (\S+)', value = "$1 $2", all = true }
+[[collect]]
+id = "status"
+kind = "command"
+argv = ["x"]
+fact = { name = "changed", regex = '(?m)^ M ', count = true }
+"#,
+        )
+        .unwrap();
+        let sources = [
+            Source {
+                id: "members",
+                data: b"member a 1.0\nmember b 2.0\n",
+            },
+            Source {
+                id: "status",
+                data: b"",
+            },
+        ];
+        let facts = extract(&spec, &sources);
+        assert_eq!(facts["members"].value, "a 1.0, b 2.0");
+        assert_eq!(facts["changed"].value, "0", "a clean tree counts zero");
+        let facts = extract_with(&spec, &sources, &|id| id != "status");
+        assert!(!facts.contains_key("changed"), "{facts:?}");
+
+        let both = crate::spec::parse(
+            "t.toml",
+            "schema = 1\n[project]\nname = \"t\"\n[[collect]]\nid = \"s\"\nkind = \"command\"\n\
+             argv = [\"x\"]\nfact = { name = \"n\", regex = 'x', all = true, count = true }\n",
+        )
+        .unwrap_err();
+        assert!(both.to_string().contains("not both"), "{both}");
+    }
 }

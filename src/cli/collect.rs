@@ -107,7 +107,13 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         skip: args.skip.clone(),
     };
     selection.apply(&mut spec)?;
-    LogWindow::new(args.since.as_deref(), args.lines)?.apply(&mut spec);
+    let journals = LogWindow::new(args.since.as_deref(), args.lines)?.apply(&mut spec);
+    if args.since.is_some() && journals == 0 {
+        eprintln!(
+            "note: --since applies to journal log items, and spec `{}` collects none here",
+            for_terminal(&spec.project.name)
+        );
+    }
     spec.check_var_overrides(args.vars.iter().map(|(name, _)| name.as_str()))?;
     let mut opts = run::Options::from_env(spec)?;
     opts.out_dir = args.out.clone();

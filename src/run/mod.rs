@@ -191,7 +191,7 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     };
     let body = issue::render(&input);
     let written = write_bundle(opts, &manifest, &items, &texts, &body)?;
-    let target = write_issue_file(opts, &spec, &input, &body, &written)?;
+    let target = write_issue_file(opts, &spec, &input, &body, &written, &mut warnings)?;
     let issue_path = target.path;
 
     let filing = filing(opts, &spec, &input, &issue_path, &mut warnings);
@@ -373,6 +373,7 @@ fn write_issue_file(
     input: &issue::Input<'_>,
     body: &str,
     written: &Written,
+    warnings: &mut Vec<String>,
 ) -> Result<issue_file::Target, Error> {
     let target = issue_file::choose(&opts.out_dir, &spec.project.name);
     let issue_path = &target.path;
@@ -407,10 +408,13 @@ fn write_issue_file(
             source: e,
         }
     })?;
-    issue_file::record(&opts.out_dir, issue_path, body.as_bytes()).map_err(|e| Error::Io {
-        what: format!("`{}`", opts.out_dir.join(issue_file::STATE_FILE).display()),
-        source: e,
-    })?;
+    if let Err(e) = issue_file::record(&opts.out_dir, issue_path, body.as_bytes()) {
+        warnings.push(format!(
+            "cannot record the issue file in `{}` ({e}); the next run will keep it and write \
+             another",
+            opts.out_dir.join(issue_file::STATE_FILE).display()
+        ));
+    }
     Ok(target)
 }
 

@@ -100,8 +100,10 @@ impl LogWindow {
         Ok(LogWindow { since, lines })
     }
 
-    /// Apply the window to `spec`'s log items.
-    pub fn apply(&self, spec: &mut Spec) {
+    /// Apply the window to `spec`'s log items; returns how many journal logs `--since`
+    /// applied to (none means it had nothing to narrow).
+    pub fn apply(&self, spec: &mut Spec) -> usize {
+        let mut journals = 0;
         for item in spec.items.iter_mut().filter(|i| i.log) {
             match item.kind {
                 Kind::File => {
@@ -115,11 +117,13 @@ impl LogWindow {
                     }
                     if let Some(since) = &self.since {
                         set_option(&mut item.argv, &["--since", "-S"], since);
+                        journals += 1;
                     }
                 }
                 _ => {}
             }
         }
+        journals
     }
 }
 
@@ -296,7 +300,10 @@ log = true
     #[test]
     fn the_window_rewrites_journal_logs_and_file_tails_only() {
         let mut s = spec();
-        LogWindow::new(Some("2h"), Some(50)).unwrap().apply(&mut s);
+        assert_eq!(
+            LogWindow::new(Some("2h"), Some(50)).unwrap().apply(&mut s),
+            1
+        );
         assert_eq!(
             s.item("journal").unwrap().argv,
             [
