@@ -162,16 +162,32 @@ fn the_link_is_raw_on_a_pipe_and_web_opens_it_with_an_argv() {
     assert_eq!(opened, format!("{url}\n"), "one argv entry, the URL itself");
 
     // $BROWSER wins, with its own arguments; a failing opener is a warning only.
-    let failing = t.run_with([
-        "collect",
-        "--spec",
-        "[TMP]/spec.toml",
-        "--out",
-        "out",
-        "--web",
-        "--json",
-    ]);
-    failing.success();
+    let browser = small()
+        .fake_command(
+            "mybrowser",
+            "for a in \"$@\"; do printf '%s\\n' \"$a\" >> \"$HOME/opened\"; done\n",
+        )
+        .env(
+            "BROWSER",
+            "[TMP]/bin/mybrowser --new-window:[TMP]/bin/other",
+        )
+        .args([
+            "collect",
+            "--spec",
+            "[TMP]/spec.toml",
+            "--out",
+            "out",
+            "--web",
+            "--json",
+        ]);
+    let json = browser.run();
+    json.success();
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let url = v["filing"]["url"].as_str().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(browser.join("home/opened")).unwrap(),
+        format!("--new-window\n{url}\n")
+    );
     let failing = small()
         .env("BROWSER", "[TMP]/bin/nobrowser --new-window")
         .args([
