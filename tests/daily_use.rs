@@ -342,3 +342,39 @@ log = true
     bad.status(2);
     bad.stderr_has("`yesterday` is not a duration");
 }
+
+#[test]
+fn on_a_terminal_the_link_is_a_short_hyperlinked_label() {
+    // `script` gives the run a pseudo-terminal as stdout.
+    let t = small();
+    let bin = env!("CARGO_BIN_EXE_support-bundle");
+    let line = format!(
+        "cd '{work}' && env -i PATH='{bin_dir}' HOME='{home}' SOURCE_DATE_EPOCH=1795393164 \
+         SUPPORT_BUNDLE_PSEUDONYM_KEY='{key}' '{bin}' collect --spec '{spec}' --out out --no-progress",
+        work = t.join("work").display(),
+        bin_dir = t.join("bin").display(),
+        home = t.join("home").display(),
+        key = t.join("pseudonym.key").display(),
+        spec = t.join("spec.toml").display(),
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script(1)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let link = text
+        .lines()
+        .find(|l| l.starts_with("file   "))
+        .unwrap_or_else(|| panic!("no link line:\n{text}"));
+    assert!(
+        link.starts_with("file   \u{1b}]8;;https://github.com/example/demo/issues/new?"),
+        "{link:?}"
+    );
+    assert!(link.contains("\u{1b}\\open new issue ("), "{link:?}");
+    assert!(
+        link.trim_end().ends_with(" bytes)\u{1b}]8;;\u{1b}\\"),
+        "{link:?}"
+    );
+}
