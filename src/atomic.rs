@@ -1,7 +1,8 @@
 //! Writing a file atomically: into a temp file in the target's directory, fsync'd, renamed
 //! over the target, then the directory fsync'd, so no half-written file ever sits at the final
 //! path. Every file this crate writes (bundle, issue body, redaction report, man pages) goes
-//! through here.
+//! through here, with the mode its caller chooses: [`PRIVATE`] for what holds a user's
+//! (redacted) environment, [`PUBLIC`] for what anyone may read (man pages).
 //!
 //! Temp files are registered while they are written ([`in_flight`]): `process::exit` runs no
 //! destructors, so a signal handler would otherwise leave them behind, and could not tell
@@ -12,33 +13,43 @@ use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-/// Create `path` atomically with `data`.
-pub fn write(path: &Path, data: &[u8]) -> io::Result<()> {
-    write_with(path, |e| e, |file| file.write_all(data))
+/// Owner read/write only, like `sos` reports: bundles, issue bodies, redaction reports. Even
+/// redacted, they describe the user's machine, and the user decides whom to show them.
+pub const PRIVATE: u32 = 0o600;
+
+/// Readable by everyone: documentation such as man pages.
+pub const PUBLIC: u32 = 0o644;
+
+/// Create `path` atomically with `data` and permission bits `mode` ([`PRIVATE`], [`PUBLIC`]).
+pub fn write(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+    write_with(path, mode, |e| e, |file| file.write_all(data))
 }
 
 /// Create `path` atomically with what `fill` writes into the (seekable) temp file; I/O errors
 /// of the temp file itself go through `io_err`.
 pub(crate) fn write_with<E>(
     path: &Path,
+    mode: u32,
     io_err: impl Fn(io::Error) -> E,
     fill: impl FnOnce(&mut File) -> Result<(), E>,
 ) -> Result<(), E> {
-    write_tracked(path, false, io_err, fill)
+    write_tracked(path, mode, false, io_err, fill)
 }
 
 /// Like [`write_with`], and once renamed into place `path` is listed by
 /// [`in_flight::abandon`] as written (for a bundle: the handler says it exists).
 pub(crate) fn write_announced<E>(
     path: &Path,
+    mode: u32,
     io_err: impl Fn(io::Error) -> E,
     fill: impl FnOnce(&mut File) -> Result<(), E>,
 ) -> Result<(), E> {
-    write_tracked(path, true, io_err, fill)
+    write_tracked(path, mode, true, io_err, fill)
 }
 
 fn write_tracked<E>(
     path: &Path,
+    mode: u32,
     announce: bool,
     io_err: impl Fn(io::Error) -> E,
     fill: impl FnOnce(&mut File) -> Result<(), E>,
@@ -56,9 +67,9 @@ fn write_tracked<E>(
     let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
     let (mut temp, tracked) = in_flight::Tracked::create(dir, &prefix, &suffix).map_err(&io_err)?;
     fill(temp.as_file_mut())?;
-    // Temp files start 0600; what we write is redacted and meant to be shared or pasted.
+    // Set on the temp file, so the final path never exists with other permissions.
     temp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .set_permissions(std::fs::Permissions::from_mode(mode))
         .map_err(&io_err)?;
     temp.as_file().sync_all().map_err(&io_err)?;
     tracked
@@ -236,15 +247,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn replaces_the_file_whole_with_mode_0644_and_leaves_no_temp_file() {
+    fn replaces_the_file_whole_with_the_mode_asked_and_leaves_no_temp_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.txt");
         std::fs::write(&path, "old content that is longer").unwrap();
-        write(&path, b"new\n").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"new\n");
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o644);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        for mode in [PRIVATE, PUBLIC] {
+            write(&path, b"new\n", mode).unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), b"new\n");
+            let got = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(got & 0o777, mode);
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        }
     }
 
     #[test]
@@ -252,7 +265,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.txt");
         std::fs::write(&path, "kept").unwrap();
-        let err = write_with(&path, |e| e, |_| Err(io::Error::other("boom"))).unwrap_err();
+        let err = write_with(&path, PRIVATE, |e| e, |_| Err(io::Error::other("boom"))).unwrap_err();
         assert_eq!(err.to_string(), "boom");
         assert_eq!(std::fs::read(&path).unwrap(), b"kept");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -278,6 +291,6 @@ mod tests {
     #[test]
     fn a_missing_directory_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(write(&dir.path().join("no/such/dir/f"), b"x").is_err());
+        assert!(write(&dir.path().join("no/such/dir/f"), b"x", PRIVATE).is_err());
     }
 }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::bundle::manifest::FactRecord;
-use crate::spec::{Kind, Spec};
+use crate::spec::{FactMatches, FactSpec, Kind, Spec};
 
 const MAX_FACT_LEN: usize = 200;
 
@@ -22,8 +22,20 @@ pub struct Source<'a> {
     pub data: &'a [u8],
 }
 
-/// Extract facts from redacted content, in spec order.
+/// Extract facts from redacted content, in spec order, every source taken as collected.
 pub fn extract(spec: &Spec, sources: &[Source<'_>]) -> BTreeMap<String, FactRecord> {
+    extract_with(spec, sources, &|_| true)
+}
+
+/// [`extract`], where `collected(id)` says whether an item was collected (ok or truncated)
+/// rather than missing or failed: a `count` fact is taken only from a collected item, whose
+/// content is what the spec's regex describes (a missing item's is its error message, and
+/// no match there is not zero).
+pub fn extract_with(
+    spec: &Spec,
+    sources: &[Source<'_>],
+    collected: &dyn Fn(&str) -> bool,
+) -> BTreeMap<String, FactRecord> {
     let mut facts: BTreeMap<String, FactRecord> = BTreeMap::new();
     let mut add = |name: &str, value: &str, item: &str| {
         let value = clean(value);
@@ -48,26 +60,46 @@ pub fn extract(spec: &Spec, sources: &[Source<'_>]) -> BTreeMap<String, FactReco
             }
             let text = String::from_utf8_lossy(source.data);
             for fact in &item.facts {
-                if let Some(caps) = fact.regex.captures(&text) {
-                    let value = match &fact.value {
-                        Some(template) => {
-                            let mut value = String::new();
-                            caps.expand(template, &mut value);
-                            value
-                        }
-                        None => caps
-                            .get(1)
-                            .or_else(|| caps.get(0))
-                            .map_or_else(String::new, |m| m.as_str().to_string()),
-                    };
-                    let value = value.trim();
-                    let value = fact.map.get(value).map_or(value, String::as_str);
-                    add(&fact.name, value, &item.id);
+                if fact.matches == FactMatches::Count && !collected(source.id) {
+                    continue;
+                }
+                if let Some(value) = fact_value(fact, &text) {
+                    add(&fact.name, &value, &item.id);
                 }
             }
         }
     }
     facts
+}
+
+/// `fact`'s value in `text`, if its regex matches (a count is always a value).
+fn fact_value(fact: &FactSpec, text: &str) -> Option<String> {
+    let one = |caps: regex::Captures<'_>| {
+        let value = match &fact.value {
+            Some(template) => {
+                let mut value = String::new();
+                caps.expand(template, &mut value);
+                value
+            }
+            None => caps
+                .get(1)
+                .or_else(|| caps.get(0))
+                .map_or_else(String::new, |m| m.as_str().to_string()),
+        };
+        let value = value.trim();
+        fact.map
+            .get(value)
+            .map_or(value, String::as_str)
+            .to_string()
+    };
+    match fact.matches {
+        FactMatches::First => fact.regex.captures(text).map(one),
+        FactMatches::All => {
+            let all: Vec<String> = fact.regex.captures_iter(text).map(one).collect();
+            (!all.is_empty()).then(|| all.join(", "))
+        }
+        FactMatches::Count => Some(fact.regex.find_iter(text).count().to_string()),
+    }
 }
 
 fn clean(value: &str) -> String {
@@ -197,5 +229,51 @@ facts = [
             ),
             "v1.0.0-rc7"
         );
+    }
+
+    #[test]
+    fn all_joins_every_match_and_count_counts_only_collected_items() {
+        let spec = crate::spec::parse(
+            "t.toml",
+            r#"
+schema = 1
+[project]
+name = "t"
+[[collect]]
+id = "members"
+kind = "command"
+argv = ["x"]
+fact = { name = "members", regex = 'member (\S+) (\S+)', value = "$1 $2", all = true }
+[[collect]]
+id = "status"
+kind = "command"
+argv = ["x"]
+fact = { name = "changed", regex = '(?m)^ M ', count = true }
+"#,
+        )
+        .unwrap();
+        let sources = [
+            Source {
+                id: "members",
+                data: b"member a 1.0\nmember b 2.0\n",
+            },
+            Source {
+                id: "status",
+                data: b"",
+            },
+        ];
+        let facts = extract(&spec, &sources);
+        assert_eq!(facts["members"].value, "a 1.0, b 2.0");
+        assert_eq!(facts["changed"].value, "0", "a clean tree counts zero");
+        let facts = extract_with(&spec, &sources, &|id| id != "status");
+        assert!(!facts.contains_key("changed"), "{facts:?}");
+
+        let both = crate::spec::parse(
+            "t.toml",
+            "schema = 1\n[project]\nname = \"t\"\n[[collect]]\nid = \"s\"\nkind = \"command\"\n\
+             argv = [\"x\"]\nfact = { name = \"n\", regex = 'x', all = true, count = true }\n",
+        )
+        .unwrap_err();
+        assert!(both.to_string().contains("not both"), "{both}");
     }
 }

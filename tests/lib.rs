@@ -6,6 +6,7 @@ mod harness;
 mod fixtures;
 
 mod caddy_real;
+mod cargo_workspace;
 mod cli_misc;
 mod cli_output;
 mod collect_default;
@@ -13,6 +14,7 @@ mod collect_evidence;
 mod collect_gojinn;
 mod collect_kestrel;
 mod completions;
+mod daily_use;
 mod docs;
 mod faults_commands;
 mod faults_disk;

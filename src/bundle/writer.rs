@@ -214,7 +214,7 @@ fn write_zip(
         dir: dir.to_path_buf(),
         source,
     };
-    crate::atomic::write_announced(final_path, io_err, |file| {
+    crate::atomic::write_announced(final_path, crate::atomic::PRIVATE, io_err, |file| {
         let sink = Sink::new(file);
         let quiet = sink.quiet.clone();
         let mut zip = ZipWriter::new(sink);

@@ -19,6 +19,9 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    if let Some(note) = args.spec.as_deref().and_then(spec::shadowed_file_note) {
+        eprintln!("note: {}", support_bundle::sanitize::for_terminal(&note));
+    }
     let newer = args.spec.as_deref().map(spec::load).transpose()?;
     let mut bundle = args.input.open()?;
     let result = replay::replay_checks(&mut bundle, newer)?;

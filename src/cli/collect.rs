@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::bail;
-use support_bundle::run::summary::Summary;
+use support_bundle::run::select::{LogWindow, Selection};
+use support_bundle::run::summary::{Link, Summary};
 use support_bundle::run::{self, Event, Step};
 use support_bundle::sanitize::for_terminal;
 use support_bundle::spec::{self, DEFAULT_SPEC};
 
-use super::{Exit, IssueArgs, RedactionArgs, output, signals};
+use super::{Exit, IssueArgs, RedactionArgs, browser, output, signals};
 
 /// Longest `--timeout`: a day is far beyond any collection, and a bound keeps the deadline
 /// arithmetic from overflowing.
@@ -49,6 +50,27 @@ pub struct Args {
     /// Never show the progress line
     #[arg(long)]
     no_progress: bool,
+    /// Collect only these items (ids as `specs NAME` lists them)
+    #[arg(
+        long,
+        value_name = "ID,...",
+        value_delimiter = ',',
+        conflicts_with = "skip"
+    )]
+    only: Vec<String>,
+    /// Leave these items out
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    skip: Vec<String>,
+    /// Journal logs since then: a duration back from now (30m, 2h, 1d, 1w) or a date
+    /// (2026-01-31, 2026-01-31 14:00)
+    #[arg(long, value_name = "DURATION|DATE")]
+    since: Option<String>,
+    /// Keep the last N lines of each log item (journal entries, file tails)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    lines: Option<u64>,
+    /// Open the prefilled new-issue page in the browser ($BROWSER, else xdg-open or open)
+    #[arg(long)]
+    web: bool,
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
@@ -76,7 +98,22 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     // Daemons a command starts (`setsid`) become ours to stop when the run ends. Without it
     // (a kernel that refuses) they are still stopped at a timeout while their parents live.
     let _ = support_bundle::collect::running::adopt_orphans();
-    let spec = spec::load(&args.spec)?;
+    if let Some(note) = spec::shadowed_file_note(&args.spec) {
+        eprintln!("note: {}", for_terminal(&note));
+    }
+    let mut spec = spec::load(&args.spec)?;
+    let selection = Selection {
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+    };
+    selection.apply(&mut spec)?;
+    let journals = LogWindow::new(args.since.as_deref(), args.lines)?.apply(&mut spec);
+    if args.since.is_some() && journals == 0 {
+        eprintln!(
+            "note: --since applies to journal log items, and spec `{}` collects none here",
+            for_terminal(&spec.project.name)
+        );
+    }
     spec.check_var_overrides(args.vars.iter().map(|(name, _)| name.as_str()))?;
     let mut opts = run::Options::from_env(spec)?;
     opts.out_dir = args.out.clone();
@@ -118,7 +155,22 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     for w in &outcome.warnings {
         eprintln!("warning: {}", for_terminal(w));
     }
-    output::emit(&Summary::new(&outcome), args.json, Summary::render)?;
+    let link = if output::stdout_is_tty() {
+        Link::Hyperlink
+    } else {
+        Link::Raw
+    };
+    output::emit(&Summary::new(&outcome), args.json, |s| s.render_with(link))?;
+    if args.web {
+        match &outcome.filing.url {
+            Some(url) => {
+                if let Err(e) = browser::open(url) {
+                    eprintln!("warning: {}", for_terminal(&format!("{e:#}")));
+                }
+            }
+            None => eprintln!("warning: --web: there is no new-issue link to open"),
+        }
+    }
     Ok(Exit::Success)
 }
 

@@ -34,7 +34,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut written = String::new();
     for page in &pages {
         let path = dir.join(&page.file_name);
-        support_bundle::atomic::write(&path, page.text.as_bytes())
+        support_bundle::atomic::write(&path, page.text.as_bytes(), support_bundle::atomic::PUBLIC)
             .with_context(|| format!("cannot write `{}`", path.display()))?;
         written.push_str(&for_terminal(&path.display().to_string()));
         written.push('\n');

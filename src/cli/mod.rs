@@ -1,6 +1,7 @@
 //! Command-line types (clap derive) and the one `match` over subcommands. No clap type
 //! leaves this module tree: each subcommand builds the library's own options.
 
+mod browser;
 mod check;
 mod collect;
 mod completions;

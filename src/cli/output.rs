@@ -51,6 +51,12 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     Ok(text)
 }
 
+/// Whether stdout is a terminal (the new-issue link is a hyperlink only there).
+pub fn stdout_is_tty() -> bool {
+    use std::io::IsTerminal;
+    io::stdout().is_terminal()
+}
+
 /// Whether stderr is a terminal (progress is shown only there).
 pub fn stderr_is_tty() -> bool {
     use std::io::IsTerminal;

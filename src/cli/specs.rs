@@ -1,15 +1,38 @@
-//! `specs`: one line per built-in spec.
+//! `specs`: one line per built-in spec, or with a name, one line per item of that spec
+//! (like `sos report -l`), so `--only`/`--skip` can be chosen.
 
 use serde::Serialize;
-use support_bundle::spec::{self, BUILTINS, DEFAULT_SPEC};
+use support_bundle::sanitize::for_terminal;
+use support_bundle::spec::{self, BUILTINS, DEFAULT_SPEC, Item, Kind};
 
 use super::{Exit, output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// List this spec's items (a built-in name or a spec file)
+    #[arg(value_name = "NAME|PATH", value_parser = super::completions::SpecName,
+          hide_possible_values = true)]
+    name: Option<String>,
     /// Print the list as JSON
     #[arg(long)]
     json: bool,
+}
+
+/// What `specs NAME --json` prints.
+#[derive(Serialize)]
+struct Items {
+    spec: String,
+    project: String,
+    items: Vec<ItemEntry>,
+}
+
+#[derive(Serialize)]
+struct ItemEntry {
+    id: String,
+    kind: &'static str,
+    reads: String,
+    required: bool,
+    log: bool,
 }
 
 /// What `specs --json` prints.
@@ -26,6 +49,9 @@ struct Entry {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    if let Some(name) = &args.name {
+        return items(name, args.json);
+    }
     let specs = Specs {
         specs: BUILTINS
             .iter()
@@ -51,4 +77,64 @@ fn render(specs: &Specs) -> String {
         text.push_str(&format!("{:width$}  {}{default}\n", s.name, s.description));
     }
     text
+}
+
+fn items(name: &str, json: bool) -> anyhow::Result<Exit> {
+    if let Some(note) = spec::shadowed_file_note(name) {
+        eprintln!("note: {}", for_terminal(&note));
+    }
+    let spec = spec::load(name)?;
+    let items = Items {
+        spec: spec.origin.clone(),
+        project: spec.project.name.clone(),
+        items: spec
+            .items
+            .iter()
+            .map(|i| ItemEntry {
+                id: i.id.clone(),
+                kind: i.kind.as_str(),
+                reads: reads(i),
+                required: i.required,
+                log: i.log,
+            })
+            .collect(),
+    };
+    output::emit(&items, json, render_items)?;
+    Ok(Exit::Success)
+}
+
+/// What an item reads, as the spec says it (placeholders unresolved).
+fn reads(item: &Item) -> String {
+    match item.kind {
+        Kind::System => "OS, kernel, CPU, memory".to_string(),
+        Kind::Command => item.argv.join(" "),
+        Kind::File | Kind::Listing => match (&item.path, &item.from) {
+            (Some(path), _) => path.clone(),
+            (None, Some(from)) => format!("paths named in `{}`", from.item),
+            (None, None) => String::new(),
+        },
+        Kind::Http => item.url.clone().unwrap_or_default(),
+        Kind::Env => format!("${}", item.vars.join(" $")),
+    }
+}
+
+fn render_items(items: &Items) -> String {
+    let id_width = items.items.iter().map(|i| i.id.len()).max().unwrap_or(0);
+    let mut text = format!(
+        "{} ({} items; * required, ~ log)\n",
+        items.spec,
+        items.items.len()
+    );
+    for i in &items.items {
+        let marks = format!(
+            "{}{}",
+            if i.required { "*" } else { " " },
+            if i.log { "~" } else { " " }
+        );
+        text.push_str(&format!(
+            "{marks} {:id_width$}  {:<7}  {}\n",
+            i.id, i.kind, i.reads
+        ));
+    }
+    for_terminal(&text).into_owned()
 }

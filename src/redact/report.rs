@@ -76,9 +76,9 @@ impl Report {
         s
     }
 
-    /// Write [`Report::to_json`] to `path` atomically (temp file and rename), mode 0644.
+    /// Write [`Report::to_json`] to `path` atomically (temp file and rename), mode 0600.
     pub fn write_to(&self, path: &std::path::Path) -> std::io::Result<()> {
-        crate::atomic::write(path, self.to_json().as_bytes())
+        crate::atomic::write(path, self.to_json().as_bytes(), crate::atomic::PRIVATE)
     }
 }
 

@@ -5,7 +5,9 @@
 //! This is the library entry point a host tool calls to offer `mytool support-bundle`.
 
 pub mod execute;
+pub mod issue_file;
 pub mod plan;
+pub mod select;
 pub mod summary;
 
 use std::borrow::Cow;
@@ -23,7 +25,7 @@ use crate::bundle::manifest::{ProjectRecord, SpecRecord, Tool};
 use crate::bundle::timestamp::Timestamp;
 use crate::bundle::{self, Extra, Manifest, WriteError, Written};
 use crate::collect::{Context, deny::DenyList};
-use crate::item::{Format, RawItem};
+use crate::item::{Format, RawItem, Status};
 use crate::redact::{self, Counts, RedactedText, Redactor, RuleError};
 use crate::spec::Spec;
 use crate::{checks, facts, issue};
@@ -146,6 +148,9 @@ pub struct Outcome {
     pub bundle: PathBuf,
     /// The issue body's path.
     pub issue: PathBuf,
+    /// The usual issue file, kept because the user edited it (`issue` is then
+    /// `<project>-issue-N.md`).
+    pub kept_issue: Option<PathBuf>,
     /// The bundle id (sha256 of manifest.json).
     pub id: String,
     /// The manifest as written.
@@ -164,7 +169,12 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     let raws = gather(opts, progress)?;
     let items = layout::place(redact::redact_items(raws, &mut redactor));
     let texts = Texts::redact(opts, &redactor);
-    let facts = facts::extract(&opts.spec, &sources(&items));
+    let collected = |id: &str| {
+        items
+            .iter()
+            .any(|p| p.record.id == id && matches!(p.record.status, Status::Ok | Status::Truncated))
+    };
+    let facts = facts::extract_with(&opts.spec, &sources(&items), &collected);
     let spec = with_repository_from_facts(&opts.spec, &facts);
     let manifest = manifest(opts, &spec, &texts, &items, facts);
     let mut warnings = redactor.warnings().to_vec();
@@ -187,12 +197,14 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
             p.display()
         )
     }));
-    let issue_path = write_issue_file(opts, &spec, &input, &body, &written)?;
+    let target = write_issue_file(opts, &spec, &input, &body, &written, &mut warnings)?;
+    let issue_path = target.path;
 
     let filing = filing(opts, &spec, &input, &issue_path, &mut warnings);
     Ok(Outcome {
         bundle: written.path,
         issue: issue_path,
+        kept_issue: target.kept,
         id: written.id,
         manifest: written.manifest,
         filing,
@@ -359,15 +371,18 @@ fn write_bundle(
     )?)
 }
 
-/// Write `<project>-issue.md`: the body, with the title and where the bundle is.
+/// Write `<project>-issue.md` (or, when the user edited that, the next free
+/// `<project>-issue-N.md`): the body, with the title and where the bundle is.
 fn write_issue_file(
     opts: &Options,
     spec: &Spec,
     input: &issue::Input<'_>,
     body: &str,
     written: &Written,
-) -> Result<PathBuf, Error> {
-    let issue_path = opts.out_dir.join(format!("{}-issue.md", spec.project.name));
+    warnings: &mut Vec<String>,
+) -> Result<issue_file::Target, Error> {
+    let target = issue_file::choose(&opts.out_dir, &spec.project.name);
+    let issue_path = &target.path;
     let file_name = written
         .path
         .file_name()
@@ -393,11 +408,20 @@ fn write_issue_file(
         "{title_line}{body}\n---\nSupport bundle: `{file_name}` (id `{}`). {attach}\n",
         written.id
     );
-    crate::atomic::write(&issue_path, body.as_bytes()).map_err(|e| Error::Io {
-        what: format!("`{}`", issue_path.display()),
-        source: e,
+    crate::atomic::write(issue_path, body.as_bytes(), crate::atomic::PRIVATE).map_err(|e| {
+        Error::Io {
+            what: format!("`{}`", issue_path.display()),
+            source: e,
+        }
     })?;
-    Ok(issue_path)
+    if let Err(e) = issue_file::record(&opts.out_dir, issue_path, body.as_bytes()) {
+        warnings.push(format!(
+            "cannot record the issue file in `{}` ({e}); the next run will keep it and write \
+             another",
+            opts.out_dir.join(issue_file::STATE_FILE).display()
+        ));
+    }
+    Ok(target)
 }
 
 /// How to file the issue. A security report produces no link, only the contact, shown on this

@@ -22,6 +22,9 @@ pub struct Summary<'a> {
     pub bundle: &'a Path,
     /// The issue body's path.
     pub issue: &'a Path,
+    /// The usual issue file, kept because the user edited it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_issue: Option<&'a Path>,
     /// The bundle id.
     pub id: &'a str,
     /// Replacements over the whole run: items, title, description and spec.
@@ -39,6 +42,7 @@ impl<'a> Summary<'a> {
         Summary {
             bundle: &outcome.bundle,
             issue: &outcome.issue,
+            kept_issue: outcome.kept_issue.as_deref(),
             id: &outcome.id,
             redactions: in_items + outcome.other_redactions.total(),
             filing: &outcome.filing,
@@ -47,8 +51,13 @@ impl<'a> Summary<'a> {
     }
 
     /// The text `collect` prints: one line per item, the counts, failing and warning checks,
-    /// the paths, and how to file.
+    /// the paths, and how to file (the link as a raw URL, for pipes and logs).
     pub fn render(&self) -> String {
+        self.render_with(Link::Raw)
+    }
+
+    /// [`Summary::render`], with the new-issue link shown as `link` says.
+    pub fn render_with(&self, link: Link) -> String {
         let m = self.manifest;
         let mut out = String::new();
         let _ = writeln!(
@@ -106,13 +115,36 @@ impl<'a> Summary<'a> {
             "issue  {}",
             for_terminal(&self.issue.display().to_string())
         );
-        out.push_str(&filing_text(self.filing));
+        if let Some(kept) = self.kept_issue {
+            let _ = writeln!(
+                out,
+                "kept   {} (it has your edits; the new body is in the file above)",
+                for_terminal(&kept.display().to_string())
+            );
+        }
+        out.push_str(&filing_text_with(self.filing, link));
         out
     }
 }
 
+/// How the new-issue link is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Link {
+    /// The whole URL, which pipes, logs and any terminal can use.
+    #[default]
+    Raw,
+    /// A short label that is an OSC 8 hyperlink to the URL, for terminals: a prefilled URL
+    /// runs to kilobytes and would fill the screen.
+    Hyperlink,
+}
+
 /// The filing lines of a summary: the security contact, or the link and the `gh` line.
 pub fn filing_text(f: &Filing) -> String {
+    filing_text_with(f, Link::Raw)
+}
+
+/// [`filing_text`] with the link shown as `link` says.
+pub fn filing_text_with(f: &Filing, link: Link) -> String {
     let mut out = String::new();
     if let Some(contact) = &f.security {
         let _ = writeln!(
@@ -128,7 +160,7 @@ pub fn filing_text(f: &Filing) -> String {
         } else {
             ""
         };
-        let _ = writeln!(out, "file   {}{trimmed}", for_terminal(url));
+        let _ = writeln!(out, "file   {}{trimmed}", show_link(url, link));
     }
     if let Some(gh) = &f.gh {
         let _ = writeln!(out, "or     {}", for_terminal(gh));
@@ -139,9 +171,39 @@ pub fn filing_text(f: &Filing) -> String {
     out
 }
 
+/// `url` as `link` says. A URL that is not plain printable text stays raw (and escaped), so
+/// it can never end the hyperlink early or carry other sequences.
+fn show_link(url: &str, link: Link) -> String {
+    let plain = url.bytes().all(|b| b.is_ascii_graphic());
+    match link {
+        Link::Hyperlink if plain => format!(
+            "\u{1b}]8;;{url}\u{1b}\\open new issue ({} bytes)\u{1b}]8;;\u{1b}\\",
+            url.len()
+        ),
+        _ => for_terminal(url).into_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_terminal_gets_a_short_hyperlinked_label() {
+        let f = Filing {
+            url: Some("https://example.invalid/new?body=x".into()),
+            ..Filing::default()
+        };
+        assert_eq!(
+            filing_text_with(&f, Link::Hyperlink),
+            "file   \u{1b}]8;;https://example.invalid/new?body=x\u{1b}\\open new issue (34 bytes)\u{1b}]8;;\u{1b}\\\n"
+        );
+        let odd = Filing {
+            url: Some("https://example.invalid/\u{7}x".into()),
+            ..Filing::default()
+        };
+        assert!(!filing_text_with(&odd, Link::Hyperlink).contains("]8;;"));
+    }
 
     #[test]
     fn security_filing_shows_only_the_contact() {

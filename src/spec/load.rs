@@ -15,8 +15,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CHECKLIST_HEADING, Check, Diagnostic, FactSpec, ForgeKind, FromRef, IssueSpec, Item, Kind,
-    Level, Project, SCHEMA, SectionSource, Spec, SpecError, suggest,
+    CHECKLIST_HEADING, Check, Diagnostic, FactMatches, FactSpec, ForgeKind, FromRef, IssueSpec,
+    Item, Kind, Level, Project, SCHEMA, SectionSource, Spec, SpecError, suggest,
 };
 use crate::check::Condition;
 use crate::item::Format;
@@ -59,6 +59,8 @@ struct RawFact {
     #[serde(default)]
     map: BTreeMap<String, String>,
     value: Option<String>,
+    all: Option<Spanned<bool>>,
+    count: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -122,11 +124,11 @@ struct RawIssue {
     form: BTreeMap<String, Spanned<String>>,
 }
 
-/// Load a spec by built-in name or file path: a value naming an existing file, or containing
-/// a `/` or ending in `.toml`, is a path; anything else is a built-in name.
+/// Load a spec by built-in name or file path: a value containing a `/` or ending in `.toml`
+/// is a path; anything else is a built-in name, even when a file of that name exists in the
+/// current directory (a built binary called `kestrel`, say): write `./kestrel` for the file.
 pub fn load(name_or_path: &str) -> Result<Spec, SpecError> {
-    let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".toml");
-    if looks_like_path || Path::new(name_or_path).is_file() {
+    if looks_like_path(name_or_path) {
         return load_file(Path::new(name_or_path));
     }
     match super::builtin(name_or_path) {
@@ -140,12 +142,34 @@ pub fn load(name_or_path: &str) -> Result<Spec, SpecError> {
                     names.join(", ")
                 ),
             );
-            if let Some(s) = suggest(name_or_path, &names) {
-                err.diagnostics[0].help = Some(format!("did you mean `{s}`?"));
-            }
+            err.diagnostics[0].help = if Path::new(name_or_path).is_file() {
+                Some(format!(
+                    "a bare name is a built-in spec; for the file, write `./{name_or_path}`"
+                ))
+            } else {
+                suggest(name_or_path, &names).map(|s| format!("did you mean `{s}`?"))
+            };
             Err(err)
         }
     }
+}
+
+/// Whether `--spec` takes `value` as a path: it contains a `/` or ends in `.toml`.
+pub fn looks_like_path(value: &str) -> bool {
+    value.contains('/') || value.ends_with(".toml")
+}
+
+/// When `value` names a built-in and a file of the same name exists here, the note saying
+/// which one [`load`] took and how to ask for the other.
+pub fn shadowed_file_note(value: &str) -> Option<String> {
+    (!looks_like_path(value) && super::builtin(value).is_some() && Path::new(value).exists()).then(
+        || {
+            format!(
+                "`{value}` is the built-in spec; the file `{value}` here is not read (write \
+                 `./{value}` to use it)"
+            )
+        },
+    )
 }
 
 /// Load and validate a spec file.
@@ -476,11 +500,23 @@ impl Validator {
             );
         }
         let regex = self.regex(&raw.regex)?;
+        let flag = |f: &Option<Spanned<bool>>| f.as_ref().is_some_and(|b| *b.get_ref());
+        let matches = match (flag(&raw.all), flag(&raw.count)) {
+            (false, false) => FactMatches::First,
+            (true, false) => FactMatches::All,
+            (false, true) => FactMatches::Count,
+            (true, true) => {
+                let span = raw.count.as_ref().map_or(0..0, Spanned::span);
+                self.err(span, "a fact takes `all` or `count`, not both");
+                FactMatches::First
+            }
+        };
         Some(FactSpec {
             name: raw.name.into_inner(),
             regex,
             map: raw.map,
             value: raw.value,
+            matches,
         })
     }
 

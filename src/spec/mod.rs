@@ -16,7 +16,7 @@ use regex::Regex;
 
 pub use builtin::{BUILTINS, Builtin, DEFAULT_SPEC, builtin};
 pub use diagnostic::{Diagnostic, Location, SpecError, suggest};
-pub use load::{load, load_file, parse};
+pub use load::{load, load_file, looks_like_path, parse, shadowed_file_note};
 
 pub use crate::item::Kind;
 
@@ -149,6 +149,20 @@ pub struct FactSpec {
     /// The value built from several groups (`$1 => $2`, as [`regex::Captures::expand`]
     /// reads it) instead of the first group alone.
     pub value: Option<String>,
+    /// Which matches make the value.
+    pub matches: FactMatches,
+}
+
+/// Which of a fact regex's matches make its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FactMatches {
+    /// The first match (the default).
+    #[default]
+    First,
+    /// Every match's value, joined with `, ` (`all = true`): workspace members.
+    All,
+    /// How many times it matches, `0` included (`count = true`): changed files.
+    Count,
 }
 
 /// Follow references found in another item's content (`from = { item, regex }`).
