@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use support_bundle::item::Format;
 use support_bundle::redact::testdata::{self, Rng};
-use support_bundle::redact::{Counts, Options, Redactor, report_json};
+use support_bundle::redact::{Counts, Options, Redactor, Vocabulary, report_json};
 
 fn opts(dir: &Path) -> Options {
     Options {
@@ -340,6 +340,7 @@ fn learned_secrets_are_masked_everywhere() {
     r.learn(
         b"gojinn {\n  api_key tenant-acme-7f3k2q\n  api_key abc\n  api_key {$X}\n}\n",
         Format::Caddyfile,
+        &Vocabulary::default(),
     );
     let logs = "[INF] stream WORKER_tenant-acme-7f3k2q created\ngojinn_requests_total{tenant=\"tenant-acme-7f3k2q\"} 3\nabc stays\n";
     let out = check(&r, logs, Format::Text, &["tenant-acme-7f3k2q"]);

@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use super::{Counts, Redactor};
+use super::{Counts, Redactor, Vocabulary};
 use crate::item::{Format, Kind, RawItem, Status};
 
 /// One item after redaction. Every field is private: only this pass builds or changes one.
@@ -82,11 +82,16 @@ impl Redacted {
 }
 
 /// Learn secrets from every text item, then redact every item's content, source, detail and
-/// entry name. Items keep their order.
-pub fn redact_items(raws: Vec<RawItem>, redactor: &mut Redactor) -> Vec<Redacted> {
+/// entry name. Items keep their order, which is also the order masks are numbered in. Words
+/// of `vocab` (the spec's own) are replaced only where a key rule found them.
+pub fn redact_items(
+    raws: Vec<RawItem>,
+    redactor: &mut Redactor,
+    vocab: &Vocabulary,
+) -> Vec<Redacted> {
     for raw in &raws {
         if let Some(entry) = raw.entry.as_ref().filter(|e| !e.binary) {
-            redactor.learn(&entry.data, raw.format);
+            redactor.learn(&entry.data, raw.format, vocab);
         }
     }
     raws.into_iter()
@@ -189,7 +194,7 @@ mod tests {
             ),
         ];
         let (_dir, mut r) = redactor();
-        let items = redact_items(raws, &mut r);
+        let items = redact_items(raws, &mut r, &Vocabulary::default());
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].id(), "dump", "order is kept");
         for i in &items {
@@ -215,7 +220,7 @@ mod tests {
             RawItem::empty("gone", Kind::File, "/nope", Status::Missing, "no such file"),
         ];
         let (_dir, mut r) = redactor();
-        let items = redact_items(raws, &mut r);
+        let items = redact_items(raws, &mut r, &Vocabulary::default());
         assert!(items[0].binary());
         assert_eq!(items[0].data().unwrap(), b"\0asm token=hunter2hunter2");
         assert_eq!(items[1].data(), None);
