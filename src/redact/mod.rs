@@ -3,10 +3,9 @@
 //!
 //! - Rules come from `redaction-rules/secrets.toml` and `redaction-rules/identifiers.toml`
 //!   (embedded) plus the user's files, in a gitleaks-compatible TOML format (`rules`).
-//! - A secret becomes `[REDACTED:<rule-id>]`; an identifier becomes a keyed pseudonym such as
-//!   `host-3fa2c1` ([`pseudonym`]).
 //! - A secret becomes `[REDACTED:<rule-id>:<n>]`: equal values get equal numbers and different
-//!   values different ones, across everything one [`Redactor`] redacts (`memo`).
+//!   values different ones, across everything one [`Redactor`] redacts (`memo`). An
+//!   identifier becomes a keyed pseudonym such as `host-3fa2c1` ([`pseudonym`]).
 //! - Values found by key-based rules are learned ([`Redactor::learn`]); those that could be
 //!   secrets, and are not words of the spec's own ([`Vocabulary`]), are then masked wherever
 //!   they occur, like literals given with `--redact`. Account names found by key rules are

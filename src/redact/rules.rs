@@ -22,7 +22,7 @@ use toml::de::{DeTable, DeValue};
 /// What a rule does with what it finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
-    /// Replace with `[REDACTED:<id>]`.
+    /// Replace with `[REDACTED:<id>:<n>]`.
     Mask,
     /// Replace with a stable keyed pseudonym `<prefix>-<hex>`.
     Pseudonymize,
