@@ -64,8 +64,7 @@ enum Command {
     Completions(completions::Args),
     /// Print the man page (roff), or write every command's page with --dir
     Man(man::Args),
-    /// Show which value a pseudonym (host-…, ip-…, user-…) stands for, on the machine that
-    /// made it
+    /// Show what a pseudonym (host-…, ip-…, user-…) made on this machine stands for
     Reveal(reveal::Args),
 }
 
