@@ -206,6 +206,48 @@ mod tests {
     }
 
     #[test]
+    fn a_learned_value_that_is_a_spec_word_or_a_word_stays_where_it_is() {
+        let raws = vec![
+            item(
+                "cfg",
+                "config.toml",
+                "[siem]\ntoken = \"kestrel-agent\"\npassword = \"changeme\"\n\
+                 api_key = \"k7-Qx93mZt2\"\n",
+                Format::Toml,
+            ),
+            item(
+                "log",
+                "kestrel.log",
+                "kestrel-agent started; changeme is the default; key k7-Qx93mZt2\n",
+                Format::Text,
+            ),
+        ];
+        let mut vocab = Vocabulary::default();
+        vocab.add("kestrel");
+        vocab.add("agent");
+        let (_dir, mut r) = redactor();
+        let items = redact_items(raws, &mut r, &vocab);
+        let cfg = String::from_utf8_lossy(items[0].data().unwrap()).into_owned();
+        assert_eq!(
+            cfg,
+            "[siem]\ntoken = \"[REDACTED:token:1]\"\npassword = \"[REDACTED:password:1]\"\n\
+             api_key = \"[REDACTED:token:2]\"\n"
+        );
+        let log = String::from_utf8_lossy(items[1].data().unwrap()).into_owned();
+        assert_eq!(
+            log,
+            "kestrel-agent started; changeme is the default; key [REDACTED:token:2]\n"
+        );
+        assert_eq!(
+            r.learned(),
+            crate::redact::Learned {
+                propagated: 1,
+                not_propagated: 2
+            }
+        );
+    }
+
+    #[test]
     fn binary_content_is_kept_as_is_and_empty_items_have_no_entry() {
         let raws = vec![
             RawItem {
