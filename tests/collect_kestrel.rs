@@ -325,7 +325,12 @@ fn a_service_account_named_like_the_service_does_not_wreck_the_bundle() {
     assert!(config.contains("-data\""), "{config}");
     assert!(config.contains("index = \"kestrel-alerts\""), "{config}");
     assert_eq!(b.item("config")["source"], "/etc/kestrel/config.toml");
-    for gone in ["marisol", "sentry7", "db2.ops.corp.example", "relay.partner.example"] {
+    for gone in [
+        "marisol",
+        "sentry7",
+        "db2.ops.corp.example",
+        "relay.partner.example",
+    ] {
         assert!(!config.contains(gone), "{gone} survived in {config}");
     }
     // The account name is a stable pseudonym, not a mask, and it is the same one a user
@@ -343,8 +348,14 @@ fn a_service_account_named_like_the_service_does_not_wreck_the_bundle() {
     );
     let report: serde_json::Value =
         serde_json::from_slice(&b.entries["redaction-report.json"]).expect("report is JSON");
-    assert!(report["learned"]["not_propagated"].as_u64() >= Some(1), "{report:#}");
-    assert!(report["learned"]["propagated"].as_u64() >= Some(1), "{report:#}");
+    assert!(
+        report["learned"]["not_propagated"].as_u64() >= Some(1),
+        "{report:#}"
+    );
+    assert!(
+        report["learned"]["propagated"].as_u64() >= Some(1),
+        "{report:#}"
+    );
     assert!(!String::from_utf8_lossy(&b.entries["redaction-report.json"]).contains("kestrel\""));
 
     // `reveal` on this machine maps it back; a pseudonym nobody minted is an error.

@@ -184,7 +184,10 @@ username = "not-a-secret-here"
     // An account name is an identifier wherever it is: pseudonymized, not masked.
     assert!(out.contains("username = \"user-"), "{out}");
     assert!(!out.contains("not-a-secret-here"), "{out}");
-    assert!(out.contains("password = \"[REDACTED:password:1]\""), "{out}");
+    assert!(
+        out.contains("password = \"[REDACTED:password:1]\""),
+        "{out}"
+    );
     assert!(out.contains("name = \"otx\""));
 }
 
@@ -599,7 +602,9 @@ fn gitleaks_default_config_loads_and_runs() {
     );
     let survived = survivors(&out, &covered);
     assert!(survived.is_empty(), "{survived:?}");
-    assert!(out.contains("[REDACTED:github-pat:1]") || out.contains("[REDACTED:aws-access-token:1]"));
+    assert!(
+        out.contains("[REDACTED:github-pat:1]") || out.contains("[REDACTED:aws-access-token:1]")
+    );
     // Together with the defaults, too.
     let o = Options {
         rule_files: vec![path],
@@ -659,7 +664,8 @@ fn user_rules_extend_and_pseudonymize() {
         Format::Text,
     );
     assert!(
-        out.starts_with("see CASE-case-") && out.ends_with(" internal_code=[REDACTED:internal:1]\n"),
+        out.starts_with("see CASE-case-")
+            && out.ends_with(" internal_code=[REDACTED:internal:1]\n"),
         "{out}"
     );
     assert_eq!(c.by_rule().get("ticket-id"), Some(&1));
@@ -1255,25 +1261,36 @@ session_key = 80416392751804
     let out = check(&r, toml_in, Format::Toml, &secrets);
     let v: toml::Table = toml::from_str(&out).expect("redacted TOML parses");
     let soar = &v["integration"]["soar"];
-    assert_eq!(soar["webhook_url"].as_str(), Some("[REDACTED:webhook-url:1]"));
+    assert_eq!(
+        soar["webhook_url"].as_str(),
+        Some("[REDACTED:webhook-url:1]")
+    );
     assert_eq!(
         soar["command"].as_str(),
         Some("notify --token=[REDACTED:token:3] --channel ops")
     );
     assert_eq!(
         soar["db"].as_str(),
-        Some("postgres://kestrel:[REDACTED:url-password:1]@db.internal:5432/events?sslmode=require")
+        Some(
+            "postgres://kestrel:[REDACTED:url-password:1]@db.internal:5432/events?sslmode=require"
+        )
     );
     assert_eq!(soar["sources"][1]["name"].as_str(), Some("misp"));
     // The same value as the first source's api_key: the same number.
-    assert_eq!(soar["sources"][0]["api_key"].as_str(), Some("[REDACTED:token:4]"));
+    assert_eq!(
+        soar["sources"][0]["api_key"].as_str(),
+        Some("[REDACTED:token:4]")
+    );
     assert_eq!(soar["session_key"].as_str(), Some("[REDACTED:token:4]"));
 
     let json_in = r#"{"level":"error","msg":"job failed","cmd":"backup --password=Xq7vB2mK9pL4rT8w --verbose","env":{"DB_PASSWORD":"80416392751804","API_KEY":"4be1c07a9f3d58e2b6a0d7c4f19e8235"},"uri":"/api/hello?api_key=c3a18f5e07d2b94a&x=1","keys":{"x-api-key":["6f1c2e9a-4b7d-4e3a-9c5f-2d8e7b1a0c46"]}}
 "#;
     let out = check(&r, json_in, Format::Json, &secrets);
     let v: serde_json::Value = serde_json::from_str(&out).expect("redacted JSON parses");
-    assert_eq!(v["cmd"], "backup --password=[REDACTED:password:2] --verbose");
+    assert_eq!(
+        v["cmd"],
+        "backup --password=[REDACTED:password:2] --verbose"
+    );
     assert_eq!(v["uri"], "/api/hello?api_key=[REDACTED:token:2]&x=1");
     assert_eq!(v["env"]["DB_PASSWORD"], "[REDACTED:password:3]");
 

@@ -299,7 +299,11 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        layout::place(crate::redact::redact_items(raws, &mut redactor, &Default::default()))
+        layout::place(crate::redact::redact_items(
+            raws,
+            &mut redactor,
+            &Default::default(),
+        ))
     }
 
     fn write(dir: &Path) -> Written {

@@ -326,8 +326,8 @@ impl<'a> Engine<'a> {
                         self.st.chain = Some(no);
                     }
                     self.last_no = Some(no);
-                    out.push(b':');
-                    out.extend_from_slice(no.to_string().as_bytes());
+                    // Writing to a Vec cannot fail.
+                    let _ = write!(out, ":{no}");
                 }
                 out.push(b']');
                 if s.quote {

@@ -21,8 +21,12 @@ impl Memo {
     pub fn number(&self, label: &str, value: &[u8]) -> u32 {
         let mut numbers = self.numbers.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(per) = numbers.get_mut(label) {
+            if let Some(&n) = per.get(value) {
+                return n;
+            }
             let next = per.len() as u32 + 1;
-            return *per.entry(value.to_vec()).or_insert(next);
+            per.insert(value.to_vec(), next);
+            return next;
         }
         numbers.insert(label.to_string(), HashMap::from([(value.to_vec(), 1)]));
         1

@@ -28,9 +28,9 @@ pub mod reveal;
 mod rules;
 mod scan;
 mod structured;
-mod vocabulary;
 #[doc(hidden)]
 pub mod testdata;
+mod vocabulary;
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -42,8 +42,8 @@ use crate::item::Format;
 use compiled::Compiled;
 pub use redacted::{Redacted, RedactedText, redact_items};
 pub use report::{ItemCounts, Learned, REPORT_FORMAT, Report, report_json};
-pub use vocabulary::Vocabulary;
 use rules::{Action, RuleSet};
+pub use vocabulary::Vocabulary;
 
 /// How to build a [`Redactor`].
 #[derive(Debug, Clone, Default)]

@@ -181,7 +181,11 @@ fn hostnames_of(root: Option<&Path>) -> Vec<String> {
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .or_else(|| root.is_none().then(|| std::env::var("HOSTNAME").ok()).flatten());
+        .or_else(|| {
+            root.is_none()
+                .then(|| std::env::var("HOSTNAME").ok())
+                .flatten()
+        });
     let Some(full) = short else {
         return names;
     };

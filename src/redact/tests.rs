@@ -62,7 +62,10 @@ fn a_secret_over_several_lines_keeps_one_number() {
     let out = red(&r, pem, Format::Text);
     let labels: Vec<&str> = out
         .lines()
-        .filter_map(|l| l.strip_prefix("[REDACTED:").and_then(|l| l.strip_suffix(']')))
+        .filter_map(|l| {
+            l.strip_prefix("[REDACTED:")
+                .and_then(|l| l.strip_suffix(']'))
+        })
         .collect();
     assert_eq!(labels.len(), 2, "{out}");
     assert!(labels.iter().all(|l| *l == labels[0]), "{out}");

@@ -97,8 +97,7 @@ impl Vocabulary {
 /// Letters only (with `-`, `_`, `.` between words), short: a word, not a secret.
 fn is_word(v: &[u8]) -> bool {
     v.len() <= MAX_WORD
-        && v
-            .iter()
+        && v.iter()
             .all(|&b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_' | b'.'))
 }
 
@@ -111,17 +110,14 @@ fn is_number_or_boolean(v: &[u8]) -> bool {
 
 /// A path (`/etc/x`, `./x`, `~/x`, `C:\x`) or a dotted host name (`siem.corp.example`).
 fn is_host_or_path(v: &[u8]) -> bool {
-    if v.starts_with(b"/") || v.starts_with(b"./") || v.starts_with(b"~/") || v.contains(&b'\\')
-    {
+    if v.starts_with(b"/") || v.starts_with(b"./") || v.starts_with(b"~/") || v.contains(&b'\\') {
         return true;
     }
     let labels: Vec<&[u8]> = v.split(|&b| b == b'.').collect();
     labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-'))
         && labels
             .last()
             .is_some_and(|l| l.iter().all(u8::is_ascii_alphabetic))
@@ -133,7 +129,12 @@ mod tests {
 
     fn vocab() -> Vocabulary {
         let mut v = Vocabulary::default();
-        for w in ["kestrel", "Kestrel", "/etc/kestrel/config.toml", "kestrel_version"] {
+        for w in [
+            "kestrel",
+            "Kestrel",
+            "/etc/kestrel/config.toml",
+            "kestrel_version",
+        ] {
             v.add(w);
         }
         v
@@ -162,10 +163,22 @@ mod tests {
             b"/var/lib/kestrel/keys",
             b"kestrel_version",
         ] {
-            assert!(!v.may_propagate_secret(no), "{}", String::from_utf8_lossy(no));
+            assert!(
+                !v.may_propagate_secret(no),
+                "{}",
+                String::from_utf8_lossy(no)
+            );
         }
-        for yes in [&b"tnt-8e1f4c2a9b7d"[..], b"Wint3r-siem-pass-4471", b"correcthorsebatterystaple"] {
-            assert!(v.may_propagate_secret(yes), "{}", String::from_utf8_lossy(yes));
+        for yes in [
+            &b"tnt-8e1f4c2a9b7d"[..],
+            b"Wint3r-siem-pass-4471",
+            b"correcthorsebatterystaple",
+        ] {
+            assert!(
+                v.may_propagate_secret(yes),
+                "{}",
+                String::from_utf8_lossy(yes)
+            );
         }
     }
 }

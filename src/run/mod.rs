@@ -184,7 +184,9 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     let body = issue::render(&input);
     let written = write_bundle(opts, &manifest, &items, &texts, learned, &body)?;
     if let Err(e) = redactor.save_reveal_map() {
-        warnings.push(format!("`reveal` will not know this bundle's pseudonyms: {e}"));
+        warnings.push(format!(
+            "`reveal` will not know this bundle's pseudonyms: {e}"
+        ));
     }
     let issue_path = write_issue_file(opts, &spec, &input, &body, &written)?;
 
