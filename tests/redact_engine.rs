@@ -1362,3 +1362,28 @@ fn quotes_delimiters_and_the_rest_of_the_line_survive() {
         assert_eq!(&red(&r, input, *format).0, want, "{format:?}");
     }
 }
+
+#[test]
+fn account_names_under_account_keys_are_pseudonyms_and_prose_is_left_alone() {
+    let (r, _d) = redactor();
+    let (out, _) = red(
+        &r,
+        "db:\n  username: svc-ledger\n  login_shell: /bin/sh\n",
+        Format::Yaml,
+    );
+    let line = out.lines().nth(1).expect("line");
+    assert!(
+        line.starts_with("  username: user-") && line.len() == "  username: user-".len() + 6,
+        "{out}"
+    );
+    assert!(out.contains("login_shell: /bin/sh"), "{out}");
+    let text = "sshd: login: failed for request 7\nauth ok login=svc-ledger\n";
+    let (out, _) = red(&r, text, Format::Text);
+    assert!(
+        out.starts_with("sshd: login: failed for request 7\n"),
+        "{out}"
+    );
+    assert!(!out.contains("svc-ledger"), "{out}");
+    // The same account gets the same pseudonym in YAML and in a log line.
+    assert!(out.contains(&line["  username: ".len()..]), "{out}");
+}

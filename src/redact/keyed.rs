@@ -5,6 +5,7 @@
 //! (weaker evidence), values too short or plain words of low entropy (`token: expired`).
 
 use super::compiled::Compiled;
+use super::rules::Action;
 use super::structured::{self, Form, Pair};
 
 /// What a key rule claims in a line.
@@ -44,6 +45,13 @@ pub(crate) fn claim(c: &Compiled, line: &[u8], p: &Pair, section: &[u8]) -> Opti
         return None;
     }
     if p.loose {
+        // An account key in prose is weaker evidence still (`login: failed`, `username
+        // required`): only `k=v`, JSON and query pairs name an account there.
+        if r.action == Action::Pseudonymize
+            && !matches!(p.form, Form::Assign | Form::Json | Form::Query)
+        {
+            return None;
+        }
         if v.len() < r.min_len {
             return None;
         }
