@@ -73,6 +73,23 @@ fn a_secret_over_several_lines_keeps_one_number() {
 }
 
 #[test]
+fn a_yaml_block_secret_keeps_one_number_and_the_next_secret_gets_the_next() {
+    let d = tempfile::tempdir().unwrap();
+    let r = Redactor::new(&opts(d.path())).unwrap();
+    let yaml = "tls:\n  private_key: |\n    c3a18f5e07d2b94a\n    80416392751804\n  \
+                client_secret: Hj3nB6yR1sD5fG0c\n  secret_token: Hj3nB6yR1sD5fG0c\n";
+    let out = red(&r, yaml, Format::Yaml);
+    let labels: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split("[REDACTED:").nth(1))
+        .collect();
+    assert_eq!(labels.len(), 4, "{out}");
+    assert_eq!(labels[0], labels[1], "{out}");
+    assert_ne!(labels[1], labels[2], "{out}");
+    assert_eq!(labels[2], labels[3], "{out}");
+}
+
+#[test]
 fn default_keywords_fit_the_packed_searcher() {
     let d = tempfile::tempdir().unwrap();
     let r = Redactor::new(&opts(d.path())).unwrap();
