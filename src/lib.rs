@@ -22,7 +22,7 @@
 //! let redactor = Redactor::new(&Options { keep_identifiers: true, ..Options::default() })?;
 //! let mut counts = Counts::default();
 //! let out = redactor.redact_bytes(b"[siem]\ntoken = \"hunter2-but-longer\"\n", Format::Toml, &mut counts);
-//! assert_eq!(out, b"[siem]\ntoken = \"[REDACTED:token]\"\n");
+//! assert_eq!(out, b"[siem]\ntoken = \"[REDACTED:token:1]\"\n");
 //! assert_eq!(counts.total(), 1);
 //! # Ok::<(), support_bundle::redact::RuleError>(())
 //! ```

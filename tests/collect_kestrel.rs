@@ -281,3 +281,100 @@ fn redaction_report_matches_the_manifest() {
         .sum();
     assert_eq!(per_rule, sum);
 }
+
+/// A service account named after the service (`[integration.siem] username = "kestrel"`) is
+/// pseudonymized where it is, and only there: the project's name stays readable in the
+/// summary, the version fact, metric names and paths. Local accounts from the sysroot's
+/// passwd, their home paths, and the machine's host names and domain are pseudonymized too.
+#[test]
+fn a_service_account_named_like_the_service_does_not_wreck_the_bundle() {
+    let server = Server::start(METRICS.as_bytes(), "text/plain");
+    let config = crate::fixtures::kestrel_config()
+        .replace("username = \"svc-kestrel-siem\"", "username = \"kestrel\"")
+        .replace(
+            "data_dir = \"/var/lib/kestrel\"",
+            "data_dir = \"/home/marisol/kestrel-data\"\nnode = \"sentry7\"\n\
+             peer = \"db2.ops.corp.example\"\nrelay = \"relay.partner.example\"",
+        );
+    let t = fixtures::kestrel(Test::new())
+        .file("root/etc/kestrel/config.toml", &config)
+        .file(
+            "root/etc/passwd",
+            "root:x:0:0:root:/root:/bin/bash\n\
+             kestrel:x:998:998::/var/lib/kestrel:/usr/sbin/nologin\n\
+             marisol:x:1000:1000:Marisol,,,:/home/marisol:/bin/bash\n",
+        )
+        .file("root/etc/hostname", "sentry7.ops.corp.example\n")
+        .args(["collect", "--sysroot", "[TMP]/root"])
+        .args(["--domain", "partner.example"]);
+    let t = with_metrics_url(t, &server.url("/metrics")).args(["--out", "[TMP]/out"]);
+    let out = t.run();
+    out.success();
+    let b = out.bundle();
+
+    out.stdout_has("built-in:kestrel");
+    assert_eq!(b.fact("kestrel_version"), Some(KESTREL_VERSION));
+    let metrics = b.text("http/metrics.txt");
+    assert!(metrics.contains("kestrel_events_received 42"), "{metrics}");
+    let issue = out.issue();
+    assert!(!issue.contains("[REDACTED:siem-username"), "{issue}");
+    assert!(issue.contains("kestrel"), "{issue}");
+
+    let config = b.text("files/config/config.toml");
+    assert!(config.contains("data_dir = \"/home/user-"), "{config}");
+    assert!(config.contains("-data\""), "{config}");
+    assert!(config.contains("index = \"kestrel-alerts\""), "{config}");
+    assert_eq!(b.item("config")["source"], "/etc/kestrel/config.toml");
+    for gone in [
+        "marisol",
+        "sentry7",
+        "db2.ops.corp.example",
+        "relay.partner.example",
+    ] {
+        assert!(!config.contains(gone), "{gone} survived in {config}");
+    }
+    // The account name is a stable pseudonym, not a mask, and it is the same one a user
+    // name elsewhere would get.
+    let line = config
+        .lines()
+        .find(|l| l.starts_with("username = "))
+        .expect("username line");
+    let pseudonym = line
+        .trim_start_matches("username = \"")
+        .trim_end_matches('"');
+    assert!(
+        pseudonym.starts_with("user-") && pseudonym.len() == "user-".len() + 6,
+        "{line}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&b.entries["redaction-report.json"]).expect("report is JSON");
+    assert!(
+        report["learned"]["not_propagated"].as_u64() >= Some(1),
+        "{report:#}"
+    );
+    assert!(
+        report["learned"]["propagated"].as_u64() >= Some(1),
+        "{report:#}"
+    );
+    assert!(!String::from_utf8_lossy(&b.entries["redaction-report.json"]).contains("kestrel\""));
+
+    // `reveal` on this machine maps it back; a pseudonym nobody minted is an error.
+    let revealed = t.run_with(["reveal", pseudonym]);
+    revealed.success();
+    revealed.stdout_is(&format!("{pseudonym}  kestrel\n"));
+    let unknown = t.run_with(["reveal", "host-000000"]);
+    assert_eq!(unknown.code(), 1, "{}", unknown.stderr);
+    unknown.stderr_has("unknown pseudonym `host-000000`");
+    // The map is private and never part of the bundle.
+    let map = t.path().join("pseudonym.map");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&map).expect("map").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(!b.entries.keys().any(|k| k.contains("pseudonym")), "{b:?}");
+    t.run_with(["reveal", "--forget"]).success();
+    assert!(!map.exists());
+    assert_eq!(t.run_with(["reveal", pseudonym]).code(), 1);
+}

@@ -441,7 +441,7 @@ fn bundle_seed(entries: &[(&str, &str)]) -> Vec<u8> {
             }
         }
     }
-    let items = layout::place(redact_items(raws, &mut redactor));
+    let items = layout::place(redact_items(raws, &mut redactor, &Default::default()));
     let written = support_bundle::bundle::write_bundle(
         dir.path(),
         manifest,

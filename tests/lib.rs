@@ -26,6 +26,7 @@ mod interrupt;
 mod issue;
 mod maintainer;
 mod man_pages;
+mod redact_identity;
 mod redact_pipes;
 mod reproducible;
 mod spec_errors;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use support_bundle::item::Format;
 use support_bundle::redact::testdata::{self, Rng};
-use support_bundle::redact::{Counts, Options, Redactor, report_json};
+use support_bundle::redact::{Counts, Options, Redactor, Vocabulary, report_json};
 
 fn opts(dir: &Path) -> Options {
     Options {
@@ -116,13 +116,13 @@ fn pem_blocks_raw_prefixed_and_escaped() {
         body.join("\n")
     );
     let out = check(&r, &raw, Format::Text, &body);
-    assert!(out.contains("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:private-key]\n"));
+    assert!(out.contains("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:private-key:1]\n"));
     let prefixed: String = raw
         .lines()
         .map(|l| format!("Nov 25 10:00:00 buildhost app[42]: {l}\n"))
         .collect();
     let out = check(&r, &prefixed, Format::Text, &body);
-    assert!(out.contains("app[42]: [REDACTED:private-key]\n"), "{out}");
+    assert!(out.contains("app[42]: [REDACTED:private-key:1]\n"), "{out}");
     let escaped = format!("{{\"key\":{}}}\n", serde_json::to_string(&raw).unwrap());
     check(&r, &escaped, Format::Text, &body);
     let (_, counts) = red(&r, &prefixed, Format::Text);
@@ -178,10 +178,16 @@ username = "not-a-secret-here"
         "soarAuthQ7w8e9r0",
         "otxKey5566aabbccdd",
         "mispKey1122zzyyxx",
+        "not-a-secret-here",
     ];
     let out = check(&r, cfg, Format::Toml, &secrets);
-    assert!(out.contains("username = \"not-a-secret-here\""));
-    assert!(out.contains("password = \"[REDACTED:password]\""), "{out}");
+    // An account name is an identifier wherever it is: pseudonymized, not masked.
+    assert!(out.contains("username = \"user-"), "{out}");
+    assert!(!out.contains("not-a-secret-here"), "{out}");
+    assert!(
+        out.contains("password = \"[REDACTED:password:1]\""),
+        "{out}"
+    );
     assert!(out.contains("name = \"otx\""));
 }
 
@@ -340,6 +346,7 @@ fn learned_secrets_are_masked_everywhere() {
     r.learn(
         b"gojinn {\n  api_key tenant-acme-7f3k2q\n  api_key abc\n  api_key {$X}\n}\n",
         Format::Caddyfile,
+        &Vocabulary::default(),
     );
     let logs = "[INF] stream WORKER_tenant-acme-7f3k2q created\ngojinn_requests_total{tenant=\"tenant-acme-7f3k2q\"} 3\nabc stays\n";
     let out = check(&r, logs, Format::Text, &["tenant-acme-7f3k2q"]);
@@ -351,7 +358,7 @@ fn learned_secrets_are_masked_everywhere() {
     );
     assert_eq!(
         name,
-        "crash_tenant_[REDACTED:token]_20261125-101010_seq1.json"
+        "crash_tenant_[REDACTED:token:1]_20261125-101010_seq1.json"
     );
     assert_eq!(c.total(), 1);
 }
@@ -363,7 +370,7 @@ fn literals_from_options() {
     o.literals = vec!["project-nightingale".into()];
     let r = Redactor::new(&o).unwrap();
     let (out, c) = red(&r, "codename project-nightingale launched\n", Format::Text);
-    assert_eq!(out, "codename [REDACTED:literal] launched\n");
+    assert_eq!(out, "codename [REDACTED:literal:1] launched\n");
     assert_eq!(c.by_rule().get("literal"), Some(&1));
 }
 
@@ -413,7 +420,7 @@ fn identifiers_are_pseudonymized_stably() {
     o.keep_identifiers = true;
     let r4 = Redactor::new(&o).unwrap();
     let (kept, _) = red(&r4, &format!("{text}password=hunter22\n"), Format::Text);
-    assert!(kept.starts_with(text) && kept.ends_with("password=[REDACTED:password]\n"));
+    assert!(kept.starts_with(text) && kept.ends_with("password=[REDACTED:password:1]\n"));
 }
 
 #[test]
@@ -463,7 +470,7 @@ fn invalid_utf8_passes_through() {
     let mut c = Counts::default();
     let out = r.redact_bytes(&input, Format::Text, &mut c);
     let want = [
-        &b"bin \xff\xfe\x00 data password=[REDACTED:password] \xc3\x28 end\n"[..],
+        &b"bin \xff\xfe\x00 data password=[REDACTED:password:1] \xc3\x28 end\n"[..],
         b"\x80\x81 no newline at end",
     ]
     .concat();
@@ -595,7 +602,9 @@ fn gitleaks_default_config_loads_and_runs() {
     );
     let survived = survivors(&out, &covered);
     assert!(survived.is_empty(), "{survived:?}");
-    assert!(out.contains("[REDACTED:github-pat]") || out.contains("[REDACTED:aws-access-token]"));
+    assert!(
+        out.contains("[REDACTED:github-pat:1]") || out.contains("[REDACTED:aws-access-token:1]")
+    );
     // Together with the defaults, too.
     let o = Options {
         rule_files: vec![path],
@@ -655,7 +664,8 @@ fn user_rules_extend_and_pseudonymize() {
         Format::Text,
     );
     assert!(
-        out.starts_with("see CASE-case-") && out.ends_with(" internal_code=[REDACTED:internal]\n"),
+        out.starts_with("see CASE-case-")
+            && out.ends_with(" internal_code=[REDACTED:internal:1]\n"),
         "{out}"
     );
     assert_eq!(c.by_rule().get("ticket-id"), Some(&1));
@@ -1099,6 +1109,12 @@ const SYNTAXES: &[Syntax] = &[
     ),
 ];
 
+/// `s` with mask numbers dropped (`[REDACTED:token:7]` reads `[REDACTED:token]`).
+fn unnumbered(s: &str) -> String {
+    let re = regex::Regex::new(r"\[REDACTED:([a-z0-9-]+):[0-9]+\]").unwrap();
+    re.replace_all(s, "[REDACTED:$1]").into_owned()
+}
+
 #[test]
 fn key_context_wins_over_value_shape_in_every_syntax() {
     let (r, _d) = redactor();
@@ -1107,6 +1123,8 @@ fn key_context_wins_over_value_shape_in_every_syntax() {
         for (shape, v) in SHAPES {
             let input = s.template.replace("{v}", v);
             let (out, _) = red(&r, &input, s.format);
+            // Which rule, not which number: one redactor numbers all these values in turn.
+            let out = unnumbered(&out);
             let wants: Vec<String> = s
                 .rule
                 .split('|')
@@ -1243,90 +1261,129 @@ session_key = 80416392751804
     let out = check(&r, toml_in, Format::Toml, &secrets);
     let v: toml::Table = toml::from_str(&out).expect("redacted TOML parses");
     let soar = &v["integration"]["soar"];
-    assert_eq!(soar["webhook_url"].as_str(), Some("[REDACTED:webhook-url]"));
+    assert_eq!(
+        soar["webhook_url"].as_str(),
+        Some("[REDACTED:webhook-url:1]")
+    );
     assert_eq!(
         soar["command"].as_str(),
-        Some("notify --token=[REDACTED:token] --channel ops")
+        Some("notify --token=[REDACTED:token:3] --channel ops")
     );
     assert_eq!(
         soar["db"].as_str(),
-        Some("postgres://kestrel:[REDACTED:url-password]@db.internal:5432/events?sslmode=require")
+        Some(
+            "postgres://kestrel:[REDACTED:url-password:1]@db.internal:5432/events?sslmode=require"
+        )
     );
     assert_eq!(soar["sources"][1]["name"].as_str(), Some("misp"));
-    assert_eq!(soar["session_key"].as_str(), Some("[REDACTED:token]"));
+    // The same value as the first source's api_key: the same number.
+    assert_eq!(
+        soar["sources"][0]["api_key"].as_str(),
+        Some("[REDACTED:token:4]")
+    );
+    assert_eq!(soar["session_key"].as_str(), Some("[REDACTED:token:4]"));
 
     let json_in = r#"{"level":"error","msg":"job failed","cmd":"backup --password=Xq7vB2mK9pL4rT8w --verbose","env":{"DB_PASSWORD":"80416392751804","API_KEY":"4be1c07a9f3d58e2b6a0d7c4f19e8235"},"uri":"/api/hello?api_key=c3a18f5e07d2b94a&x=1","keys":{"x-api-key":["6f1c2e9a-4b7d-4e3a-9c5f-2d8e7b1a0c46"]}}
 "#;
     let out = check(&r, json_in, Format::Json, &secrets);
     let v: serde_json::Value = serde_json::from_str(&out).expect("redacted JSON parses");
-    assert_eq!(v["cmd"], "backup --password=[REDACTED:password] --verbose");
-    assert_eq!(v["uri"], "/api/hello?api_key=[REDACTED:token]&x=1");
-    assert_eq!(v["env"]["DB_PASSWORD"], "[REDACTED:password]");
+    assert_eq!(
+        v["cmd"],
+        "backup --password=[REDACTED:password:2] --verbose"
+    );
+    assert_eq!(v["uri"], "/api/hello?api_key=[REDACTED:token:2]&x=1");
+    assert_eq!(v["env"]["DB_PASSWORD"], "[REDACTED:password:3]");
 
     // A bare YAML or TOML value becomes a quoted string, not a flow sequence or an array.
     let yaml_in = "siem:\n  url: https://siem.internal:9200\n  token: 4be1c07a9f3d58e2b6a0d7c4f19e8235\n  password: \"Winter 2026!\"\n  args: [\"--token\", \"x\"]\n  command: run --api-key=Xq7vB2mK9pL4rT8w --fast\n  private_key: |\n    c3a18f5e07d2b94a\n    80416392751804\n  index: alerts\n";
     let out = check(&r, yaml_in, Format::Yaml, &secrets);
     let docs = yaml_rust2::YamlLoader::load_from_str(&out).expect("redacted YAML parses");
     let siem = &docs[0]["siem"];
-    assert_eq!(siem["token"].as_str(), Some("[REDACTED:token]"));
+    assert_eq!(siem["token"].as_str(), Some("[REDACTED:token:1]"));
     assert_eq!(
         siem["command"].as_str(),
-        Some("run --api-key=[REDACTED:token] --fast")
+        Some("run --api-key=[REDACTED:token:3] --fast")
     );
     assert_eq!(siem["index"].as_str(), Some("alerts"));
 }
 
 #[test]
 fn quotes_delimiters_and_the_rest_of_the_line_survive() {
-    let (r, _d) = redactor();
     let cases: &[(&str, Format, &str)] = &[
         (
             "webhook_url = \"https://soar.internal/hooks/T8d7f6a5s4\"\n",
             Format::Toml,
-            "webhook_url = \"[REDACTED:webhook-url]\"\n",
+            "webhook_url = \"[REDACTED:webhook-url:1]\"\n",
         ),
         (
             "Environment=\"SOAR_TOKEN=Xq7vB2mK9pL4rT8w\" \"LOG_LEVEL=info\"\n",
             Format::Env,
-            "Environment=\"SOAR_TOKEN=[REDACTED:token]\" \"LOG_LEVEL=info\"\n",
+            "Environment=\"SOAR_TOKEN=[REDACTED:token:1]\" \"LOG_LEVEL=info\"\n",
         ),
         (
             "Nov 25 10:00:00 buildhost kestrel[812]: SIEM_TOKEN=Xq7vB2mK9pL4rT8w forwarding to https://siem.internal:9200 as kestrel-svc\n",
             Format::Text,
-            "Nov 25 10:00:00 buildhost kestrel[812]: SIEM_TOKEN=[REDACTED:token] forwarding to https://siem.internal:9200 as kestrel-svc\n",
+            "Nov 25 10:00:00 buildhost kestrel[812]: SIEM_TOKEN=[REDACTED:token:1] forwarding to https://siem.internal:9200 as kestrel-svc\n",
         ),
         (
             "connecting to postgres://app:s3cr/t'pw@db.internal:5432/app?sslmode=require&password=Xq7vB2mK9p now\n",
             Format::Text,
-            "connecting to postgres://app:[REDACTED:url-password]@db.internal:5432/app?sslmode=require&password=[REDACTED:password] now\n",
+            "connecting to postgres://app:[REDACTED:url-password:1]@db.internal:5432/app?sslmode=require&password=[REDACTED:password:1] now\n",
         ),
         (
             "cache redis://:Xq7vB2mK9pL4rT8w@cache.internal:6379/0 ready\n",
             Format::Text,
-            "cache redis://:[REDACTED:url-password]@cache.internal:6379/0 ready\n",
+            "cache redis://:[REDACTED:url-password:1]@cache.internal:6379/0 ready\n",
         ),
         (
             "git fetch https://a1B2c3D4e5F6g7H8i9J0@git.internal/org/repo.git\n",
             Format::Text,
-            "git fetch https://[REDACTED:url-token]@git.internal/org/repo.git\n",
+            "git fetch https://[REDACTED:url-token:1]@git.internal/org/repo.git\n",
         ),
         (
             "\t\tdb_dsn postgres://gojinn:dbPa55word@db:5432/gojinn?sslmode=disable\n",
             Format::Caddyfile,
-            "\t\tdb_dsn postgres://gojinn:[REDACTED:url-password]@db:5432/gojinn?sslmode=disable\n",
+            "\t\tdb_dsn postgres://gojinn:[REDACTED:url-password:1]@db:5432/gojinn?sslmode=disable\n",
         ),
         (
             "dsn = \"host=db.internal port=5432 dbname=events user=kestrel password=Xq7vB2mK9p sslmode=require\"\n",
             Format::Toml,
-            "dsn = \"host=db.internal port=5432 dbname=events user=kestrel password=[REDACTED:password] sslmode=require\"\n",
+            "dsn = \"host=db.internal port=5432 dbname=events user=kestrel password=[REDACTED:password:1] sslmode=require\"\n",
         ),
         (
             "token_type=bearer expires_in=3600 access_token=Xq7vB2mK9pL4rT8w scope=read\n",
             Format::Text,
-            "token_type=bearer expires_in=3600 access_token=[REDACTED:token] scope=read\n",
+            "token_type=bearer expires_in=3600 access_token=[REDACTED:token:1] scope=read\n",
         ),
     ];
     for (input, format, want) in cases {
+        // A redactor per case: each case's secret is the first it numbers.
+        let (r, _d) = redactor();
         assert_eq!(&red(&r, input, *format).0, want, "{format:?}");
     }
+}
+
+#[test]
+fn account_names_under_account_keys_are_pseudonyms_and_prose_is_left_alone() {
+    let (r, _d) = redactor();
+    let (out, _) = red(
+        &r,
+        "db:\n  username: svc-ledger\n  login_shell: /bin/sh\n",
+        Format::Yaml,
+    );
+    let line = out.lines().nth(1).expect("line");
+    assert!(
+        line.starts_with("  username: user-") && line.len() == "  username: user-".len() + 6,
+        "{out}"
+    );
+    assert!(out.contains("login_shell: /bin/sh"), "{out}");
+    let text = "sshd: login: failed for request 7\nauth ok login=svc-ledger\n";
+    let (out, _) = red(&r, text, Format::Text);
+    assert!(
+        out.starts_with("sshd: login: failed for request 7\n"),
+        "{out}"
+    );
+    assert!(!out.contains("svc-ledger"), "{out}");
+    // The same account gets the same pseudonym in YAML and in a log line.
+    assert!(out.contains(&line["  username: ".len()..]), "{out}");
 }

@@ -1633,6 +1633,7 @@ const ORDINARY: &[&str] = &[
     "body (base64): SGVsbG8sIHdvcmxkISBUaGlzIGlzIGEgdGVzdCBwYXlsb2FkIG9mIHNvbWUgbGVuZ3RoLg==",
     "datadog: [REDACTED:datadog-key]",
     "heroku_key: [REDACTED:heroku-api-key]",
+    "datadog: [REDACTED:datadog-key:2] after [REDACTED:datadog-key:1]",
     "twitter: [REDACTED:twitter-credential] ok",
     "kestrel 0.1.0 (commit 9fceb02, go1.22.3, linux/amd64)",
     "caddy v2.6.2 h1:wKoFIxpmOJLGl3QXoo6PNbYvGW4xLEgo32GPBEjWL8o=",

@@ -56,7 +56,7 @@ fn valid_bundle() -> Vec<u8> {
         ..Default::default()
     })
     .expect("redactor");
-    let items = layout::place(redact_items(raws, &mut redactor));
+    let items = layout::place(redact_items(raws, &mut redactor, &Default::default()));
     let spec = redactor.redact_text(
         b"schema = 1\n[project]\nname = \"fuzz\"\n",
         Format::Toml,

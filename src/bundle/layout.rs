@@ -175,7 +175,11 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let placed = place(crate::redact::redact_items(raws, &mut redactor));
+        let placed = place(crate::redact::redact_items(
+            raws,
+            &mut redactor,
+            &Default::default(),
+        ));
         let paths: Vec<_> = placed.iter().map(|p| p.record.path.as_deref()).collect();
         assert_eq!(
             paths,

@@ -21,7 +21,7 @@ use super::verify::{Problem, verify};
 use super::writer::Extra;
 use super::{WriteError, Written, sha256_hex, write_bundle_to};
 use crate::item::{Format, RawEntry, RawItem};
-use crate::redact::{Counts, Redacted, Redactor, Report, redact_items};
+use crate::redact::{Counts, Redacted, Redactor, Report, Vocabulary, redact_items};
 
 /// The report key for counts outside items.
 const OTHER_KEY: &str = "(issue.md, spec.toml, facts: re-redaction)";
@@ -68,7 +68,8 @@ pub fn reredact(
         .iter()
         .map(|item| as_raw(item, &mut data, format_of(&item.id)))
         .collect();
-    let redacted = redact_items(raws, redactor);
+    let vocab = spec.as_ref().map(Vocabulary::of_spec).unwrap_or_default();
+    let redacted = redact_items(raws, redactor, &vocab);
     let old_report = data.remove(layout::REDACTION_REPORT);
     let mut report = old_report
         .as_deref()
@@ -99,6 +100,9 @@ pub fn reredact(
         manifest.checks = crate::checks::evaluate(spec, &manifest.facts);
     }
     report.add(OTHER_KEY, &other);
+    let learned = redactor.learned();
+    report.learned.propagated += learned.propagated;
+    report.learned.not_propagated += learned.not_propagated;
     extras.push(Extra::report(&report));
     manifest.tool = Tool::this();
 

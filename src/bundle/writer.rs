@@ -396,7 +396,11 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        layout::place(crate::redact::redact_items(raws, &mut redactor))
+        layout::place(crate::redact::redact_items(
+            raws,
+            &mut redactor,
+            &Default::default(),
+        ))
     }
 
     fn write(dir: &Path) -> Written {

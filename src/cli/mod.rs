@@ -14,6 +14,7 @@ mod issue;
 mod man;
 mod output;
 mod redact;
+mod reveal;
 mod signals;
 mod specs;
 mod verify;
@@ -64,6 +65,8 @@ enum Command {
     Completions(completions::Args),
     /// Print the man page (roff), or write every command's page with --dir
     Man(man::Args),
+    /// Show what a pseudonym (host-…, ip-…, user-…) made on this machine stands for
+    Reveal(reveal::Args),
 }
 
 /// The bundle argument of the commands that read one bundle (`verify`, `inspect`, `extract`,
@@ -173,6 +176,10 @@ pub struct RedactionArgs {
     /// Pseudonym key file (default: a per-installation key in your config directory)
     #[arg(long, value_name = "FILE")]
     pseudonym_key: Option<PathBuf>,
+    /// Pseudonymize host names under DOMAIN too (this machine's own domain always is);
+    /// repeatable
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    domains: Vec<String>,
 }
 
 impl RedactionArgs {
@@ -183,6 +190,7 @@ impl RedactionArgs {
             keep_identifiers: self.keep_identifiers,
             literals: self.redact.clone(),
             pseudonym_key: self.pseudonym_key.clone(),
+            domains: self.domains.clone(),
             ..Default::default()
         }
     }
@@ -215,6 +223,7 @@ pub fn run() -> ExitCode {
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
+        Command::Reveal(args) => reveal::run(&args),
     };
     match result {
         Ok(code) => code.into(),

@@ -61,6 +61,7 @@ fn run_bundle(args: &Args, input: &std::path::Path) -> anyhow::Result<Exit> {
     signals::install();
     let mut bundle = Bundle::open(input)?;
     let written = reredact(&mut bundle, &mut redactor, out)?;
+    save_reveal_map(&redactor);
     let total: u64 = written.manifest.items.iter().map(|i| i.redactions).sum();
     output::print(&format!(
         "bundle {} (id {}; {total} values redacted in items)\n",
@@ -68,6 +69,16 @@ fn run_bundle(args: &Args, input: &std::path::Path) -> anyhow::Result<Exit> {
         written.id
     ))?;
     Ok(Exit::Success)
+}
+
+/// Keep the pseudonyms minted for `reveal`; failing that is worth a warning, not the run.
+fn save_reveal_map(redactor: &Redactor) {
+    if let Err(e) = redactor.save_reveal_map() {
+        eprintln!(
+            "warning: `reveal` will not know these pseudonyms: {}",
+            for_terminal(&e.to_string())
+        );
+    }
 }
 
 /// `--format`: one of the format names, which help and completion scripts list.
@@ -119,6 +130,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let result = redactor
         .redact_stream(input, &mut out, args.format, &mut counts)
         .and_then(|()| out.flush());
+    save_reveal_map(&redactor);
     match result {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         other => other.context("redaction failed")?,

@@ -42,6 +42,8 @@ pub(crate) struct Compiled {
     pub ident_counter: Vec<usize>,
     /// Counter for each literal in the secret automaton.
     pub literal_counter: Vec<usize>,
+    /// Whether each literal is an account name, pseudonymized at word boundaries only.
+    pub literal_pseudo: Vec<bool>,
 }
 
 /// What compiling needs besides the rules, resolved by the caller.
@@ -53,6 +55,12 @@ pub(crate) struct Inputs {
     pub usernames: Option<Vec<String>>,
     /// Where the pseudonym key lives; `None`: a key for this run only.
     pub key_path: Option<PathBuf>,
+    /// Domains whose host names to pseudonymize, besides this machine's own.
+    pub domains: Vec<String>,
+    /// Read the passwd database and host names under this root too.
+    pub sysroot: Option<PathBuf>,
+    /// Names never pseudonymized as host or user names (the project's own name).
+    pub keep_names: Vec<String>,
 }
 
 impl Compiled {
@@ -89,18 +97,22 @@ impl Compiled {
 /// Compile a loaded rule set.
 pub(crate) fn compile(set: RuleSet, inputs: Inputs) -> Result<Compiled, String> {
     let RuleSet {
-        rules,
+        mut rules,
         keys,
         global_allow,
         ..
     } = set;
+    let names = identifier_names(&rules, &inputs);
+    if let Some(rule) = domain_rule(&rules, &names, &inputs.domains)? {
+        rules.push(rule);
+    }
     let (labels, prefixes) = labels(&rules, &keys);
-    let (ident_pats, ident_counter) = identifier_names(&rules, inputs.hostnames, inputs.usernames);
+    let (ident_pats, ident_counter) = names;
     let ident_lower: Vec<String> = ident_pats.iter().map(|n| n.to_ascii_lowercase()).collect();
     let (prefilter, keys_always) = trigger_prefilter(&rules, &keys, &ident_lower)?;
     let key_filter = key_prefilter(&keys)?;
     let ident_ac = identifier_matcher(&ident_pats)?;
-    let pseudonymizer = pseudonymizer(&rules, inputs.key_path.as_deref())?;
+    let pseudonymizer = pseudonymizer(&rules, &keys, inputs.key_path.as_deref())?;
     let pem_begin = Regex::new(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
         .map_err(|e| e.to_string())?;
     let find = |d: Detector| rules.iter().position(|r| r.detector == d);
@@ -124,6 +136,7 @@ pub(crate) fn compile(set: RuleSet, inputs: Inputs) -> Result<Compiled, String> 
         ident_ac,
         ident_counter,
         literal_counter: Vec::new(),
+        literal_pseudo: Vec::new(),
     })
 }
 
@@ -133,6 +146,7 @@ fn labels(rules: &[PatternRule], keys: &[KeyRule]) -> (Vec<String>, Vec<String>)
     labels.extend(keys.iter().map(|k| k.id.clone()));
     labels.push("literal".to_string());
     let mut prefixes: Vec<String> = rules.iter().map(|r| r.prefix.clone()).collect();
+    prefixes.extend(keys.iter().map(|k| k.prefix.clone()));
     prefixes.resize(labels.len(), String::new());
     (labels, prefixes)
 }
@@ -216,30 +230,86 @@ fn key_prefilter(keys: &[KeyRule]) -> Result<KeyFilter, String> {
 }
 
 /// Host and user names to pseudonymize, with the counter (rule) each belongs to.
-fn identifier_names(
-    rules: &[PatternRule],
-    hostnames: Option<Vec<String>>,
-    usernames: Option<Vec<String>>,
-) -> (Vec<String>, Vec<usize>) {
+fn identifier_names(rules: &[PatternRule], inputs: &Inputs) -> (Vec<String>, Vec<usize>) {
     let mut pats = Vec::new();
     let mut counters = Vec::new();
+    let root = inputs.sysroot.as_deref();
     for (det, names) in [
-        (Detector::Hostname, hostnames),
-        (Detector::Username, usernames),
+        (Detector::Hostname, &inputs.hostnames),
+        (Detector::Username, &inputs.usernames),
     ] {
         let Some(i) = rules.iter().position(|r| r.detector == det) else {
             continue;
         };
-        let names = names.unwrap_or_else(|| match det {
-            Detector::Hostname => pseudonym::machine_hostnames(),
-            _ => pseudonym::machine_usernames(),
+        let names = names.clone().unwrap_or_else(|| match det {
+            Detector::Hostname => pseudonym::machine_hostnames(root),
+            _ => pseudonym::machine_usernames(root),
         });
         for n in names.into_iter().filter(|n| !n.is_empty()) {
+            if inputs.keep_names.iter().any(|k| k.eq_ignore_ascii_case(&n)) {
+                continue;
+            }
             pats.push(n);
             counters.push(i);
         }
     }
     (pats, counters)
+}
+
+/// A rule for host names under this machine's domain and the `--domain`s (and the domains
+/// themselves), pseudonymized as the `hostname` rule's are; `None` without that rule or any
+/// domain.
+fn domain_rule(
+    rules: &[PatternRule],
+    names: &(Vec<String>, Vec<usize>),
+    extra: &[String],
+) -> Result<Option<PatternRule>, String> {
+    let Some(host) = rules.iter().position(|r| r.detector == Detector::Hostname) else {
+        return Ok(None);
+    };
+    let hostnames: Vec<String> = names
+        .0
+        .iter()
+        .zip(&names.1)
+        .filter(|&(_, &c)| c == host)
+        .map(|(n, _)| n.clone())
+        .collect();
+    let mut domains = pseudonym::machine_domains(&hostnames);
+    domains.extend(
+        extra
+            .iter()
+            .map(|d| d.trim().trim_matches('.').to_ascii_lowercase())
+            .filter(|d| !d.is_empty()),
+    );
+    domains.sort();
+    domains.dedup();
+    if domains.is_empty() {
+        return Ok(None);
+    }
+    let alts: Vec<String> = domains.iter().map(|d| regex::escape(d)).collect();
+    // The name ends where no further label follows: `a.corp.example` but not the start of
+    // `a.corp.example.org`.
+    let pattern = format!(
+        r"\b((?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)*(?:{}))(?:$|[^a-z0-9.-]|\.(?:$|[^a-z0-9]))",
+        alts.join("|")
+    );
+    let regex = regex::bytes::RegexBuilder::new(&pattern)
+        .unicode(false)
+        .case_insensitive(true)
+        .build()
+        .map_err(|e| format!("--domain: {e}"))?;
+    let base = &rules[host];
+    Ok(Some(PatternRule {
+        id: base.id.clone(),
+        regex: Some(regex),
+        secret_group: Some(1),
+        keywords: domains,
+        entropy: None,
+        allowlists: Vec::new(),
+        action: Action::Pseudonymize,
+        detector: Detector::Regex,
+        prefix: base.prefix.clone(),
+    }))
 }
 
 fn identifier_matcher(names: &[String]) -> Result<Option<AhoCorasick>, String> {
@@ -258,9 +328,12 @@ fn identifier_matcher(names: &[String]) -> Result<Option<AhoCorasick>, String> {
 /// only when there is no place for a key (no HOME, e.g. under cron).
 fn pseudonymizer(
     rules: &[PatternRule],
+    keys: &[KeyRule],
     key_path: Option<&std::path::Path>,
 ) -> Result<Option<pseudonym::Pseudonymizer>, String> {
-    if !rules.iter().any(|r| r.action == Action::Pseudonymize) {
+    if !rules.iter().any(|r| r.action == Action::Pseudonymize)
+        && !keys.iter().any(|k| k.action == Action::Pseudonymize)
+    {
         return Ok(None);
     }
     let key = match key_path {

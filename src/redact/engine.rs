@@ -21,6 +21,7 @@ use regex::bytes::CaptureLocations;
 
 use super::compiled::Compiled;
 use super::keyed::{self, Claim};
+use super::memo::Memo;
 use super::rules::{Action, Detector};
 use super::scan::{self, ColonKind};
 use super::structured;
@@ -58,6 +59,9 @@ struct Span {
     /// Write the mask as a quoted string: it replaces a bare TOML or YAML value, where
     /// `[REDACTED:x]` would read as an array (or not parse).
     quote: bool,
+    /// Part of the secret the previous mask began (a PEM body line, a YAML block line, the
+    /// tail of a value cut by a window): it takes that mask's number.
+    follow: bool,
 }
 
 /// State carried from one line to the next.
@@ -71,6 +75,8 @@ struct LineState {
     cont: Option<u32>,
     /// Current TOML/INI section.
     section: Vec<u8>,
+    /// The number of the secret that `follow` spans continue.
+    chain: Option<u32>,
 }
 
 /// Reused buffers.
@@ -103,6 +109,12 @@ pub(crate) struct Engine<'a> {
     st: LineState,
     sc: Scratch,
     pub counts: Vec<u64>,
+    /// Where masks get their numbers; without it masks are not numbered.
+    pub memo: Option<&'a Memo>,
+    /// Pseudonyms written, with the values they stand for (for `reveal`), when wanted.
+    pub minted: Option<std::collections::HashMap<Vec<u8>, Vec<u8>>>,
+    /// The number of the last mask written.
+    last_no: Option<u32>,
 }
 
 fn b64(b: u8) -> bool {
@@ -147,6 +159,9 @@ impl<'a> Engine<'a> {
                 locs,
             },
             counts: vec![0; c.labels.len()],
+            memo: None,
+            minted: None,
+            last_no: None,
         }
     }
 
@@ -274,6 +289,9 @@ impl<'a> Engine<'a> {
             }
         }
         self.emit(data, lb, n, commit, out);
+        if self.st.cont.is_some() {
+            self.st.chain = self.last_no;
+        }
         commit - lb
     }
 
@@ -283,18 +301,34 @@ impl<'a> Engine<'a> {
             out.extend_from_slice(&line[pos..s.start]);
             if s.pseudo {
                 if let Some(p) = &self.c.pseudonymizer {
-                    p.write(
-                        &self.c.prefixes[s.counter as usize],
-                        &line[s.start..s.end],
-                        out,
-                    );
+                    let at = out.len();
+                    let value = &line[s.start..s.end];
+                    p.write(&self.c.prefixes[s.counter as usize], value, out);
+                    if let Some(minted) = &mut self.minted
+                        && !minted.contains_key(&out[at..])
+                    {
+                        minted.insert(out[at..].to_vec(), value.to_vec());
+                    }
                 }
             } else {
                 if s.quote {
                     out.push(b'"');
                 }
+                let label = &self.c.labels[s.counter as usize];
                 out.extend_from_slice(b"[REDACTED:");
-                out.extend_from_slice(self.c.labels[s.counter as usize].as_bytes());
+                out.extend_from_slice(label.as_bytes());
+                if let Some(memo) = self.memo {
+                    let no = match (s.follow, self.st.chain) {
+                        (true, Some(no)) => no,
+                        _ => memo.number(label, &line[s.start..s.end]),
+                    };
+                    if s.follow {
+                        self.st.chain = Some(no);
+                    }
+                    self.last_no = Some(no);
+                    // Writing to a Vec cannot fail.
+                    let _ = write!(out, ":{no}");
+                }
                 out.push(b']');
                 if s.quote {
                     out.push(b'"');
@@ -317,7 +351,16 @@ impl<'a> Engine<'a> {
                 pseudo,
                 counted,
                 quote: false,
+                follow: false,
             });
+        }
+    }
+
+    /// A mask that continues the secret the previous one began.
+    fn push_follow(&mut self, start: usize, end: usize, counter: usize) {
+        self.push(start, end, counter, false, false);
+        if let Some(last) = self.sc.spans.last_mut().filter(|s| s.start == start) {
+            last.follow = true;
         }
     }
 
@@ -333,7 +376,7 @@ impl<'a> Engine<'a> {
                 .iter()
                 .position(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b';' | b','))
                 .unwrap_or(line.len() - lb);
-            self.push(lb, lb + end, counter as usize, false, false);
+            self.push_follow(lb, lb + end, counter as usize);
         }
         if matches!(self.format, Format::Toml | Format::Ini)
             && let Some(sec) = structured::section_header(line)
@@ -368,8 +411,16 @@ impl<'a> Engine<'a> {
         }
         if let Some(ac) = self.secret_ac {
             for m in ac.find_iter(line) {
-                let counter = c.literal_counter[m.pattern().as_usize()];
-                self.push(m.start(), m.end(), counter, false, true);
+                let i = m.pattern().as_usize();
+                let (s, e) = (m.start(), m.end());
+                // A learned account name is a name: only whole words are it.
+                let pseudo = c.literal_pseudo.get(i).copied().unwrap_or(false);
+                if pseudo
+                    && ((s > 0 && is_word(line[s - 1])) || (e < line.len() && is_word(line[e])))
+                {
+                    continue;
+                }
+                self.push(s, e, c.literal_counter[i], pseudo, true);
             }
         }
         self.identifiers(line, names_wanted);
@@ -480,6 +531,7 @@ impl<'a> Engine<'a> {
         let rest = &line[after..];
         if rest.iter().all(|b| b.is_ascii_whitespace()) {
             self.st.pem = Some((rule as u32, 0));
+            self.st.chain = None;
             self.counts[rule] += 1;
         } else {
             // A key cut short (a truncated JSON string, a capped log): mask the rest.
@@ -504,7 +556,7 @@ impl<'a> Engine<'a> {
         }
         // Only the body part of a prefixed line: `host app[1]: MIIE...` keeps its prefix.
         if e > s && (s == 0 || !is_word(line[s - 1])) {
-            self.push(s, e, counter as usize, false, false);
+            self.push_follow(s, e, counter as usize);
         }
         self.st.pem = if end_marker.is_some() || seen > 2000 {
             None
@@ -525,7 +577,7 @@ impl<'a> Engine<'a> {
                 while e > i && line[e - 1].is_ascii_whitespace() {
                     e -= 1;
                 }
-                self.push(i, e, counter as usize, false, false);
+                self.push_follow(i, e, counter as usize);
             }
             Some(_) => self.st.block = None,
         }
@@ -556,9 +608,11 @@ impl<'a> Engine<'a> {
                     .position(|b| !b.is_ascii_whitespace())
                     .unwrap_or(0);
                 self.st.block = Some((indent.min(s), counter as u32));
+                self.st.chain = None;
                 self.counts[counter] += 1;
             } else {
-                self.push(s, e, counter, false, true);
+                let pseudo = c.keys[k].action == Action::Pseudonymize;
+                self.push(s, e, counter, pseudo, true);
                 if quote && let Some(last) = self.sc.spans.last_mut() {
                     last.quote = true;
                 }
@@ -641,5 +695,6 @@ fn pseudo_span(start: usize, end: usize, counter: usize) -> Span {
         pseudo: true,
         counted: true,
         quote: false,
+        follow: false,
     }
 }

@@ -5,6 +5,7 @@
 //! (weaker evidence), values too short or plain words of low entropy (`token: expired`).
 
 use super::compiled::Compiled;
+use super::rules::Action;
 use super::structured::{self, Form, Pair};
 
 /// What a key rule claims in a line.
@@ -43,7 +44,19 @@ pub(crate) fn claim(c: &Compiled, line: &[u8], p: &Pair, section: &[u8]) -> Opti
     if r.url_credentials && holds_credentials(v) {
         return None;
     }
+    if r.action == Action::Pseudonymize && is_pseudonym(v, &r.prefix) {
+        // Already a pseudonym (a bundle redacted again): a pseudonym of it would hide nothing
+        // more and break `reveal`.
+        return None;
+    }
     if p.loose {
+        // An account key in prose is weaker evidence still (`login: failed`, `username
+        // required`): only `k=v`, JSON and query pairs name an account there.
+        if r.action == Action::Pseudonymize
+            && !matches!(p.form, Form::Assign | Form::Json | Form::Query)
+        {
+            return None;
+        }
         if v.len() < r.min_len {
             return None;
         }
@@ -71,4 +84,28 @@ fn is_plain_word(v: &[u8]) -> bool {
 /// (scheme, host, port, database, options) can stay.
 fn holds_credentials(v: &[u8]) -> bool {
     memchr::memmem::find(v, b"://").is_some() || v.contains(&b'=')
+}
+
+/// `<prefix>-<6 hex>`, as the pseudonymizer writes it.
+fn is_pseudonym(v: &[u8], prefix: &str) -> bool {
+    v.len() == prefix.len() + 7
+        && v.starts_with(prefix.as_bytes())
+        && v[prefix.len()] == b'-'
+        && v[prefix.len() + 1..]
+            .iter()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudonyms_are_recognised() {
+        assert!(is_pseudonym(b"user-3fa2c1", "user"));
+        assert!(!is_pseudonym(b"user-3fa2c", "user"));
+        assert!(!is_pseudonym(b"user-3FA2C1", "user"));
+        assert!(!is_pseudonym(b"host-3fa2c1", "user"));
+        assert!(!is_pseudonym(b"kestrel", "user"));
+    }
 }

@@ -3,10 +3,15 @@
 //!
 //! - Rules come from `redaction-rules/secrets.toml` and `redaction-rules/identifiers.toml`
 //!   (embedded) plus the user's files, in a gitleaks-compatible TOML format (`rules`).
-//! - A secret becomes `[REDACTED:<rule-id>]`; an identifier becomes a keyed pseudonym such as
-//!   `host-3fa2c1` ([`pseudonym`]).
-//! - Values found by key-based rules can be learned ([`Redactor::learn`]) and are then masked
-//!   wherever they occur, like literals given with `--redact`.
+//! - A secret becomes `[REDACTED:<rule-id>:<n>]`: equal values get equal numbers and different
+//!   values different ones, across everything one [`Redactor`] redacts (`memo`). An
+//!   identifier becomes a keyed pseudonym such as `host-3fa2c1` ([`pseudonym`]).
+//! - Values found by key-based rules are learned ([`Redactor::learn`]); those that could be
+//!   secrets, and are not words of the spec's own ([`Vocabulary`]), are then masked wherever
+//!   they occur, like literals given with `--redact`. Account names found by key rules are
+//!   pseudonymized instead.
+//! - Pseudonyms minted are remembered beside the pseudonym key, so `reveal` can map them
+//!   back on the user's machine ([`reveal`]).
 //! - [`Redactor::redact_stream`] works in bounded memory on inputs of any size (`engine`).
 //! - [`report_json`] renders `redaction-report.json`: counts per item and rule, never values.
 
@@ -14,15 +19,18 @@ mod builtin;
 mod compiled;
 mod engine;
 mod keyed;
+mod memo;
 mod prefilter;
 pub mod pseudonym;
 mod redacted;
 mod report;
+pub mod reveal;
 mod rules;
 mod scan;
 mod structured;
 #[doc(hidden)]
 pub mod testdata;
+mod vocabulary;
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -33,8 +41,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use crate::item::Format;
 use compiled::Compiled;
 pub use redacted::{Redacted, RedactedText, redact_items};
-pub use report::{ItemCounts, REPORT_FORMAT, Report, report_json};
+pub use report::{ItemCounts, Learned, REPORT_FORMAT, Report, report_json};
 use rules::{Action, RuleSet};
+pub use vocabulary::Vocabulary;
 
 /// How to build a [`Redactor`].
 #[derive(Debug, Clone, Default)]
@@ -52,8 +61,16 @@ pub struct Options {
     pub pseudonym_key: Option<PathBuf>,
     /// Host names to pseudonymize; `None` detects this machine's name and FQDN.
     pub hostnames: Option<Vec<String>>,
-    /// User names to pseudonymize; `None` detects `$USER` and the names under `/home`.
+    /// User names to pseudonymize; `None` detects the invoking user and the local accounts
+    /// in the passwd database (under `sysroot` when given).
     pub usernames: Option<Vec<String>>,
+    /// Domains whose host names are pseudonymized (`--domain`), besides this machine's own.
+    pub domains: Vec<String>,
+    /// Read the passwd database and host names under this root too (`collect --sysroot`).
+    pub sysroot: Option<PathBuf>,
+    /// Names never pseudonymized as host or user names: the project's own (a service
+    /// account is often named after its service).
+    pub keep_names: Vec<String>,
 }
 
 /// An error loading or compiling redaction rules, or reading the pseudonym key. Lists every
@@ -103,13 +120,16 @@ impl Counts {
 pub struct Redactor {
     c: Compiled,
     warnings: Vec<String>,
-    /// Values to mask wherever they occur, with their counter: `--redact` values and learned.
-    literals: BTreeMap<Vec<u8>, usize>,
+    /// Values to replace wherever they occur, with their counter and whether they are account
+    /// names (pseudonymized): `--redact` values and learned ones.
+    literals: BTreeMap<Vec<u8>, (usize, bool)>,
     secret_ac: Option<AhoCorasick>,
+    /// Every value learned, and whether it is replaced bundle-wide; only counted, never shown.
+    learned: BTreeMap<Vec<u8>, bool>,
+    memo: memo::Memo,
+    /// Where minted pseudonyms are kept for `reveal`; `None` with a key for this run only.
+    reveal_map: Option<PathBuf>,
 }
-
-/// Learned values shorter than this are too likely to occur by chance.
-const MIN_LEARNED: usize = 6;
 
 impl Redactor {
     /// Compile the rule sets the options name.
@@ -136,13 +156,18 @@ impl Redactor {
         }
         if opts.keep_identifiers {
             set.rules.retain(|r| r.action != Action::Pseudonymize);
+            // A key rule never lets the value it claims through: kept identifiers or not,
+            // an account name under a credential's key is masked.
+            for k in &mut set.keys {
+                k.action = Action::Mask;
+            }
         }
         if !problems.is_empty() {
             return Err(RuleError { problems });
         }
         let mut warnings = std::mem::take(&mut set.warnings);
         let pseudonymizes = set.rules.iter().any(|r| r.action == Action::Pseudonymize);
-        let (key_path, key_warning) = match key_path(opts) {
+        let (key_file, key_warning) = match key_location(opts) {
             Some(KeyPath::Default(path)) if pseudonymizes => {
                 match pseudonym::check_default_key(&path) {
                     Ok(()) => (Some(path), None),
@@ -168,22 +193,32 @@ impl Redactor {
         let inputs = compiled::Inputs {
             hostnames: opts.hostnames.clone(),
             usernames: opts.usernames.clone(),
-            key_path,
+            key_path: key_file.clone(),
+            domains: opts.domains.clone(),
+            sysroot: opts.sysroot.clone(),
+            keep_names: opts.keep_names.clone(),
         };
         let c = compiled::compile(set, inputs).map_err(|p| RuleError { problems: vec![p] })?;
         if c.pseudonymizer.is_some() {
             warnings.extend(key_warning);
         }
+        let reveal_map = match (&c.pseudonymizer, &key_file) {
+            (Some(_), Some(key)) => Some(reveal::map_path(key)),
+            _ => None,
+        };
         let mut r = Redactor {
             c,
             warnings,
             literals: BTreeMap::new(),
             secret_ac: None,
+            learned: BTreeMap::new(),
+            memo: memo::Memo::default(),
+            reveal_map,
         };
         let lit = r.c.literal_counter_id();
         for l in &opts.literals {
             if !l.is_empty() {
-                r.literals.insert(l.as_bytes().to_vec(), lit);
+                r.literals.insert(l.as_bytes().to_vec(), (lit, false));
             }
         }
         r.rebuild_literals();
@@ -195,8 +230,9 @@ impl Redactor {
         &self.warnings
     }
 
-    /// Learn secret values from content, found by key-based rules, to redact them everywhere.
-    pub fn learn(&mut self, data: &[u8], format: Format) {
+    /// Learn values found by key-based rules in content. Those that could be secrets and are
+    /// not words of `vocab` are then replaced wherever they occur; the rest only where found.
+    pub fn learn(&mut self, data: &[u8], format: Format, vocab: &Vocabulary) {
         let mut found = Vec::new();
         let mut section: Vec<u8> = Vec::new();
         for line in data.split(|&b| b == b'\n') {
@@ -210,15 +246,25 @@ impl Redactor {
                     keyed::claim(&self.c, line, &p, &section)
                 {
                     let v = line[start..end].trim_ascii();
-                    if v.len() >= MIN_LEARNED {
-                        found.push((v.to_vec(), self.c.rules.len() + rule));
+                    if !v.is_empty() {
+                        found.push((v.to_vec(), rule));
                     }
                 }
             });
         }
         let before = self.literals.len();
-        for (v, counter) in found {
-            self.literals.entry(v).or_insert(counter);
+        for (v, rule) in found {
+            let account = self.c.keys[rule].action == Action::Pseudonymize;
+            let spread = if account {
+                vocab.may_propagate_account(&v)
+            } else {
+                vocab.may_propagate_secret(&v)
+            };
+            let spread = *self.learned.entry(v.clone()).or_insert(spread);
+            if spread {
+                let counter = self.c.rules.len() + rule;
+                self.literals.entry(v).or_insert((counter, account));
+            }
         }
         if self.literals.len() != before {
             self.rebuild_literals();
@@ -231,7 +277,8 @@ impl Redactor {
             return;
         }
         let pats: Vec<&Vec<u8>> = self.literals.keys().collect();
-        self.c.literal_counter = self.literals.values().copied().collect();
+        self.c.literal_counter = self.literals.values().map(|&(c, _)| c).collect();
+        self.c.literal_pseudo = self.literals.values().map(|&(_, p)| p).collect();
         self.secret_ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .build(pats)
@@ -274,12 +321,46 @@ impl Redactor {
         lim: engine::Limits,
     ) -> io::Result<()> {
         let mut eng = engine::Engine::new(&self.c, self.secret_ac.as_ref(), format, lim);
+        eng.memo = Some(&self.memo);
+        if self.reveal_map.is_some() {
+            eng.minted = Some(Default::default());
+        }
         let result = eng.run(input, output);
         for (i, &n) in eng.counts.iter().enumerate() {
             counts.add(&self.c.labels[i], n);
         }
+        if let Some(minted) = eng.minted.take() {
+            self.memo.absorb(minted);
+        }
         result
     }
+
+    /// How many distinct learned values are replaced bundle-wide, and how many only where
+    /// they were found. Never the values.
+    pub fn learned(&self) -> Learned {
+        let propagated = self.learned.values().filter(|&&p| p).count() as u64;
+        Learned {
+            propagated,
+            not_propagated: self.learned.len() as u64 - propagated,
+        }
+    }
+
+    /// Add the pseudonyms minted so far to the local map `reveal` reads (beside the
+    /// pseudonym key, mode 0600). Nothing to do with a key for this run only.
+    pub fn save_reveal_map(&self) -> Result<(), reveal::RevealError> {
+        match &self.reveal_map {
+            Some(path) => reveal::remember(path, &self.memo.minted()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Where the pseudonym key lives: `--pseudonym-key`, then the environment variable, then the
+/// per-installation file in the config dir; `None` when there is no config dir.
+pub fn key_path(opts: &Options) -> Option<PathBuf> {
+    key_location(opts).map(|k| match k {
+        KeyPath::Chosen(p) | KeyPath::Default(p) => p,
+    })
 }
 
 /// Where the pseudonym key lives.
@@ -293,7 +374,7 @@ enum KeyPath {
 
 /// `--pseudonym-key`, then the environment variable, then the per-installation file in the
 /// config dir; `None` when there is no config dir.
-fn key_path(opts: &Options) -> Option<KeyPath> {
+fn key_location(opts: &Options) -> Option<KeyPath> {
     match (&opts.pseudonym_key, std::env::var_os(pseudonym::KEY_ENV)) {
         (Some(p), _) => Some(KeyPath::Chosen(p.clone())),
         (None, Some(p)) if !p.is_empty() => Some(KeyPath::Chosen(PathBuf::from(p))),

@@ -172,19 +172,47 @@ fn create_key(path: &Path) -> Result<[u8; 32], String> {
     }
 }
 
-/// This machine's host names: the short name and any FQDN `/etc/hosts` gives it.
-pub fn machine_hostnames() -> Vec<String> {
+/// `path` (absolute) under `root`, or as it is without one.
+fn under(root: Option<&Path>, path: &str) -> PathBuf {
+    match root {
+        Some(r) => r.join(path.trim_start_matches('/')),
+        None => PathBuf::from(path),
+    }
+}
+
+/// This machine's host names: the short name and every FQDN `/etc/hosts` gives it, both for
+/// this machine and, with `root`, for the system under it.
+pub fn machine_hostnames(root: Option<&Path>) -> Vec<String> {
+    let mut names = hostnames_of(None);
+    if root.is_some() {
+        names.extend(hostnames_of(root));
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn hostnames_of(root: Option<&Path>) -> Vec<String> {
     let mut names = Vec::new();
-    let short = fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| fs::read_to_string("/etc/hostname"))
+    let short = fs::read_to_string(under(root, "/proc/sys/kernel/hostname"))
+        .or_else(|_| fs::read_to_string(under(root, "/etc/hostname")))
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok());
-    let Some(short) = short else {
+        .or_else(|| {
+            root.is_none()
+                .then(|| std::env::var("HOSTNAME").ok())
+                .flatten()
+        });
+    let Some(full) = short else {
         return names;
     };
-    if let Ok(hosts) = fs::read_to_string("/etc/hosts") {
+    // A system name may itself be the FQDN: its first label is the short name.
+    let short = full.split('.').next().unwrap_or(&full).to_string();
+    if full != short {
+        names.push(full.clone());
+    }
+    if let Ok(hosts) = fs::read_to_string(under(root, "/etc/hosts")) {
         for line in hosts.lines() {
             let line = line.split('#').next().unwrap_or("");
             let mut fields = line.split_whitespace();
@@ -207,13 +235,31 @@ pub fn machine_hostnames() -> Vec<String> {
     names
 }
 
-/// Local user names: `$USER`, `$SUDO_USER`, `$LOGNAME` and the directories under `/home`.
-pub fn machine_usernames() -> Vec<String> {
+/// The domains of this machine's FQDNs (`corp.example` of `web01.corp.example`). A domain of
+/// one label (`lan`, `localdomain`) names nobody and is left out.
+pub fn machine_domains(hostnames: &[String]) -> Vec<String> {
+    let mut domains: Vec<String> = hostnames
+        .iter()
+        .filter_map(|h| h.split_once('.').map(|(_, d)| d.to_ascii_lowercase()))
+        .filter(|d| d.contains('.') && !d.ends_with(".localdomain") && !d.ends_with(".local"))
+        .collect();
+    domains.sort();
+    domains.dedup();
+    domains
+}
+
+/// Local account names: the invoking user (`$USER`, `$SUDO_USER`, `$LOGNAME`), the accounts
+/// of people in the passwd database (uid 1000 and up, or a home under `/home`; under `root`
+/// when given) and the directories under `/home`.
+pub fn machine_usernames(root: Option<&Path>) -> Vec<String> {
     let mut names: Vec<String> = ["USER", "SUDO_USER", "LOGNAME"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())
         .collect();
-    if let Ok(dir) = fs::read_dir("/home") {
+    if let Ok(passwd) = fs::read_to_string(under(root, "/etc/passwd")) {
+        names.extend(passwd_people(&passwd));
+    }
+    if let Ok(dir) = fs::read_dir(under(root, "/home")) {
         for e in dir.flatten() {
             if e.file_type().is_ok_and(|t| t.is_dir()) {
                 names.extend(e.file_name().to_str().map(str::to_string));
@@ -226,8 +272,28 @@ pub fn machine_usernames() -> Vec<String> {
     names
 }
 
+/// Accounts of people in a passwd file: uid 1000 and up (but not `nobody`'s 65534), or a
+/// home under `/home`. System accounts (`daemon`, `www-data`, `postgres`) are left alone.
+fn passwd_people(passwd: &str) -> Vec<String> {
+    passwd
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            let (name, uid, home) = (f.first()?, f.get(2)?.parse::<u32>().ok()?, f.get(5)?);
+            let person = (1000..65534).contains(&uid) || home.starts_with("/home/");
+            person.then(|| name.to_string())
+        })
+        .collect()
+}
+
 /// Names too short or too generic to replace everywhere they occur without wrecking text.
 fn useful_identifier(name: &str) -> bool {
+    name.len() >= 3 && !is_generic_name(name) && !name.bytes().any(|b| b.is_ascii_whitespace())
+}
+
+/// Account and host names so common that replacing them would wreck ordinary text.
+pub(crate) fn is_generic_name(name: &str) -> bool {
     const GENERIC: &[&str] = &[
         "root",
         "nobody",
@@ -245,9 +311,7 @@ fn useful_identifier(name: &str) -> bool {
         "test",
         "(none)",
     ];
-    name.len() >= 3
-        && !GENERIC.contains(&name.to_ascii_lowercase().as_str())
-        && !name.bytes().any(|b| b.is_ascii_whitespace())
+    GENERIC.contains(&name.to_ascii_lowercase().as_str())
 }
 
 #[cfg(test)]
@@ -319,6 +383,37 @@ mod tests {
                 .unwrap_err()
                 .contains("64 hex digits")
         );
+    }
+
+    #[test]
+    fn passwd_people_are_the_accounts_of_persons() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\n\
+                      daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+                      kestrel:x:998:998::/var/lib/kestrel:/usr/sbin/nologin\n\
+                      alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n\
+                      olduser:x:500:500::/home/olduser:/bin/sh\n\
+                      nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n\
+                      broken line\n";
+        assert_eq!(passwd_people(passwd), ["alice", "olduser"]);
+    }
+
+    #[test]
+    fn names_and_domains_come_from_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let etc = dir.path().join("etc");
+        fs::create_dir_all(&etc).unwrap();
+        fs::write(etc.join("hostname"), "sentry7.ops.corp.example\n").unwrap();
+        fs::write(
+            etc.join("passwd"),
+            "bob:x:1001:1001::/home/bob:/bin/sh\nab:x:1002:1002::/home/ab:/bin/sh\n",
+        )
+        .unwrap();
+        let hosts = hostnames_of(Some(dir.path()));
+        assert_eq!(hosts, ["sentry7.ops.corp.example", "sentry7"]);
+        assert_eq!(machine_domains(&hosts), ["ops.corp.example"]);
+        let users = machine_usernames(Some(dir.path()));
+        assert!(users.contains(&"bob".to_string()), "{users:?}");
+        assert!(!users.contains(&"ab".to_string()), "{users:?}");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use super::{Counts, Redactor};
+use super::{Counts, Redactor, Vocabulary};
 use crate::item::{Format, Kind, RawItem, Status};
 
 /// One item after redaction. Every field is private: only this pass builds or changes one.
@@ -82,11 +82,16 @@ impl Redacted {
 }
 
 /// Learn secrets from every text item, then redact every item's content, source, detail and
-/// entry name. Items keep their order.
-pub fn redact_items(raws: Vec<RawItem>, redactor: &mut Redactor) -> Vec<Redacted> {
+/// entry name. Items keep their order, which is also the order masks are numbered in. Words
+/// of `vocab` (the spec's own) are replaced only where a key rule found them.
+pub fn redact_items(
+    raws: Vec<RawItem>,
+    redactor: &mut Redactor,
+    vocab: &Vocabulary,
+) -> Vec<Redacted> {
     for raw in &raws {
         if let Some(entry) = raw.entry.as_ref().filter(|e| !e.binary) {
-            redactor.learn(&entry.data, raw.format);
+            redactor.learn(&entry.data, raw.format, vocab);
         }
     }
     raws.into_iter()
@@ -189,7 +194,7 @@ mod tests {
             ),
         ];
         let (_dir, mut r) = redactor();
-        let items = redact_items(raws, &mut r);
+        let items = redact_items(raws, &mut r, &Vocabulary::default());
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].id(), "dump", "order is kept");
         for i in &items {
@@ -198,6 +203,48 @@ mod tests {
             assert!(!i.name().unwrap().contains(secret), "{:?}", i.name());
             assert!(i.counts().total() > 0);
         }
+    }
+
+    #[test]
+    fn a_learned_value_that_is_a_spec_word_or_a_word_stays_where_it_is() {
+        let raws = vec![
+            item(
+                "cfg",
+                "config.toml",
+                "[siem]\ntoken = \"kestrel-agent\"\npassword = \"changeme\"\n\
+                 api_key = \"k7-Qx93mZt2\"\n",
+                Format::Toml,
+            ),
+            item(
+                "log",
+                "kestrel.log",
+                "kestrel-agent started; changeme is the default; key k7-Qx93mZt2\n",
+                Format::Text,
+            ),
+        ];
+        let mut vocab = Vocabulary::default();
+        vocab.add("kestrel");
+        vocab.add("agent");
+        let (_dir, mut r) = redactor();
+        let items = redact_items(raws, &mut r, &vocab);
+        let cfg = String::from_utf8_lossy(items[0].data().unwrap()).into_owned();
+        assert_eq!(
+            cfg,
+            "[siem]\ntoken = \"[REDACTED:token:1]\"\npassword = \"[REDACTED:password:1]\"\n\
+             api_key = \"[REDACTED:token:2]\"\n"
+        );
+        let log = String::from_utf8_lossy(items[1].data().unwrap()).into_owned();
+        assert_eq!(
+            log,
+            "kestrel-agent started; changeme is the default; key [REDACTED:token:2]\n"
+        );
+        assert_eq!(
+            r.learned(),
+            crate::redact::Learned {
+                propagated: 1,
+                not_propagated: 2
+            }
+        );
     }
 
     #[test]
@@ -215,7 +262,7 @@ mod tests {
             RawItem::empty("gone", Kind::File, "/nope", Status::Missing, "no such file"),
         ];
         let (_dir, mut r) = redactor();
-        let items = redact_items(raws, &mut r);
+        let items = redact_items(raws, &mut r, &Vocabulary::default());
         assert!(items[0].binary());
         assert_eq!(items[0].data().unwrap(), b"\0asm token=hunter2hunter2");
         assert_eq!(items[1].data(), None);

@@ -18,6 +18,16 @@ pub struct ItemCounts {
     pub total: u64,
 }
 
+/// Distinct values key rules found: replaced bundle-wide, or only where found (words of the
+/// spec's own, plain words, numbers, hosts, paths, short values). Never the values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Learned {
+    /// Replaced wherever they occur.
+    pub propagated: u64,
+    /// Replaced only where a key rule found them.
+    pub not_propagated: u64,
+}
+
 /// `redaction-report.json`: replacements per entry and rule, and the sums. Never values.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
@@ -25,6 +35,9 @@ pub struct Report {
     pub format: String,
     /// Per entry path (or item id when nothing was stored).
     pub items: BTreeMap<String, ItemCounts>,
+    /// Learned values, propagated or not (keys stay sorted: this field sits here).
+    #[serde(default)]
+    pub learned: Learned,
     /// Per rule, across items.
     pub rules: BTreeMap<String, u64>,
     /// Every replacement.

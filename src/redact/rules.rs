@@ -22,7 +22,7 @@ use toml::de::{DeTable, DeValue};
 /// What a rule does with what it finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
-    /// Replace with `[REDACTED:<id>]`.
+    /// Replace with `[REDACTED:<id>:<n>]`.
     Mask,
     /// Replace with a stable keyed pseudonym `<prefix>-<hex>`.
     Pseudonymize,
@@ -123,6 +123,10 @@ pub(crate) struct KeyRule {
     /// A URL or `k=v;` connection string under this key keeps everything but its credentials,
     /// which the URL and key rules find inside it.
     pub url_credentials: bool,
+    /// Mask the value, or (account names) replace it with a pseudonym.
+    pub action: Action,
+    /// Pseudonym prefix (`user`) when the action is to pseudonymize.
+    pub prefix: String,
 }
 
 /// All rules from all files, in load order.
@@ -161,6 +165,8 @@ const KEY_KNOWN: &[&str] = &[
     "forms",
     "spaces",
     "url_credentials",
+    "action",
+    "prefix",
 ];
 const ALLOW_KNOWN: &[&str] = &["regexes", "regexTarget", "stopwords", "description"];
 
@@ -438,6 +444,22 @@ fn compile_allowlist(l: &mut Loader<'_>, v: &Val<'_>, ctx: &str) -> Option<Allow
     })
 }
 
+/// A rule's `action` field (default: mask).
+fn parse_action(l: &mut Loader<'_>, t: &DeTable<'_>, ctx: &str) -> Action {
+    match get_str(l, t, "action", ctx) {
+        None | Some("mask") => Action::Mask,
+        Some("pseudonymize") => Action::Pseudonymize,
+        Some(other) => {
+            let at = t.get("action").map_or(0, |v| v.span().start);
+            l.problem(
+                at,
+                format!("{ctx}: unknown action `{other}` (expected mask or pseudonymize)"),
+            );
+            Action::Mask
+        }
+    }
+}
+
 fn parse_rule(l: &mut Loader<'_>, v: &Val<'_>, warnings: &mut Vec<String>) -> Option<PatternRule> {
     let DeValue::Table(t) = v.get_ref() else {
         l.problem(v.span().start, "`rules` entries must be tables".into());
@@ -452,18 +474,7 @@ fn parse_rule(l: &mut Loader<'_>, v: &Val<'_>, warnings: &mut Vec<String>) -> Op
     };
     let ctx = format!("rule `{id}`");
     let before = l.problems.len();
-    let action = match get_str(l, t, "action", &ctx) {
-        None | Some("mask") => Action::Mask,
-        Some("pseudonymize") => Action::Pseudonymize,
-        Some(other) => {
-            let at = t.get("action").map_or(0, |v| v.span().start);
-            l.problem(
-                at,
-                format!("{ctx}: unknown action `{other}` (expected mask or pseudonymize)"),
-            );
-            Action::Mask
-        }
-    };
+    let action = parse_action(l, t, &ctx);
     let detector = match get_str(l, t, "detector", &ctx) {
         None | Some("regex") => Detector::Regex,
         Some("pem") => Detector::Pem,
@@ -605,6 +616,8 @@ fn parse_key(l: &mut Loader<'_>, v: &Val<'_>) -> Option<KeyRule> {
     });
     let spaces = get_bool(l, t, "spaces", &ctx);
     let url_credentials = get_bool(l, t, "url_credentials", &ctx);
+    let action = parse_action(l, t, &ctx);
+    let prefix = get_str(l, t, "prefix", &ctx).unwrap_or("user").to_string();
     if l.problems.len() != before {
         return None;
     }
@@ -619,6 +632,8 @@ fn parse_key(l: &mut Loader<'_>, v: &Val<'_>) -> Option<KeyRule> {
         forms,
         spaces,
         url_credentials,
+        action,
+        prefix,
     })
 }
 

@@ -1306,6 +1306,7 @@ mod tests {
             "<redacted>",
             "REDACTED",
             "[REDACTED:x]",
+            "[REDACTED:token:12]",
             "%APPDATA%",
             "{{ .Token }}",
         ] {

@@ -244,6 +244,7 @@ pub const DECOYS: &[&str] = &[
     "2026-11-23T00:39:43.534120Z  WARN kestrel_engine: NFA engine disabled (no predicate evaluator)",
     "    deploy : TTY=pts/0 ; PWD=/home/deploy ; USER=root ; COMMAND=/usr/bin/systemctl restart caddy",
     "config reloaded password=******** token=<redacted> api_key=[REDACTED:token]",
+    "config reloaded again api_key=[REDACTED:token:2] secret=[REDACTED:secret:1]",
     "settings: db_password=${DB_PASSWORD} ai_token={env.AI_TOKEN} api_key {$API_KEY} secret=REDACTED",
     "request_id=123e4567-e89b-12d3-a456-426614174000 status=200 duration=0.012s",
     "HEAD is now at 3f2a1c9e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39 Merge branch 'main'",

@@ -26,9 +26,67 @@ fn smoke() {
         "key AKIAIOSFODNN7EXAMPLF from 10.1.2.3 on web01\n",
         Format::Text,
     );
-    assert!(out.contains("[REDACTED:aws-access-key-id]"), "{out}");
+    assert!(out.contains("[REDACTED:aws-access-key-id:1]"), "{out}");
     assert!(!out.contains("10.1.2.3") && out.contains("ip-"), "{out}");
     assert!(out.contains("host-"), "{out}");
+}
+
+#[test]
+fn equal_secrets_share_a_number_and_different_ones_do_not() {
+    let d = tempfile::tempdir().unwrap();
+    let r = Redactor::new(&opts(d.path())).unwrap();
+    let a = "tenant=acme api_key=Qm7rT2xV9pL4wZ8k status=500\n\
+             tenant=zenith api_key=Hj3nB6yR1sD5fG0c status=200\n";
+    let out = red(&r, a, Format::Text);
+    assert_eq!(
+        out,
+        "tenant=acme api_key=[REDACTED:token:1] status=500\n\
+         tenant=zenith api_key=[REDACTED:token:2] status=200\n"
+    );
+    // Numbers hold across everything one redactor does: a later input names tenant 1 again.
+    let later = red(&r, "retry api_key=Qm7rT2xV9pL4wZ8k\n", Format::Text);
+    assert_eq!(later, "retry api_key=[REDACTED:token:1]\n");
+    // Each rule counts on its own.
+    let pw = red(&r, "password=Zq8-w!x2Lm\n", Format::Text);
+    assert_eq!(pw, "password=[REDACTED:password:1]\n");
+    // Same input, same bytes: numbering is by first sight, not by anything random.
+    let again = Redactor::new(&opts(d.path())).unwrap();
+    assert_eq!(red(&again, a, Format::Text), out);
+}
+
+#[test]
+fn a_secret_over_several_lines_keeps_one_number() {
+    let d = tempfile::tempdir().unwrap();
+    let r = Redactor::new(&opts(d.path())).unwrap();
+    let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx7Kp0\nQ2hvb3NlIGEgbG9uZyBr\n-----END RSA PRIVATE KEY-----\n";
+    let out = red(&r, pem, Format::Text);
+    let labels: Vec<&str> = out
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("[REDACTED:")
+                .and_then(|l| l.strip_suffix(']'))
+        })
+        .collect();
+    assert_eq!(labels.len(), 2, "{out}");
+    assert!(labels.iter().all(|l| *l == labels[0]), "{out}");
+    assert!(labels[0].ends_with(":1"), "{out}");
+}
+
+#[test]
+fn a_yaml_block_secret_keeps_one_number_and_the_next_secret_gets_the_next() {
+    let d = tempfile::tempdir().unwrap();
+    let r = Redactor::new(&opts(d.path())).unwrap();
+    let yaml = "tls:\n  private_key: |\n    c3a18f5e07d2b94a\n    80416392751804\n  \
+                client_secret: Hj3nB6yR1sD5fG0c\n  secret_token: Hj3nB6yR1sD5fG0c\n";
+    let out = red(&r, yaml, Format::Yaml);
+    let labels: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split("[REDACTED:").nth(1))
+        .collect();
+    assert_eq!(labels.len(), 4, "{out}");
+    assert_eq!(labels[0], labels[1], "{out}");
+    assert_ne!(labels[1], labels[2], "{out}");
+    assert_eq!(labels[2], labels[3], "{out}");
 }
 
 #[test]

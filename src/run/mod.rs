@@ -165,9 +165,10 @@ pub struct Outcome {
 
 /// Collect, redact and write the bundle and issue file.
 pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<Outcome, Error> {
-    let mut redactor = Redactor::new(&opts.redaction)?;
+    let mut redactor = Redactor::new(&redaction_options(opts))?;
     let raws = gather(opts, progress)?;
-    let items = layout::place(redact::redact_items(raws, &mut redactor));
+    let vocab = redact::Vocabulary::of_spec(&opts.spec);
+    let items = layout::place(redact::redact_items(raws, &mut redactor, &vocab));
     let texts = Texts::redact(opts, &redactor);
     let collected = |id: &str| {
         items
@@ -178,6 +179,7 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     let spec = with_repository_from_facts(&opts.spec, &facts);
     let manifest = manifest(opts, &spec, &texts, &items, facts);
     let mut warnings = redactor.warnings().to_vec();
+    let learned = redactor.learned();
     let shown = shown_spec(&spec, &texts, &manifest, &mut warnings);
 
     let contents = issue::Contents::from_placed(&items);
@@ -190,13 +192,18 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         description: description.as_deref(),
     };
     let body = issue::render(&input);
-    let written = write_bundle(opts, &manifest, &items, &texts, &body)?;
+    let written = write_bundle(opts, &manifest, &items, &texts, learned, &body)?;
     warnings.extend(written.removed_stale.iter().map(|p| {
         format!(
             "removed `{}`, left behind by an earlier run that was killed while writing",
             p.display()
         )
     }));
+    if let Err(e) = redactor.save_reveal_map() {
+        warnings.push(format!(
+            "`reveal` will not know this bundle's pseudonyms: {e}"
+        ));
+    }
     let target = write_issue_file(opts, &spec, &input, &body, &written, &mut warnings)?;
     let issue_path = target.path;
 
@@ -211,6 +218,19 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         warnings,
         other_redactions: texts.counts.clone(),
     })
+}
+
+/// The redaction options with what the run knows: the system root to read account and host
+/// names under, and the project's own names, which stay readable.
+fn redaction_options(opts: &Options) -> redact::Options {
+    let mut r = opts.redaction.clone();
+    if r.sysroot.is_none() {
+        r.sysroot.clone_from(&opts.sysroot);
+    }
+    let project = &opts.spec.project;
+    r.keep_names
+        .extend([project.name.clone(), project.display.clone()]);
+    r
 }
 
 /// Plan the spec's items and run the collectors.
@@ -350,12 +370,15 @@ fn write_bundle(
     manifest: &Manifest,
     items: &[Placed],
     texts: &Texts,
+    learned: redact::Learned,
     body: &str,
 ) -> Result<Written, Error> {
+    let mut report = redaction_report(items, &texts.counts);
+    report.learned = learned;
     let extras = [
         Extra::issue_body(body),
         Extra::issue_request(texts.title.as_ref(), texts.description.as_ref()),
-        Extra::report(&redaction_report(items, &texts.counts)),
+        Extra::report(&report),
         Extra::spec(&texts.spec_text),
     ];
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::Io {

@@ -72,7 +72,11 @@ pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>)
         ..Default::default()
     })
     .expect("a redactor without rules");
-    let placed = bundle::layout::place(redact::redact_items(raws, &mut redactor));
+    let placed = bundle::layout::place(redact::redact_items(
+        raws,
+        &mut redactor,
+        &Default::default(),
+    ));
     for (p, item) in placed.iter().zip(&items) {
         let want = item.entry.as_ref().map(|(p, _, _)| p.as_str());
         assert_eq!(

@@ -1,0 +1,70 @@
+//! What one redactor remembers across everything it redacts: the number each masked value
+//! got, so equal secrets read alike and different ones differently (`[REDACTED:token:1]`,
+//! `[REDACTED:token:2]`), and which pseudonyms it minted for which values, for `reveal`.
+//!
+//! Numbers are handed out in the order values are first seen. The redaction pass goes
+//! through items, and each item's name, source, detail and content, in a fixed order, so the
+//! same input gives the same numbers, and the same bytes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+/// Numbers per label and minted pseudonyms. Shared by every engine a redactor runs.
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    numbers: Mutex<HashMap<String, HashMap<Vec<u8>, u32>>>,
+    minted: Mutex<BTreeMap<String, String>>,
+}
+
+impl Memo {
+    /// The number of `value` under `label`: the one it already has, else the next one.
+    pub fn number(&self, label: &str, value: &[u8]) -> u32 {
+        let mut numbers = self.numbers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(per) = numbers.get_mut(label) {
+            if let Some(&n) = per.get(value) {
+                return n;
+            }
+            let next = per.len() as u32 + 1;
+            per.insert(value.to_vec(), next);
+            return next;
+        }
+        numbers.insert(label.to_string(), HashMap::from([(value.to_vec(), 1)]));
+        1
+    }
+
+    /// Record pseudonyms minted by one engine (pseudonym to the value it stands for).
+    pub fn absorb(&self, minted: HashMap<Vec<u8>, Vec<u8>>) {
+        if minted.is_empty() {
+            return;
+        }
+        let mut all = self.minted.lock().unwrap_or_else(|e| e.into_inner());
+        for (p, v) in minted {
+            let p = String::from_utf8_lossy(&p).into_owned();
+            all.entry(p)
+                .or_insert_with(|| String::from_utf8_lossy(&v).into_owned());
+        }
+    }
+
+    /// Every pseudonym minted so far, with its value.
+    pub fn minted(&self) -> BTreeMap<String, String> {
+        self.minted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_first_sight_per_label() {
+        let m = Memo::default();
+        assert_eq!(m.number("token", b"aaa"), 1);
+        assert_eq!(m.number("token", b"bbb"), 2);
+        assert_eq!(m.number("token", b"aaa"), 1);
+        assert_eq!(m.number("password", b"bbb"), 1);
+        assert_eq!(m.number("token", b"ccc"), 3);
+    }
+}
