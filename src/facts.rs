@@ -25,7 +25,7 @@ pub struct Source<'a> {
 /// Extract facts from redacted content, in spec order.
 pub fn extract(spec: &Spec, sources: &[Source<'_>]) -> BTreeMap<String, FactRecord> {
     let mut facts: BTreeMap<String, FactRecord> = BTreeMap::new();
-    let mut add = |name: &str, value: &str, item: &str| {
+    let mut add = |name: &str, value: &str, item: &str, line: Option<&str>| {
         let value = clean(value);
         if !value.is_empty() && !facts.contains_key(name) {
             facts.insert(
@@ -33,6 +33,7 @@ pub fn extract(spec: &Spec, sources: &[Source<'_>]) -> BTreeMap<String, FactReco
                 FactRecord {
                     value,
                     item: item.to_string(),
+                    line: line.map(clean).filter(|l| !l.is_empty()),
                 },
             );
         }
@@ -43,7 +44,7 @@ pub fn extract(spec: &Spec, sources: &[Source<'_>]) -> BTreeMap<String, FactReco
                 let map: BTreeMap<String, String> =
                     serde_json::from_slice(source.data).unwrap_or_default();
                 for (name, value) in &map {
-                    add(name, value, &item.id);
+                    add(name, value, &item.id, None);
                 }
             }
             let text = String::from_utf8_lossy(source.data);
@@ -62,12 +63,20 @@ pub fn extract(spec: &Spec, sources: &[Source<'_>]) -> BTreeMap<String, FactReco
                     };
                     let value = value.trim();
                     let value = fact.map.get(value).map_or(value, String::as_str);
-                    add(&fact.name, value, &item.id);
+                    let line = caps.get(0).map(|m| line_at(&text, m.start()));
+                    add(&fact.name, value, &item.id, line);
                 }
             }
         }
     }
     facts
+}
+
+/// The whole line of `text` that `at` falls on: what a check quotes as its evidence.
+fn line_at(text: &str, at: usize) -> &str {
+    let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+    &text[start..end]
 }
 
 fn clean(value: &str) -> String {
@@ -126,6 +135,11 @@ facts = [
         assert_eq!(facts["gojinn_version"].item, "build-info");
         assert_eq!(facts["has_module"].value, "http.handlers.gojinn");
         assert_eq!(facts["kernel"].item, "sys");
+        assert_eq!(facts["kernel"].line, None);
+        assert_eq!(
+            facts["gojinn_version"].line.as_deref(),
+            Some("dep\tgithub.com/gojinn-io/gojinn\tv1.0.0-rc7\th1:x=")
+        );
     }
 
     #[test]

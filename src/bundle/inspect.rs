@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::manifest::{CheckOutcome, FactRecord, ItemRecord, ProjectRecord, SpecRecord, Tool};
+use super::manifest::{CheckOutcome, CheckResult, FactRecord, ItemRecord, ProjectRecord, SpecRecord, Tool};
 use super::reader::{Bundle, ReadError};
 use super::replay::stored_spec;
 use super::sha256_hex;
@@ -219,8 +219,8 @@ pub fn render(i: &Inspection) -> String {
             s(&check.id),
             s(&check.when),
         );
-        if check.outcome.is_flagged() {
-            let _ = writeln!(out, "          {:width$}  {}", "", s(&check.message));
+        if check.outcome.is_flagged() || check.outcome == CheckResult::Unknown {
+            let _ = writeln!(out, "          {:width$}  {}", "", s(&check.explained()));
         }
     }
     let total: u64 = i.redactions.values().sum();

@@ -96,7 +96,7 @@ pub fn reredact(
     }
     manifest.spec.origin = redactor.redact_str(&manifest.spec.origin, &mut other);
     if let Some(spec) = &spec {
-        manifest.checks = crate::checks::evaluate(spec, &manifest.facts);
+        manifest.checks = crate::checks::evaluate(spec, &manifest.facts, &manifest.items);
     }
     report.add(OTHER_KEY, &other);
     extras.push(Extra::report(&report));

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::checklist::checklist;
 use super::section::Section;
 use super::{Input, one_line};
-use crate::bundle::ItemRecord;
+use crate::bundle::{CheckResult, ItemRecord};
 use crate::item::Format;
 use crate::spec::{CHECKLIST_HEADING, Kind, SectionSource};
 
@@ -423,24 +423,34 @@ fn stored_files(out: &mut String, input: &Input<'_>) {
 }
 
 fn checks(input: &Input<'_>) -> Option<String> {
-    let flagged: Vec<_> = input
+    // Undecided checks are listed with their reason: left out, they would read as passed.
+    let shown: Vec<_> = input
         .manifest
         .checks
         .iter()
-        .filter(|c| c.outcome.is_flagged())
+        .filter(|c| c.outcome.is_flagged() || c.outcome == CheckResult::Unknown)
         .collect();
-    if flagged.is_empty() {
+    if shown.is_empty() {
         return None;
     }
     let mut out = String::new();
-    for c in flagged {
-        let _ = writeln!(
+    for c in shown {
+        let _ = write!(
             out,
             "- **{}** `{}`: {}",
             c.outcome.as_str().to_uppercase(),
             c.id,
             one_line(&c.message)
         );
+        match (&c.evidence, &c.reason) {
+            (Some(line), _) if c.outcome.is_flagged() => {
+                let _ = writeln!(out, "\n  `{}`", code(line));
+            }
+            (_, Some(reason)) if c.outcome == CheckResult::Unknown => {
+                let _ = writeln!(out, " (not decided: {})", one_line(reason));
+            }
+            _ => out.push('\n'),
+        }
     }
     Some(out)
 }

@@ -89,7 +89,8 @@ pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>)
         })
         .collect();
     let facts = facts::extract(&spec, &sources);
-    let checks = support_bundle::checks::evaluate(&spec, &facts);
+    let records: Vec<_> = placed.iter().map(|p| p.record.clone()).collect();
+    let checks = support_bundle::checks::evaluate(&spec, &facts, &records);
     let manifest = Manifest {
         format: bundle::FORMAT.to_string(),
         tool: Tool {
@@ -108,7 +109,7 @@ pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>)
         created: "1980-01-01T00:00:00Z".into(),
         private: false,
         facts,
-        items: placed.iter().map(|p| p.record.clone()).collect(),
+        items: records,
         checks,
         files: BTreeMap::new(),
     };
