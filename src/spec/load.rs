@@ -15,7 +15,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CHECKLIST_HEADING, Check, Diagnostic, FactSpec, ForgeKind, FromRef, IssueSpec, Item, Kind,
+    CHECKLIST_HEADING, Check, Diagnostic, EnvironmentEntry, FactSpec, ForgeKind, FromRef, IssueSpec, Item, Kind,
     Level, Project, SCHEMA, SectionSource, Spec, SpecError, suggest,
 };
 use crate::check::Condition;
@@ -120,6 +120,15 @@ struct RawIssue {
     sources: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     form: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    environment: Vec<Spanned<RawEnvironmentEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvironmentEntry {
+    label: String,
+    fact: Spanned<String>,
 }
 
 /// Load a spec by built-in name or file path: a value naming an existing file, or containing
@@ -725,6 +734,32 @@ impl Validator {
                 }
             }
             issue.sources.insert(heading, sources);
+        }
+        for entry in raw.environment {
+            let span = entry.span();
+            let RawEnvironmentEntry { label, fact } = entry.into_inner();
+            if label.trim().is_empty() || label.contains('\n') {
+                self.err(span.clone(), "[issue] environment: label must be one non-empty line");
+            }
+            let name = fact.get_ref();
+            let extracted = items
+                .iter()
+                .any(|i| i.kind == Kind::System || i.facts.iter().any(|x| &x.name == name));
+            if !is_fact_name(name) {
+                self.err(
+                    fact.span(),
+                    format!("[issue] environment: `{name}` is not a fact name (lowercase letters, digits and `_`)"),
+                );
+            } else if !extracted {
+                self.err(
+                    fact.span(),
+                    format!("[issue] environment names fact `{name}`, which no collector extracts"),
+                );
+            }
+            issue.environment.push(EnvironmentEntry {
+                label,
+                fact: fact.into_inner(),
+            });
         }
         for (field, heading) in raw.form {
             let valid_id = !field.is_empty()

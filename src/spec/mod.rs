@@ -252,6 +252,19 @@ pub struct IssueSpec {
     pub sources: BTreeMap<String, Vec<SectionSource>>,
     /// Issue-form field id to the section heading whose text fills it (`[issue.form]`).
     pub form: BTreeMap<String, String>,
+    /// The template's own environment list (`[issue] environment`): when set, the
+    /// `environment` source renders these bullets, in order, and the full fact table goes
+    /// under a collapsed `<details>`.
+    pub environment: Vec<EnvironmentEntry>,
+}
+
+/// One bullet of `[issue] environment`: `{ label = "Kestrel Version", fact = "kestrel_version" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentEntry {
+    /// The template's wording (`Kestrel Version`).
+    pub label: String,
+    /// The fact whose value fills it.
+    pub fact: String,
 }
 
 /// The heading of the completeness checklist the body always ends with; `[issue.form]` may
@@ -362,6 +375,7 @@ impl Default for IssueSpec {
             log_lines: 50,
             sources: BTreeMap::new(),
             form: BTreeMap::new(),
+            environment: Vec::new(),
         }
     }
 }
