@@ -166,7 +166,7 @@ fn shown_facts(spec: &Spec) -> BTreeSet<&str> {
         .issue
         .environment
         .iter()
-        .map(|e| e.fact.as_str())
+        .flat_map(|e| e.facts.iter().map(String::as_str))
         .collect();
     for heading in &spec.issue.sections {
         for source in spec.section_sources(heading) {

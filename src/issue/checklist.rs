@@ -61,6 +61,8 @@ pub fn checklist(input: &Input<'_>, rendered: &[Section]) -> String {
     for s in &human {
         let what = if is_optional(&s.heading) {
             "optional, written by you"
+        } else if s.text.contains(super::body::DETECTED_MARK) {
+            "**to be written by you**: keep or replace the excerpt detected above"
         } else {
             "**to be written by you** (replace the placeholder above)"
         };

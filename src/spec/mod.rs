@@ -258,13 +258,14 @@ pub struct IssueSpec {
     pub environment: Vec<EnvironmentEntry>,
 }
 
-/// One bullet of `[issue] environment`: `{ label = "Kestrel Version", fact = "kestrel_version" }`.
+/// One bullet of `[issue] environment`: `{ label = "Kestrel Version", fact = "kestrel_version" }`,
+/// or with `facts = ["os", "os_version"]` several facts' values joined by spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvironmentEntry {
     /// The template's wording (`Kestrel Version`).
     pub label: String,
-    /// The fact whose value fills it.
-    pub fact: String,
+    /// The facts whose values fill it, in order (at least one).
+    pub facts: Vec<String>,
 }
 
 /// The heading of the completeness checklist the body always ends with; `[issue.form]` may

@@ -117,7 +117,11 @@ fn gitlab_and_gitea_links() {
         let url = stdout(&["issue", b, "--url"]);
         let url = url.trim_end();
         assert!(url.starts_with(prefix), "{url}");
-        assert_eq!(param(url, title_key).as_deref(), Some("[BUG] "));
+        // The link's title says what the `gh` line's does.
+        assert_eq!(
+            param(url, title_key).as_deref(),
+            Some("[BUG] <one-line summary>")
+        );
         assert_eq!(param(url, body_key).as_deref(), Some(body.as_str()));
         assert!(param(url, "labels").is_none());
     }
@@ -157,11 +161,11 @@ fn issue_form_fields_are_prefilled_by_id() {
             .unwrap()
             .contains("Bug Description: please fill this in")
     );
-    // By label: Environment.
+    // By label: Environment, the template's own list first.
     assert!(
         param(url, "env")
             .unwrap()
-            .starts_with("| Fact | Value | From |")
+            .starts_with("- **OS**: `Ubuntu 20.04`\n- **Kernel Version**: `5.4.0`\n")
     );
     // The rest, checklist included, goes to the last text area.
     let context = param(url, "context").unwrap();
