@@ -231,14 +231,28 @@ fn detected(input: &Input<'_>) -> Option<String> {
     };
     for c in input.manifest.checks.iter().filter(|c| c.outcome.is_flagged()) {
         let Some(line) = &c.evidence else { continue };
-        let entry = check_entry(input, &c.id)
-            .map(|e| format!("`{}`, ", cell(&e)))
-            .unwrap_or_default();
-        push(
-            line,
-            format!("{entry}check `{}` {}", c.id, c.outcome.as_str()),
-            &mut lines,
+        let entry = check_entry(input, &c.id);
+        let from = format!(
+            "{}check `{}` {}",
+            entry
+                .as_deref()
+                .map(|e| format!("`{}`, ", cell(e)))
+                .unwrap_or_default(),
+            c.id,
+            c.outcome.as_str()
         );
+        // The error lines around the evidence say more than the one line the fact matched
+        // (which rule failed to load, not only how many).
+        let text = entry
+            .as_deref()
+            .and_then(|e| input.manifest.items.iter().find(|r| r.path.as_deref() == Some(e)))
+            .and_then(|r| input.contents.get(r).filter(|_| !r.binary))
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        for l in error_lines(&text) {
+            push(l, from.clone(), &mut lines);
+        }
+        push(line, from, &mut lines);
     }
     for rec in input
         .manifest
@@ -252,16 +266,7 @@ fn detected(input: &Input<'_>) -> Option<String> {
             .filter(|_| !rec.binary)
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
-        let errors: Vec<&str> = text
-            .lines()
-            .filter(|l| {
-                let l = l.to_lowercase();
-                ["error", "fail", "fatal", "panic", "denied", "refused"]
-                    .iter()
-                    .any(|w| l.contains(w))
-            })
-            .take(MAX_ERROR_LINES_PER_ITEM)
-            .collect();
+        let errors = error_lines(&text);
         let from = format!(
             "{}`{}` {}",
             rec.path
@@ -289,6 +294,19 @@ fn detected(input: &Input<'_>) -> Option<String> {
         let _ = writeln!(out, "- `{line}` ({from})");
     }
     Some(out)
+}
+
+/// The first lines of `text` that speak of an error.
+fn error_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| {
+            let l = l.to_lowercase();
+            ["error", "fail", "fatal", "panic", "denied", "refused"]
+                .iter()
+                .any(|w| l.contains(w))
+        })
+        .take(MAX_ERROR_LINES_PER_ITEM)
+        .collect()
 }
 
 /// The bundle entry (else the item id) a check's fact was found in.
@@ -352,7 +370,17 @@ fn environment(out: &mut String, input: &Input<'_>) {
                 .filter_map(|id| checks::not_answered(id, &input.manifest.items))
                 .collect();
             let why = if why.is_empty() {
-                String::new()
+                let ids: Vec<String> = entry
+                    .facts
+                    .iter()
+                    .flat_map(|f| checks::fact_sources(input.spec, f))
+                    .map(|id| format!("`{id}`"))
+                    .collect();
+                if ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (not in the output of {})", ids.join(" or "))
+                }
             } else {
                 format!(" ({})", cell(&why.join("; ")))
             };
@@ -657,7 +685,14 @@ fn collected(input: &Input<'_>) -> String {
         } else {
             records
                 .iter()
-                .map(|r| describe_status(r))
+                .map(|r| {
+                    // One of several files: say which.
+                    if records.len() > 1 {
+                        format!("`{}` {}", code(&r.source), describe_status(r))
+                    } else {
+                        describe_status(r)
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         };
