@@ -240,7 +240,11 @@ message = "restart loop"
         ]
     }
 
-    fn outcomes(spec: &Spec, facts: &BTreeMap<String, FactRecord>, items: &[ItemRecord]) -> Vec<(String, CheckResult)> {
+    fn outcomes(
+        spec: &Spec,
+        facts: &BTreeMap<String, FactRecord>,
+        items: &[ItemRecord],
+    ) -> Vec<(String, CheckResult)> {
         evaluate(spec, facts, items)
             .into_iter()
             .map(|c| (c.id, c.outcome))
@@ -278,8 +282,18 @@ message = "restart loop"
         let spec = crate::spec::parse("t.toml", SPEC).unwrap();
         let facts = BTreeMap::from([("kernel".to_string(), fact("6.1.0", "sys"))]);
         let mut items = all_ok();
-        items[1] = record("v", Kind::Command, Status::Missing, Some("command `demo` not found on PATH"));
-        items[2] = record("journal", Kind::Command, Status::Missing, Some("No journal files were found."));
+        items[1] = record(
+            "v",
+            Kind::Command,
+            Status::Missing,
+            Some("command `demo` not found on PATH"),
+        );
+        items[2] = record(
+            "journal",
+            Kind::Command,
+            Status::Missing,
+            Some("No journal files were found."),
+        );
         let got = evaluate(&spec, &facts, &items);
         let by_id = |id: &str| got.iter().find(|c| c.id == id).unwrap();
         assert_eq!(by_id("config-flag").outcome, CheckResult::Unknown);
@@ -301,7 +315,12 @@ message = "restart loop"
         for (items, reason) in [
             (vec![], "`journal` was not collected"),
             (
-                vec![record("journal", Kind::Command, Status::Failed, Some("exit status 1"))],
+                vec![record(
+                    "journal",
+                    Kind::Command,
+                    Status::Failed,
+                    Some("exit status 1"),
+                )],
                 "`journal` failed: exit status 1",
             ),
             (
@@ -311,7 +330,10 @@ message = "restart loop"
         ] {
             let got = evaluate(&spec, &facts, &items);
             let c = got.iter().find(|c| c.id == "config-flag").unwrap();
-            assert_eq!((c.outcome, c.reason.as_deref()), (CheckResult::Unknown, Some(reason)));
+            assert_eq!(
+                (c.outcome, c.reason.as_deref()),
+                (CheckResult::Unknown, Some(reason))
+            );
         }
     }
 
@@ -358,7 +380,10 @@ message = "restart loop"
         let c: CheckOutcome = serde_json::from_str(json).unwrap();
         assert_eq!((&c.reason, &c.evidence), (&None, &None));
         let back = serde_json::to_string(&c).unwrap();
-        assert!(!back.contains("reason") && !back.contains("evidence"), "{back}");
+        assert!(
+            !back.contains("reason") && !back.contains("evidence"),
+            "{back}"
+        );
     }
 
     #[test]

@@ -59,11 +59,8 @@ pub fn assess<'a>(spec: &'a Spec, manifest: &Manifest) -> Vec<Requirement<'a>> {
         .iter()
         .filter(|i| i.required)
         .map(|item| {
-            let records: Vec<&ItemRecord> = manifest
-                .items
-                .iter()
-                .filter(|r| r.id == item.id)
-                .collect();
+            let records: Vec<&ItemRecord> =
+                manifest.items.iter().filter(|r| r.id == item.id).collect();
             let mut state = records_state(&records);
             if matches!(state, State::Present { .. }) {
                 let absent: Vec<&str> = item
@@ -107,9 +104,7 @@ pub fn records_state(records: &[&ItemRecord]) -> State {
     let bad: Vec<&&ItemRecord> = records.iter().filter(|r| !counts(r)).collect();
     if bad.is_empty() {
         return State::Present {
-            path: (records.len() == 1)
-                .then(|| first.path.clone())
-                .flatten(),
+            path: (records.len() == 1).then(|| first.path.clone()).flatten(),
             records: records.len(),
         };
     }

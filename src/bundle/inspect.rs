@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::manifest::{CheckOutcome, CheckResult, FactRecord, ItemRecord, ProjectRecord, SpecRecord, Tool};
+use super::manifest::{
+    CheckOutcome, CheckResult, FactRecord, ItemRecord, ProjectRecord, SpecRecord, Tool,
+};
 use super::reader::{Bundle, ReadError};
 use super::replay::stored_spec;
 use super::sha256_hex;

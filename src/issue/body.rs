@@ -71,11 +71,17 @@ fn header(input: &Input<'_>) -> String {
         one_line(&m.spec.origin).replace("--", "- -")
     );
     if m.private {
-        let _ = writeln!(
-            out,
-            "\n> **Security report: do not file this publicly.** {}",
-            security_text(input)
-        );
+        let contact = security_text(input);
+        // A contact that says it already (the built-in specs' do) is not preceded by it.
+        let lead = if contact
+            .to_lowercase()
+            .starts_with("do not file a public issue")
+        {
+            "Security report."
+        } else {
+            "Security report: do not file this publicly."
+        };
+        let _ = writeln!(out, "\n> **{lead}** {contact}");
     }
     out
 }
@@ -113,7 +119,9 @@ pub fn sections(input: &Input<'_>, detail: Detail) -> Vec<Section> {
         });
     }
     if let Some(excerpt) = detected(input)
-        && let Some(section) = out.iter_mut().find(|s| is_actual_behaviour(input, &s.heading))
+        && let Some(section) = out
+            .iter_mut()
+            .find(|s| is_actual_behaviour(input, &s.heading))
     {
         section.text.push('\n');
         section.text.push_str(&excerpt);
@@ -229,7 +237,12 @@ fn detected(input: &Input<'_>) -> Option<String> {
             lines.push((line, from));
         }
     };
-    for c in input.manifest.checks.iter().filter(|c| c.outcome.is_flagged()) {
+    for c in input
+        .manifest
+        .checks
+        .iter()
+        .filter(|c| c.outcome.is_flagged())
+    {
         let Some(line) = &c.evidence else { continue };
         let entry = check_entry(input, &c.id);
         let from = format!(
@@ -245,7 +258,13 @@ fn detected(input: &Input<'_>) -> Option<String> {
         // (which rule failed to load, not only how many).
         let text = entry
             .as_deref()
-            .and_then(|e| input.manifest.items.iter().find(|r| r.path.as_deref() == Some(e)))
+            .and_then(|e| {
+                input
+                    .manifest
+                    .items
+                    .iter()
+                    .find(|r| r.path.as_deref() == Some(e))
+            })
             .and_then(|r| input.contents.get(r).filter(|_| !r.binary))
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
@@ -742,13 +761,20 @@ mod tests {
             if t.starts_with('{') {
                 assert!(t.ends_with('}'), "{n}: {t}");
                 for record in t.split("\n}\n") {
-                    let record = if record.ends_with('}') { record.to_string() } else { format!("{record}\n}}") };
+                    let record = if record.ends_with('}') {
+                        record.to_string()
+                    } else {
+                        format!("{record}\n}}")
+                    };
                     serde_json::from_str::<serde_json::Value>(&record)
                         .unwrap_or_else(|e| panic!("{n}: {e}: {record}"));
                 }
             }
         }
-        assert_eq!(whole_json_records(&tail(pretty, 8)), "{\n  \"id\": 2,\n  \"events\": [\n    {\"a\": 2}\n  ]\n}");
+        assert_eq!(
+            whole_json_records(&tail(pretty, 8)),
+            "{\n  \"id\": 2,\n  \"events\": [\n    {\"a\": 2}\n  ]\n}"
+        );
         let lines = "{\"a\":1}\n{\"a\":2}\n";
         assert_eq!(whole_json_records(&tail(lines, 1)), "{\"a\":2}");
         // A tail with no record start is kept, not emptied.

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CHECKLIST_HEADING, Check, Diagnostic, EnvironmentEntry, FactSpec, ForgeKind, FromRef, IssueSpec, Item, Kind,
-    Level, Project, SCHEMA, SectionSource, Spec, SpecError, suggest,
+    CHECKLIST_HEADING, Check, Diagnostic, EnvironmentEntry, FactSpec, ForgeKind, FromRef,
+    IssueSpec, Item, Kind, Level, Project, SCHEMA, SectionSource, Spec, SpecError, suggest,
 };
 use crate::check::Condition;
 use crate::item::Format;
@@ -774,7 +774,9 @@ impl Validator {
                 } else if !extracted {
                     self.err(
                         name.span(),
-                        format!("[issue] environment names fact `{n}`, which no collector extracts"),
+                        format!(
+                            "[issue] environment names fact `{n}`, which no collector extracts"
+                        ),
                     );
                 }
             }
@@ -1049,11 +1051,19 @@ mod tests {
             .issue
             .environment
             .iter()
-            .map(|e| (e.label.as_str(), e.facts.iter().map(String::as_str).collect()))
+            .map(|e| {
+                (
+                    e.label.as_str(),
+                    e.facts.iter().map(String::as_str).collect(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
-            [("OS", vec!["os", "os_version"]), ("P Version", vec!["p_version"])]
+            [
+                ("OS", vec!["os", "os_version"]),
+                ("P Version", vec!["p_version"])
+            ]
         );
     }
 

@@ -99,7 +99,10 @@ fn manifest_checks(
         .iter()
         .map(|c| {
             let s = |k: &str| c[k].as_str().map(String::from);
-            (s("id").unwrap(), (s("outcome").unwrap(), s("reason"), s("evidence")))
+            (
+                s("id").unwrap(),
+                (s("outcome").unwrap(), s("reason"), s("evidence")),
+            )
         })
         .collect()
 }
@@ -133,7 +136,9 @@ fn kestrel_without_a_journal_claims_nothing_it_did_not_see() {
     let body = issue(&[b]);
     let section = |heading: &str| {
         let start = body.find(&format!("\n## {heading}\n\n")).expect(heading) + heading.len() + 6;
-        let end = body[start..].find("\n## ").map_or(body.len(), |e| start + e);
+        let end = body[start..]
+            .find("\n## ")
+            .map_or(body.len(), |e| start + e);
         body[start..end].to_string()
     };
     // The template's own list, then every fact collapsed.
@@ -151,23 +156,46 @@ fn kestrel_without_a_journal_claims_nothing_it_did_not_see() {
     assert!(env.contains("<details><summary>Every fact collected</summary>"));
     // The detected excerpt, marked for the user to keep or replace.
     let actual = section("Actual Behavior");
-    assert!(actual.contains("<!-- detected by support-bundle: keep or replace -->"), "{actual}");
+    assert!(
+        actual.contains("<!-- detected by support-bundle: keep or replace -->"),
+        "{actual}"
+    );
     assert!(actual.contains("- `Error: Failed to load 1 rules` (`commands/rules-validate.txt`, check `rules-load` warn)"), "{actual}");
     // Checks: the evidence line and where it is; the undecided one with its reason.
     let checks_text = section("Checks");
-    assert!(checks_text.contains("  - seen: `Error: Failed to load 1 rules` (in `commands/rules-validate.txt`)"), "{checks_text}");
+    assert!(
+        checks_text.contains(
+            "  - seen: `Error: Failed to load 1 rules` (in `commands/rules-validate.txt`)"
+        ),
+        "{checks_text}"
+    );
     assert!(checks_text.contains(&format!("- **UNKNOWN** `unit-config-flag`: the service passes `--config`, which this kestrel rejects; with Restart=always that is a restart loop (not decided: {reason})")), "{checks_text}");
     assert!(!checks_text.contains("PASS"));
     // The checklist: the journal is not ticked, rustc's hint speaks of root's PATH.
     let list = section("Completeness checklist");
     assert!(list.contains("- [ ] Logs (journalctl -u kestrel) (`journal`): **missing** (not found: No journal files were found.)"), "{list}");
-    assert!(list.contains("- [ ] Rust version (`rustc-version`): **missing**"), "{list}");
-    assert!(list.contains("under sudo the PATH is root's, not yours"), "{list}");
-    assert!(list.starts_with("4 of 6 required items collected; 2 missing;"), "{list}");
+    assert!(
+        list.contains("- [ ] Rust version (`rustc-version`): **missing**"),
+        "{list}"
+    );
+    assert!(
+        list.contains("under sudo the PATH is root's, not yours"),
+        "{list}"
+    );
+    assert!(
+        list.starts_with("4 of 6 required items collected; 2 missing;"),
+        "{list}"
+    );
     // Pretty-printed alerts: whole records only, never from the middle of an object.
     let logs = section("Logs");
     let alerts = logs.split("<summary>Alerts").nth(1).expect("alerts block");
-    let json = alerts.split("```text\n").nth(1).unwrap().split("\n```").next().unwrap();
+    let json = alerts
+        .split("```text\n")
+        .nth(1)
+        .unwrap()
+        .split("\n```")
+        .next()
+        .unwrap();
     assert!(json.starts_with("{\n  \"id\": \"alert-"), "{json}");
     let records: Vec<serde_json::Value> = serde_json::Deserializer::from_str(json)
         .into_iter()
@@ -196,17 +224,28 @@ fn gojinn_on_stock_caddy_ticks_only_what_is_there() {
     assert_eq!(checks["stock-caddy"].0, "fail");
     assert_eq!(
         checks["stock-caddy"].2.as_deref(),
-        Some("Error: adapting config using caddyfile: /etc/caddy/Caddyfile:5: unrecognized directive: gojinn")
+        Some(
+            "Error: adapting config using caddyfile: /etc/caddy/Caddyfile:5: unrecognized directive: gojinn"
+        )
     );
     assert_eq!(checks["gojinn-module"].0, "warn");
 
     let body = issue(&[b]);
     assert!(body.contains("- [ ] Gojinn version (`caddy-build-info`): **missing** (collected, but `gojinn_version` was not found in it)"), "{body}");
     assert!(body.contains("- [ ] WASM modules (`wasm-modules`): **missing** (1 of 2 files collected; missing: /srv/app/functions/missing.wasm)"), "{body}");
-    assert!(body.contains("3 of 5 required items collected; 2 missing;"), "{body}");
+    assert!(
+        body.contains("3 of 5 required items collected; 2 missing;"),
+        "{body}"
+    );
     assert!(body.contains("- **Gojinn version**: _not found automatically (not in the output of `caddy-build-info` or `caddy-modules`); please fill this in._"), "{body}");
-    assert!(body.contains("- **Operating System**: `Debian GNU/Linux 12.11`"), "{body}");
-    let actual = body.split("## Expected vs actual behavior\n\n").nth(1).unwrap();
+    assert!(
+        body.contains("- **Operating System**: `Debian GNU/Linux 12.11`"),
+        "{body}"
+    );
+    let actual = body
+        .split("## Expected vs actual behavior\n\n")
+        .nth(1)
+        .unwrap();
     assert!(actual.contains("unrecognized directive: gojinn` (`commands/caddy-validate.txt`, check `stock-caddy` fail)"), "{actual}");
     insta::assert_snapshot!("gojinn_stock_caddy_body", body);
 

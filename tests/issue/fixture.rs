@@ -286,11 +286,7 @@ pub fn kestrel_without_journal(dir: &Path) -> PathBuf {
                 id: "rules-validate",
                 status: Status::Ok,
                 detail: Some("exit status 1, an answer (ok_exit)"),
-                entry: Some((
-                    "commands/rules-validate.txt".into(),
-                    validate.into(),
-                    false,
-                )),
+                entry: Some(("commands/rules-validate.txt".into(), validate.into(), false)),
                 source: None,
             },
             absent("journal", Status::Missing, "No journal files were found."),
