@@ -187,3 +187,147 @@ fn shown_facts(spec: &Spec) -> BTreeSet<&str> {
     }
     shown
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::bundle::FactRecord;
+    use crate::bundle::manifest::{ProjectRecord, SpecRecord, Tool};
+    use crate::item::Kind;
+
+    const SPEC: &str = r#"
+schema = 1
+[project]
+name = "demo"
+[[collect]]
+id = "build-info"
+kind = "command"
+argv = ["caddy", "build-info"]
+required = true
+facts = [
+  { name = "gojinn_version", regex = 'gojinn\s+(\S+)' },
+  { name = "go_version", regex = 'go\s+(\S+)' },
+]
+[[collect]]
+id = "modules"
+kind = "file"
+path = "*.wasm"
+binary = true
+required = true
+[[collect]]
+id = "journal"
+kind = "command"
+argv = ["journalctl"]
+required = true
+fact = { name = "loop", regex = "restart loop" }
+[issue]
+environment = [{ label = "Gojinn version", fact = "gojinn_version" }]
+"#;
+
+    fn record(id: &str, source: &str, status: Status) -> ItemRecord {
+        ItemRecord {
+            id: id.into(),
+            kind: Kind::Command,
+            source: source.into(),
+            path: (status == Status::Ok).then(|| format!("x/{id}")),
+            status,
+            detail: None,
+            size: 0,
+            sha256: None,
+            redactions: 0,
+            binary: false,
+        }
+    }
+
+    fn manifest(items: Vec<ItemRecord>, facts: &[&str]) -> Manifest {
+        Manifest {
+            format: String::new(),
+            tool: Tool::this(),
+            project: ProjectRecord {
+                name: "demo".into(),
+                display: "demo".into(),
+                repository: None,
+            },
+            spec: SpecRecord {
+                origin: String::new(),
+                sha256: String::new(),
+            },
+            created: String::new(),
+            private: false,
+            facts: facts
+                .iter()
+                .map(|f| {
+                    let record = FactRecord {
+                        value: "v".into(),
+                        item: "build-info".into(),
+                        line: None,
+                    };
+                    (f.to_string(), record)
+                })
+                .collect(),
+            items,
+            checks: Vec::new(),
+            files: BTreeMap::new(),
+        }
+    }
+
+    fn states(spec: &Spec, m: &Manifest) -> Vec<(String, Option<String>)> {
+        assess(spec, m)
+            .into_iter()
+            .map(|r| {
+                let why = match r.state {
+                    State::Present { .. } => None,
+                    State::Missing { reason, .. } => Some(reason),
+                };
+                (r.item.id.clone(), why)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_item_counts_only_with_every_file_and_the_facts_the_issue_shows() {
+        let spec = crate::spec::parse("t.toml", SPEC).unwrap();
+        let m = manifest(
+            vec![
+                record("build-info", "caddy build-info", Status::Ok),
+                record("modules", "/srv/a.wasm", Status::Ok),
+                record("modules", "/srv/b.wasm", Status::Ok),
+                record("modules", "/srv/c.wasm", Status::Missing),
+                record("journal", "journalctl", Status::Failed),
+            ],
+            &["go_version"],
+        );
+        assert_eq!(
+            states(&spec, &m),
+            [
+                (
+                    "build-info".to_string(),
+                    Some("collected, but `gojinn_version` was not found in it".to_string())
+                ),
+                (
+                    "modules".to_string(),
+                    Some("2 of 3 files collected; missing: /srv/c.wasm".to_string())
+                ),
+                ("journal".to_string(), Some("failed".to_string())),
+            ]
+        );
+        // The facts the issue does not show (`loop`, `go_version`) are not asked for.
+        let m = manifest(
+            vec![
+                record("build-info", "caddy build-info", Status::Ok),
+                record("modules", "/srv/a.wasm", Status::Ok),
+                record("journal", "journalctl", Status::Truncated),
+            ],
+            &["gojinn_version"],
+        );
+        assert!(states(&spec, &m).iter().all(|(_, why)| why.is_none()));
+        // Never collected at all.
+        let m = manifest(Vec::new(), &[]);
+        assert_eq!(
+            states(&spec, &m)[2],
+            ("journal".to_string(), Some("not collected".to_string()))
+        );
+    }
+}
