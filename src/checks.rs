@@ -18,10 +18,10 @@ const MAX_DETAIL_CHARS: usize = 160;
 ///
 /// A check is decided only on evidence. A fact that was found decides it whatever its item's
 /// status (the line was seen). A fact that was not found decides it (`missing FACT` holds,
-/// `present FACT` does not) only when every item that could yield it answered in full: its
+/// `present FACT` does not) only when an item that could yield it answered in full: its
 /// records are all `ok`, or it is a `listing` whose directory is not there (an empty listing
-/// is the answer). An item that is missing, denied, failed, timed out, skipped or truncated
-/// (the cut part may hold the line) leaves the check `unknown`, with the reason.
+/// is the answer). When each such item is missing, denied, failed, timed out, skipped or
+/// truncated (the cut part may hold the line), the check is `unknown`, with the reasons.
 pub fn evaluate(
     spec: &Spec,
     facts: &BTreeMap<String, FactRecord>,
@@ -115,8 +115,9 @@ fn sources_text(spec: &Spec, fact: &str) -> String {
     }
 }
 
-/// Why an absent `fact` is no evidence: the items that could yield it and did not answer in
-/// full. `None` when every one of them did.
+/// Why an absent `fact` is no evidence: no item that could yield it answered in full (each
+/// one's reason). `None` when one of them did: a spec lists alternative sources (`caddy
+/// validate` besides the journal), and one full answer without the fact is evidence.
 fn unanswered(spec: &Spec, fact: &str, items: &[ItemRecord]) -> Option<String> {
     let sources = fact_sources(spec, fact);
     if sources.is_empty() {
@@ -124,9 +125,9 @@ fn unanswered(spec: &Spec, fact: &str, items: &[ItemRecord]) -> Option<String> {
     }
     let why: Vec<String> = sources
         .iter()
-        .filter_map(|id| not_answered(id, items))
-        .collect();
-    (!why.is_empty()).then(|| why.join("; "))
+        .map(|id| not_answered(id, items))
+        .collect::<Option<_>>()?;
+    Some(why.join("; "))
 }
 
 /// Why the item `id` did not answer in full, or `None` when it did.
@@ -335,6 +336,45 @@ message = "restart loop"
                 (CheckResult::Unknown, Some(reason))
             );
         }
+    }
+
+    /// One alternative source that answered in full is evidence; none is not.
+    #[test]
+    fn one_full_answer_among_alternatives_decides() {
+        let text = SPEC.replace(
+            "argv = [\"demo\", \"--version\"]\nfact = { name = \"version\", regex = 'demo (\\S+)' }",
+            "argv = [\"demo\", \"--version\"]\nfacts = [\n  { name = \"version\", regex = 'demo (\\S+)' },\n  { name = \"config_flag\", regex = 'rejects --config' },\n]",
+        );
+        assert_ne!(text, SPEC, "the replacement must apply");
+        let spec = crate::spec::parse("t.toml", &text).unwrap();
+        let facts = BTreeMap::new();
+        let journal_missing = record(
+            "journal",
+            Kind::Command,
+            Status::Missing,
+            Some("no journal"),
+        );
+        let outcome = |items: &[ItemRecord]| {
+            let got = evaluate(&spec, &facts, items);
+            let c = got.into_iter().find(|c| c.id == "config-flag").unwrap();
+            (c.outcome, c.reason)
+        };
+        let v_ok = record("v", Kind::Command, Status::Ok, None);
+        assert_eq!(
+            outcome(&[v_ok, journal_missing.clone()]),
+            (CheckResult::Pass, None)
+        );
+        let v_failed = record("v", Kind::Command, Status::Failed, Some("exit status 2"));
+        assert_eq!(
+            outcome(&[v_failed, journal_missing]),
+            (
+                CheckResult::Unknown,
+                Some(
+                    "`v` failed: exit status 2; `journal` was not collected: missing: no journal"
+                        .to_string()
+                )
+            )
+        );
     }
 
     /// A found fact is evidence whatever its item's status; its line is quoted.
