@@ -37,7 +37,7 @@ pub fn extract_with(
     collected: &dyn Fn(&str) -> bool,
 ) -> BTreeMap<String, FactRecord> {
     let mut facts: BTreeMap<String, FactRecord> = BTreeMap::new();
-    let mut add = |name: &str, value: &str, item: &str| {
+    let mut add = |name: &str, value: &str, item: &str, line: Option<&str>| {
         let value = clean(value);
         if !value.is_empty() && !facts.contains_key(name) {
             facts.insert(
@@ -45,6 +45,7 @@ pub fn extract_with(
                 FactRecord {
                     value,
                     item: item.to_string(),
+                    line: line.map(clean).filter(|l| !l.is_empty()),
                 },
             );
         }
@@ -55,7 +56,7 @@ pub fn extract_with(
                 let map: BTreeMap<String, String> =
                     serde_json::from_slice(source.data).unwrap_or_default();
                 for (name, value) in &map {
-                    add(name, value, &item.id);
+                    add(name, value, &item.id, None);
                 }
             }
             let text = String::from_utf8_lossy(source.data);
@@ -63,8 +64,8 @@ pub fn extract_with(
                 if fact.matches == FactMatches::Count && !collected(source.id) {
                     continue;
                 }
-                if let Some(value) = fact_value(fact, &text) {
-                    add(&fact.name, &value, &item.id);
+                if let Some((value, line)) = fact_value(fact, &text) {
+                    add(&fact.name, &value, &item.id, line);
                 }
             }
         }
@@ -72,9 +73,10 @@ pub fn extract_with(
     facts
 }
 
-/// `fact`'s value in `text`, if its regex matches (a count is always a value).
-fn fact_value(fact: &FactSpec, text: &str) -> Option<String> {
-    let one = |caps: regex::Captures<'_>| {
+/// `fact`'s value in `text`, if its regex matches (a count is always a value), with the
+/// line it was found on (the first match's), which a check quotes as its evidence.
+fn fact_value<'t>(fact: &FactSpec, text: &'t str) -> Option<(String, Option<&'t str>)> {
+    let one = |caps: &regex::Captures<'_>| {
         let value = match &fact.value {
             Some(template) => {
                 let mut value = String::new();
@@ -92,14 +94,24 @@ fn fact_value(fact: &FactSpec, text: &str) -> Option<String> {
             .map_or(value, String::as_str)
             .to_string()
     };
+    let line = |caps: &regex::Captures<'_>| caps.get(0).map(|m| line_at(text, m.start()));
     match fact.matches {
-        FactMatches::First => fact.regex.captures(text).map(one),
+        FactMatches::First => fact.regex.captures(text).map(|c| (one(&c), line(&c))),
         FactMatches::All => {
-            let all: Vec<String> = fact.regex.captures_iter(text).map(one).collect();
-            (!all.is_empty()).then(|| all.join(", "))
+            let all: Vec<regex::Captures<'_>> = fact.regex.captures_iter(text).collect();
+            let first = all.first().and_then(line);
+            let values: Vec<String> = all.iter().map(one).collect();
+            (!values.is_empty()).then(|| (values.join(", "), first))
         }
-        FactMatches::Count => Some(fact.regex.find_iter(text).count().to_string()),
+        FactMatches::Count => Some((fact.regex.find_iter(text).count().to_string(), None)),
     }
+}
+
+/// The whole line of `text` that `at` falls on: what a check quotes as its evidence.
+fn line_at(text: &str, at: usize) -> &str {
+    let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+    &text[start..end]
 }
 
 fn clean(value: &str) -> String {
@@ -158,6 +170,11 @@ facts = [
         assert_eq!(facts["gojinn_version"].item, "build-info");
         assert_eq!(facts["has_module"].value, "http.handlers.gojinn");
         assert_eq!(facts["kernel"].item, "sys");
+        assert_eq!(facts["kernel"].line, None);
+        assert_eq!(
+            facts["gojinn_version"].line.as_deref(),
+            Some("dep\tgithub.com/gojinn-io/gojinn\tv1.0.0-rc7\th1:x=")
+        );
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod bundle;
 pub mod check;
 pub mod checks;
 pub mod collect;
+pub mod completeness;
 pub mod facts;
 pub mod issue;
 pub mod item;

@@ -5,15 +5,18 @@
 //! content; every string shown passes [`for_terminal`] at render time, so a field read from a
 //! bundle cannot drive the terminal.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::manifest::{CheckOutcome, FactRecord, ItemRecord, ProjectRecord, SpecRecord, Tool};
+use super::manifest::{
+    CheckOutcome, CheckResult, FactRecord, ItemRecord, ProjectRecord, SpecRecord, Tool,
+};
 use super::reader::{Bundle, ReadError};
 use super::replay::stored_spec;
 use super::sha256_hex;
+use crate::completeness::{self, State};
 use crate::sanitize::for_terminal;
 
 /// Largest `redaction-report.json` read.
@@ -54,12 +57,15 @@ pub struct Inspection {
 /// How much of what the policy asks for arrived.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Completeness {
-    /// Required items with content.
+    /// Required items that count: collected in full, with the facts the issue shows from
+    /// them (see [`crate::completeness`]).
     pub present: usize,
     /// Required items.
     pub required: usize,
-    /// Ids of required items without content.
+    /// Ids of required items that do not count, in spec order.
     pub missing: Vec<String>,
+    /// Why each of `missing` does not count (`2 of 3 files collected; missing: …`).
+    pub reasons: BTreeMap<String, String>,
     /// `stored spec` or, when it could not be read, `all items` (every item counts).
     pub basis: String,
 }
@@ -67,33 +73,44 @@ pub struct Completeness {
 /// Gather what `inspect` shows.
 pub fn inspect(bundle: &mut Bundle) -> Result<Inspection, ReadError> {
     let (m, bytes) = bundle.manifest()?;
-    let required: Option<Vec<String>> = stored_spec(bundle).ok().map(|spec| {
-        spec.items
-            .iter()
-            .filter(|i| i.required)
-            .map(|i| i.id.clone())
-            .collect()
-    });
-    let (ids, basis) = match required {
-        Some(ids) => (ids, "stored spec"),
-        None => {
-            let mut ids: Vec<String> = m.items.iter().map(|i| i.id.clone()).collect();
-            ids.dedup();
-            (ids, "all items")
+    // The judgement the issue checklist makes ([`crate::completeness`]), so the two agree.
+    let (judged, basis): (Vec<(String, State)>, &str) = match stored_spec(bundle) {
+        Ok(spec) => (
+            completeness::assess(&spec, &m)
+                .into_iter()
+                .map(|r| (r.item.id.clone(), r.state))
+                .collect(),
+            "stored spec",
+        ),
+        Err(_) => {
+            // One pass grouping records by id: a manifest may list very many.
+            let mut by_id: Vec<(&str, Vec<&ItemRecord>)> = Vec::new();
+            let mut index: HashMap<&str, usize> = HashMap::new();
+            for r in &m.items {
+                let at = *index.entry(r.id.as_str()).or_insert_with(|| {
+                    by_id.push((r.id.as_str(), Vec::new()));
+                    by_id.len() - 1
+                });
+                by_id[at].1.push(r);
+            }
+            (
+                by_id
+                    .into_iter()
+                    .map(|(id, records)| (id.to_string(), completeness::records_state(&records)))
+                    .collect(),
+                "all items",
+            )
         }
     };
-    // One pass over the items, then a lookup per required id: a manifest may list very many.
-    let present: HashSet<&str> = m
-        .items
-        .iter()
-        .filter(|i| i.status.is_present())
-        .map(|i| i.id.as_str())
-        .collect();
-    let missing: Vec<String> = ids
-        .iter()
-        .filter(|id| !present.contains(id.as_str()))
-        .cloned()
-        .collect();
+    let required = judged.len();
+    let mut missing = Vec::new();
+    let mut reasons = BTreeMap::new();
+    for (id, state) in judged {
+        if let State::Missing { reason, .. } = state {
+            reasons.insert(id.clone(), reason);
+            missing.push(id);
+        }
+    }
     let (redactions, redactions_note) = match redaction_totals(bundle) {
         Ok(t) => (t, None),
         Err(note) => (BTreeMap::new(), Some(note)),
@@ -109,9 +126,10 @@ pub fn inspect(bundle: &mut Bundle) -> Result<Inspection, ReadError> {
         facts: m.facts,
         items: m.items,
         completeness: Completeness {
-            present: ids.len() - missing.len(),
-            required: ids.len(),
+            present: required - missing.len(),
+            required,
             missing,
+            reasons,
             basis: basis.into(),
         },
         checks: m.checks,
@@ -203,7 +221,15 @@ pub fn render(i: &Inspection) -> String {
         if c.missing.is_empty() {
             String::new()
         } else {
-            format!("; missing: {}", s(&c.missing.join(", ")))
+            let each: Vec<String> = c
+                .missing
+                .iter()
+                .map(|id| match c.reasons.get(id) {
+                    Some(why) => format!("{id} ({why})"),
+                    None => id.clone(),
+                })
+                .collect();
+            format!("; missing: {}", s(&each.join(", ")))
         }
     );
     let _ = writeln!(out, "checks");
@@ -219,8 +245,8 @@ pub fn render(i: &Inspection) -> String {
             s(&check.id),
             s(&check.when),
         );
-        if check.outcome.is_flagged() {
-            let _ = writeln!(out, "          {:width$}  {}", "", s(&check.message));
+        if check.outcome.is_flagged() || check.outcome == CheckResult::Unknown {
+            let _ = writeln!(out, "          {:width$}  {}", "", s(&check.explained()));
         }
     }
     let total: u64 = i.redactions.values().sum();

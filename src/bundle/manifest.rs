@@ -81,6 +81,10 @@ pub struct FactRecord {
     pub value: String,
     /// The id of the item it was extracted from.
     pub item: String,
+    /// The line of the item's content the value was found on: the evidence a check quotes.
+    /// Absent for `system` facts and in bundles written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
 }
 
 /// One collected item.
@@ -116,12 +120,36 @@ pub struct ItemRecord {
 pub struct CheckOutcome {
     /// The check's id.
     pub id: String,
-    /// `pass`, `warn`, `fail` or `unknown` (a fact it needs is absent).
+    /// `pass`, `warn`, `fail` or `unknown` (a fact it needs is absent, or the item that
+    /// would yield it was not collected in full).
     pub outcome: CheckResult,
     /// The condition as written.
     pub when: String,
     /// The check's message.
     pub message: String,
+    /// Why the outcome is `unknown` (``journal` was not collected: missing`). Absent for
+    /// decided checks and in bundles written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The content line the check's fact was found on (`unexpected argument '--config'
+    /// found`), for a check that fails or warns on a found fact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+impl CheckOutcome {
+    /// The message with what backs it: the evidence line for a flagged check, the reason
+    /// for an unknown one. One line; callers escape it for their medium.
+    pub fn explained(&self) -> String {
+        let message = self.message.trim();
+        match (self.outcome, &self.evidence, &self.reason) {
+            (CheckResult::Warn | CheckResult::Fail, Some(line), _) => {
+                format!("{message} (seen: \"{}\")", line.trim())
+            }
+            (CheckResult::Unknown, _, Some(reason)) => reason.clone(),
+            _ => message.to_string(),
+        }
+    }
 }
 
 /// What a check found.

@@ -76,8 +76,8 @@ pub fn render(replay: &Replay) -> String {
             s(&c.id),
             s(&c.when)
         );
-        if c.outcome.is_flagged() {
-            let _ = writeln!(out, "          {:width$}  {}", "", s(&c.message));
+        if c.outcome.is_flagged() || c.outcome == CheckResult::Unknown {
+            let _ = writeln!(out, "          {:width$}  {}", "", s(&c.explained()));
         }
     }
     let count = |o: CheckResult| replay.checks.iter().filter(|c| c.outcome == o).count();
@@ -101,7 +101,7 @@ pub fn replay_checks(bundle: &mut Bundle, spec: Option<Spec>) -> Result<Replay, 
     };
     Ok(Replay {
         spec: spec.origin.clone(),
-        checks: crate::checks::evaluate(&spec, &manifest.facts),
+        checks: crate::checks::evaluate(&spec, &manifest.facts, &manifest.items),
         recorded: manifest.checks,
     })
 }
@@ -116,6 +116,8 @@ mod tests {
             outcome,
             when: "demo_version < 2.0".into(),
             message: message.into(),
+            reason: None,
+            evidence: None,
         }
     }
 

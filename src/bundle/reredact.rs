@@ -94,10 +94,26 @@ pub fn reredact(
     }
     for fact in manifest.facts.values_mut() {
         fact.value = redactor.redact_str(&fact.value, &mut other);
+        // The evidence line is content too.
+        fact.line = fact
+            .line
+            .take()
+            .map(|l| redactor.redact_str(&l, &mut other));
     }
     manifest.spec.origin = redactor.redact_str(&manifest.spec.origin, &mut other);
     if let Some(spec) = &spec {
-        manifest.checks = crate::checks::evaluate(spec, &manifest.facts);
+        manifest.checks = crate::checks::evaluate(spec, &manifest.facts, &manifest.items);
+    } else {
+        for check in &mut manifest.checks {
+            check.evidence = check
+                .evidence
+                .take()
+                .map(|l| redactor.redact_str(&l, &mut other));
+            check.reason = check
+                .reason
+                .take()
+                .map(|r| redactor.redact_str(&r, &mut other));
+        }
     }
     report.add(OTHER_KEY, &other);
     let learned = redactor.learned();

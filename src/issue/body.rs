@@ -5,8 +5,11 @@ use std::fmt::Write as _;
 use super::checklist::checklist;
 use super::section::Section;
 use super::{Input, one_line};
-use crate::bundle::ItemRecord;
-use crate::item::Format;
+use crate::bundle::{CheckResult, ItemRecord};
+use crate::check::Condition;
+use crate::checks;
+use crate::collect::tail::{json_record_start, json_records_end};
+use crate::item::{Format, Status};
 use crate::spec::{CHECKLIST_HEADING, Kind, SectionSource};
 
 /// Longest fenced block the body shows for one log or config item, in bytes.
@@ -68,11 +71,17 @@ fn header(input: &Input<'_>) -> String {
         one_line(&m.spec.origin).replace("--", "- -")
     );
     if m.private {
-        let _ = writeln!(
-            out,
-            "\n> **Security report: do not file this publicly.** {}",
-            security_text(input)
-        );
+        let contact = security_text(input);
+        // A contact that says it already (the built-in specs' do) is not preceded by it.
+        let lead = if contact
+            .to_lowercase()
+            .starts_with("do not file a public issue")
+        {
+            "Security report."
+        } else {
+            "Security report: do not file this publicly."
+        };
+        let _ = writeln!(out, "\n> **{lead}** {contact}");
     }
     out
 }
@@ -109,6 +118,14 @@ pub fn sections(input: &Input<'_>, detail: Detail) -> Vec<Section> {
             human,
         });
     }
+    if let Some(excerpt) = detected(input)
+        && let Some(section) = out
+            .iter_mut()
+            .find(|s| is_actual_behaviour(input, &s.heading))
+    {
+        section.text.push('\n');
+        section.text.push_str(&excerpt);
+    }
     out.push(Section {
         heading: CHECKLIST_HEADING.to_string(),
         text: checklist(input, &out),
@@ -140,7 +157,7 @@ fn fill(
     detail: Detail,
 ) -> bool {
     match source {
-        SectionSource::Environment => environment_table(out, input),
+        SectionSource::Environment => environment(out, input),
         SectionSource::Logs => logs(out, input, detail),
         SectionSource::Reproduction => {
             let before = out.len();
@@ -193,6 +210,140 @@ fn fill(
     false
 }
 
+/// Marks text the tool found for the user to keep or replace; the checklist looks for it.
+pub(crate) const DETECTED_MARK: &str = "<!-- detected by support-bundle: keep or replace -->";
+/// Most lines in the detected excerpt.
+const MAX_DETECTED_LINES: usize = 12;
+/// Most error lines taken from one failed item.
+const MAX_ERROR_LINES_PER_ITEM: usize = 3;
+
+/// The section for actual behaviour: a placeholder whose heading speaks of it ("Actual
+/// Behavior", "Expected vs actual behavior").
+fn is_actual_behaviour(input: &Input<'_>, heading: &str) -> bool {
+    heading.to_lowercase().contains("actual")
+        && input
+            .spec
+            .section_sources(heading)
+            .contains(&SectionSource::Placeholder)
+}
+
+/// A suggested excerpt for actual behaviour: failing checks' evidence lines, then the first
+/// error lines of items that failed or timed out. `None` when nothing was detected.
+fn detected(input: &Input<'_>) -> Option<String> {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let push = |line: &str, from: String, lines: &mut Vec<(String, String)>| {
+        let line = code(line.trim());
+        if !line.is_empty() && !lines.iter().any(|(l, _)| *l == line) {
+            lines.push((line, from));
+        }
+    };
+    for c in input
+        .manifest
+        .checks
+        .iter()
+        .filter(|c| c.outcome.is_flagged())
+    {
+        let Some(line) = &c.evidence else { continue };
+        let entry = check_entry(input, &c.id);
+        let from = format!(
+            "{}check `{}` {}",
+            entry
+                .as_deref()
+                .map(|e| format!("`{}`, ", cell(e)))
+                .unwrap_or_default(),
+            c.id,
+            c.outcome.as_str()
+        );
+        // The error lines around the evidence say more than the one line the fact matched
+        // (which rule failed to load, not only how many).
+        let text = entry
+            .as_deref()
+            .and_then(|e| {
+                input
+                    .manifest
+                    .items
+                    .iter()
+                    .find(|r| r.path.as_deref() == Some(e))
+            })
+            .and_then(|r| input.contents.get(r).filter(|_| !r.binary))
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        for l in error_lines(&text) {
+            push(l, from.clone(), &mut lines);
+        }
+        push(line, from, &mut lines);
+    }
+    for rec in input
+        .manifest
+        .items
+        .iter()
+        .filter(|r| matches!(r.status, Status::Failed | Status::Timeout))
+    {
+        let text = input
+            .contents
+            .get(rec)
+            .filter(|_| !rec.binary)
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        let errors = error_lines(&text);
+        let from = format!(
+            "{}`{}` {}",
+            rec.path
+                .as_deref()
+                .map(|p| format!("`{}`, ", cell(p)))
+                .unwrap_or_default(),
+            rec.id,
+            rec.status
+        );
+        if errors.is_empty() {
+            if let Some(d) = &rec.detail {
+                push(d, from, &mut lines);
+            }
+        } else {
+            for l in errors {
+                push(l, from.clone(), &mut lines);
+            }
+        }
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    let mut out = format!("{DETECTED_MARK}\nDetected in the bundle:\n\n");
+    for (line, from) in lines.iter().take(MAX_DETECTED_LINES) {
+        let _ = writeln!(out, "- `{line}` ({from})");
+    }
+    Some(out)
+}
+
+/// The first lines of `text` that speak of an error.
+fn error_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| {
+            let l = l.to_lowercase();
+            ["error", "fail", "fatal", "panic", "denied", "refused"]
+                .iter()
+                .any(|w| l.contains(w))
+        })
+        .take(MAX_ERROR_LINES_PER_ITEM)
+        .collect()
+}
+
+/// The bundle entry (else the item id) a check's fact was found in.
+fn check_entry(input: &Input<'_>, check_id: &str) -> Option<String> {
+    let check = input.spec.checks.iter().find(|c| c.id == check_id)?;
+    let fact = match &check.when {
+        Condition::Compare { fact, .. } | Condition::Missing(fact) | Condition::Present(fact) => {
+            fact
+        }
+    };
+    let item = &input.manifest.facts.get(fact)?.item;
+    Some(
+        record(input, item)
+            .and_then(|r| r.path.clone())
+            .unwrap_or_else(|| item.clone()),
+    )
+}
+
 fn placeholder(out: &mut String, heading: &str) {
     let _ = writeln!(
         out,
@@ -213,6 +364,64 @@ fn code(s: &str) -> String {
 
 fn record<'a>(input: &Input<'a>, id: &str) -> Option<&'a ItemRecord> {
     input.manifest.items.iter().find(|r| r.id == id)
+}
+
+/// The template's own list (`[issue] environment`) when the spec gives one, with every fact
+/// in a collapsed table under it; else the table itself.
+fn environment(out: &mut String, input: &Input<'_>) {
+    let list = &input.spec.issue.environment;
+    if list.is_empty() {
+        environment_table(out, input);
+        return;
+    }
+    let facts = &input.manifest.facts;
+    for entry in list {
+        let values: Vec<&str> = entry
+            .facts
+            .iter()
+            .filter_map(|f| facts.get(f).map(|r| r.value.as_str()))
+            .collect();
+        if values.is_empty() {
+            let why: Vec<String> = entry
+                .facts
+                .iter()
+                .flat_map(|f| checks::fact_sources(input.spec, f))
+                .filter_map(|id| checks::not_answered(id, &input.manifest.items))
+                .collect();
+            let why = if why.is_empty() {
+                let ids: Vec<String> = entry
+                    .facts
+                    .iter()
+                    .flat_map(|f| checks::fact_sources(input.spec, f))
+                    .map(|id| format!("`{id}`"))
+                    .collect();
+                if ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (not in the output of {})", ids.join(" or "))
+                }
+            } else {
+                format!(" ({})", cell(&why.join("; ")))
+            };
+            let _ = writeln!(
+                out,
+                "- **{}**: _not found automatically{why}; please fill this in._",
+                one_line(&entry.label)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "- **{}**: `{}`",
+                one_line(&entry.label),
+                code(&values.join(" "))
+            );
+        }
+    }
+    if !facts.is_empty() {
+        let _ = writeln!(out, "\n<details><summary>Every fact collected</summary>\n");
+        environment_table(out, input);
+        let _ = writeln!(out, "\n</details>");
+    }
 }
 
 /// Facts in spec item order (system facts first when the system item comes first), each
@@ -294,10 +503,17 @@ fn logs(out: &mut String, input: &Input<'_>, detail: Detail) {
             any = true;
             let text = String::from_utf8_lossy(data);
             let tail = tail(&text, detail.log_lines);
+            // JSON logs (pretty-printed ones too) are cut at record boundaries: a tail that
+            // starts inside an object reads as garbage.
+            let tail = if spec_item.format == Format::Json {
+                whole_json_records(&tail)
+            } else {
+                tail
+            };
             let label = spec_item.label.as_deref().unwrap_or(&spec_item.id);
             block(
                 out,
-                &format!("{} (last {} lines)", cell(label), detail.log_lines),
+                &format!("{} (last {} lines)", cell(label), tail.lines().count()),
                 &tail,
             );
         }
@@ -336,6 +552,21 @@ fn tail(text: &str, n: usize) -> String {
     }
     kept.reverse();
     kept.join("\n")
+}
+
+/// The whole JSON records of a tail: from the first line that starts a record to the end of
+/// the last line that ends one. A tail with no whole record is kept as it is.
+fn whole_json_records(tail: &str) -> String {
+    let bytes = tail.as_bytes();
+    let Some(start) = json_record_start(bytes, true) else {
+        return tail.to_string();
+    };
+    let mut rest = tail[start..].to_string();
+    rest.push('\n');
+    match json_records_end(rest.as_bytes()) {
+        Some(end) => rest[..end].trim_end().to_string(),
+        None => tail.to_string(),
+    }
 }
 
 /// The first lines of `text`, capped in lines and bytes, with a marker when cut.
@@ -423,24 +654,37 @@ fn stored_files(out: &mut String, input: &Input<'_>) {
 }
 
 fn checks(input: &Input<'_>) -> Option<String> {
-    let flagged: Vec<_> = input
+    // Undecided checks are listed with their reason: left out, they would read as passed.
+    let shown: Vec<_> = input
         .manifest
         .checks
         .iter()
-        .filter(|c| c.outcome.is_flagged())
+        .filter(|c| c.outcome.is_flagged() || c.outcome == CheckResult::Unknown)
         .collect();
-    if flagged.is_empty() {
+    if shown.is_empty() {
         return None;
     }
     let mut out = String::new();
-    for c in flagged {
-        let _ = writeln!(
+    for c in shown {
+        let _ = write!(
             out,
             "- **{}** `{}`: {}",
             c.outcome.as_str().to_uppercase(),
             c.id,
             one_line(&c.message)
         );
+        match (&c.evidence, &c.reason) {
+            (Some(line), _) if c.outcome.is_flagged() => {
+                let from = check_entry(input, &c.id)
+                    .map(|e| format!(" (in `{}`)", cell(&e)))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "\n  - seen: `{}`{from}", code(line));
+            }
+            (_, Some(reason)) if c.outcome == CheckResult::Unknown => {
+                let _ = writeln!(out, " (not decided: {})", one_line(reason));
+            }
+            _ => out.push('\n'),
+        }
     }
     Some(out)
 }
@@ -460,7 +704,14 @@ fn collected(input: &Input<'_>) -> String {
         } else {
             records
                 .iter()
-                .map(|r| describe_status(r))
+                .map(|r| {
+                    // One of several files: say which.
+                    if records.len() > 1 {
+                        format!("`{}` {}", code(&r.source), describe_status(r))
+                    } else {
+                        describe_status(r)
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         };
@@ -500,6 +751,34 @@ mod tests {
         let t = tail(&text, 100);
         assert!(t.len() <= MAX_BLOCK_BYTES);
         assert!(t.lines().all(|l| l == line));
+    }
+
+    #[test]
+    fn json_tails_never_start_or_end_inside_a_record() {
+        let pretty = "{\n  \"id\": 1,\n  \"events\": [\n    {\"a\": 1}\n  ]\n}\n{\n  \"id\": 2,\n  \"events\": [\n    {\"a\": 2}\n  ]\n}\n";
+        for n in 1..=12 {
+            let t = whole_json_records(&tail(pretty, n));
+            if t.starts_with('{') {
+                assert!(t.ends_with('}'), "{n}: {t}");
+                for record in t.split("\n}\n") {
+                    let record = if record.ends_with('}') {
+                        record.to_string()
+                    } else {
+                        format!("{record}\n}}")
+                    };
+                    serde_json::from_str::<serde_json::Value>(&record)
+                        .unwrap_or_else(|e| panic!("{n}: {e}: {record}"));
+                }
+            }
+        }
+        assert_eq!(
+            whole_json_records(&tail(pretty, 8)),
+            "{\n  \"id\": 2,\n  \"events\": [\n    {\"a\": 2}\n  ]\n}"
+        );
+        let lines = "{\"a\":1}\n{\"a\":2}\n";
+        assert_eq!(whole_json_records(&tail(lines, 1)), "{\"a\":2}");
+        // A tail with no record start is kept, not emptied.
+        assert_eq!(whole_json_records("  ],\n  \"x\": 1"), "  ],\n  \"x\": 1");
     }
 
     #[test]

@@ -6,48 +6,50 @@ use std::fmt::Write as _;
 
 use super::section::Section;
 use super::{Input, one_line};
+use crate::completeness::{self, State};
 use crate::item::Status;
 
 /// The checklist's Markdown, given the spec sections already rendered (to find the ones left
-/// for the user).
+/// for the user). What counts is [`completeness::assess`], which `inspect` shares.
 pub fn checklist(input: &Input<'_>, rendered: &[Section]) -> String {
     let mut out = String::new();
-    let required: Vec<_> = input.spec.items.iter().filter(|i| i.required).collect();
+    let required = completeness::assess(input.spec, input.manifest);
     let mut missing = 0;
-    for item in &required {
-        let records: Vec<_> = input
+    for req in &required {
+        let item = req.item;
+        let label = one_line(item.label.as_deref().unwrap_or(&item.id));
+        let (status, reason) = match &req.state {
+            State::Present { path, records } => {
+                let what = match (path, records) {
+                    (Some(p), _) => format!("in the bundle as `{p}`"),
+                    (None, n) if *n > 1 => format!("all {n} files in the bundle"),
+                    (None, _) => "collected".to_string(),
+                };
+                let _ = writeln!(out, "- [x] {label} (`{}`): {what}", item.id);
+                continue;
+            }
+            State::Missing { status, reason } => (*status, reason),
+        };
+        missing += 1;
+        let under_sudo = input
             .manifest
             .items
             .iter()
             .filter(|r| r.id == item.id)
-            .collect();
-        let label = one_line(item.label.as_deref().unwrap_or(&item.id));
-        if let Some(r) = records.iter().find(|r| r.status.is_present()) {
-            let what = match &r.path {
-                Some(p) => format!("in the bundle as `{p}`"),
-                None => "collected".to_string(),
-            };
-            let _ = writeln!(out, "- [x] {label} (`{}`): {what}", item.id);
-            continue;
-        }
-        missing += 1;
-        let (reason, status) = match records.first() {
-            Some(r) => (
-                match &r.detail {
-                    // Collectors often say it themselves ("permission denied: /etc/...").
-                    Some(d) if d.starts_with(reason_word(r.status)) => one_line(d),
-                    Some(d) => format!("{}: {}", reason_word(r.status), one_line(d)),
-                    None => reason_word(r.status).to_string(),
-                },
-                Some(r.status),
-            ),
-            None => ("not collected".to_string(), None),
+            .filter_map(|r| r.detail.as_deref())
+            .any(|d| d.contains("under sudo"));
+        let how = if under_sudo {
+            // The program is there for the user, not on root's PATH: installing it again is
+            // the wrong advice.
+            "under sudo the PATH is root's, not yours: run `collect` again with your PATH \
+             (`sudo env \"PATH=$PATH\" support-bundle collect …`), or paste the output yourself"
+                .to_string()
+        } else {
+            item.hint
+                .as_deref()
+                .map(one_line)
+                .unwrap_or_else(|| generic_hint(status).to_string())
         };
-        let how = item
-            .hint
-            .as_deref()
-            .map(one_line)
-            .unwrap_or_else(|| generic_hint(status).to_string());
         let _ = writeln!(
             out,
             "- [ ] {label} (`{}`): **missing** ({})\n  - to supply it: {how}",
@@ -59,6 +61,8 @@ pub fn checklist(input: &Input<'_>, rendered: &[Section]) -> String {
     for s in &human {
         let what = if is_optional(&s.heading) {
             "optional, written by you"
+        } else if s.text.contains(super::body::DETECTED_MARK) {
+            "**to be written by you**: keep or replace the excerpt detected above"
         } else {
             "**to be written by you** (replace the placeholder above)"
         };
@@ -89,18 +93,6 @@ fn is_optional(heading: &str) -> bool {
     h.contains("additional") || h.contains("context") || h.contains("anything else")
 }
 
-/// The reason, as a maintainer's policy would say it.
-fn reason_word(status: Status) -> &'static str {
-    match status {
-        Status::Missing => "not found",
-        Status::Denied => "permission denied",
-        Status::Timeout => "timed out",
-        Status::Failed => "failed",
-        Status::Skipped => "skipped",
-        Status::Ok | Status::Truncated => "collected",
-    }
-}
-
 /// How to supply an item that has no `hint`, by why it is missing.
 fn generic_hint(status: Option<Status>) -> &'static str {
     match status {
@@ -117,6 +109,9 @@ fn generic_hint(status: Option<Status>) -> &'static str {
         Some(Status::Skipped) => {
             "it is never collected automatically; attach it yourself only if it holds no secrets"
         }
-        Some(Status::Ok | Status::Truncated | Status::Failed) => "see the bundle",
+        Some(Status::Ok | Status::Truncated) => {
+            "its output is in the bundle, but the value was not recognised in it: fill it in yourself"
+        }
+        Some(Status::Failed) => "see the bundle",
     }
 }

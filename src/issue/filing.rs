@@ -76,10 +76,7 @@ fn gh_line(input: &Input<'_>, repo: &Repo, body_file: &Path) -> Option<String> {
     if repo.kind != ForgeKind::GitHub {
         return None;
     }
-    let title = match input.title {
-        Some(_) => input.full_title(),
-        None => format!("{}<one-line summary>", input.spec.issue.title),
-    };
+    let title = input.full_title();
     let mut line = format!(
         "gh issue create --repo {} --title {} --body-file {}",
         quote(&repo.slug),

@@ -241,7 +241,7 @@ body:
   - type: input
     id: version
     attributes:
-      label: Gojinn version
+      label: Environment
   - type: dropdown
     id: os
     attributes:
@@ -276,13 +276,10 @@ body:
             p.fields[0],
             ("what-happened".into(), vec!["Description".into()])
         );
-        assert_eq!(
-            p.fields[1],
-            ("version".into(), vec!["Gojinn version".into()])
-        );
+        assert_eq!(p.fields[1], ("version".into(), vec!["Environment".into()]));
         let (id, rest) = &p.fields[2];
         assert_eq!(id, "extra");
-        assert!(rest.contains(&"Caddy version".to_string()));
+        assert!(rest.contains(&"Logs".to_string()));
         assert!(rest.contains(&CHECKLIST_HEADING.to_string()));
         // Every heading lands somewhere exactly once.
         let all: Vec<&String> = p.fields.iter().flat_map(|(_, h)| h).collect();

@@ -68,6 +68,9 @@ impl<'a> Contents<'a> {
     }
 }
 
+/// What stands for the title the user did not give.
+pub const TITLE_PLACEHOLDER: &str = "<one-line summary>";
+
 /// What the body is rendered from: all of it redacted.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
@@ -85,9 +88,15 @@ pub struct Input<'a> {
 }
 
 impl Input<'_> {
-    /// The issue title: the spec's prefix plus the user's title on one line.
+    /// The issue title: the spec's prefix plus the user's title on one line, or plus
+    /// `<one-line summary>` for the user to replace when they gave none (the link and the
+    /// `gh` line say the same).
     pub fn full_title(&self) -> String {
-        let title = self.title.map(one_line).unwrap_or_default();
+        let title = self
+            .title
+            .map(one_line)
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| TITLE_PLACEHOLDER.to_string());
         format!("{}{title}", self.spec.issue.title)
     }
 }

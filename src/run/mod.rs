@@ -308,9 +308,9 @@ fn manifest(
     items: &[Placed],
     facts: BTreeMap<String, bundle::FactRecord>,
 ) -> Manifest {
-    let checks = checks::evaluate(&opts.spec, &facts);
     let mut records: Vec<_> = items.iter().map(|p| p.record.clone()).collect();
     records.sort_by_key(|r| spec.items.iter().position(|i| i.id == r.id));
+    let checks = checks::evaluate(&opts.spec, &facts, &records);
     Manifest {
         format: bundle::FORMAT.to_string(),
         tool: Tool::this(),

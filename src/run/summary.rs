@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::Outcome;
-use crate::bundle::Manifest;
+use crate::bundle::{CheckResult, Manifest};
 use crate::issue::Filing;
 use crate::item::Status;
 use crate::sanitize::for_terminal;
@@ -96,13 +96,18 @@ impl<'a> Summary<'a> {
             count(|s| matches!(s, Status::Failed | Status::Timeout)),
             self.redactions,
         );
-        for c in m.checks.iter().filter(|c| c.outcome.is_flagged()) {
+        // Unknown checks too: a check that could not be decided must not read as passed.
+        for c in m
+            .checks
+            .iter()
+            .filter(|c| c.outcome.is_flagged() || c.outcome == CheckResult::Unknown)
+        {
             let _ = writeln!(
                 out,
                 "check {} {}: {}",
                 c.outcome.as_str().to_uppercase(),
                 for_terminal(&c.id),
-                for_terminal(&c.message)
+                for_terminal(&c.explained())
             );
         }
         let _ = writeln!(
@@ -147,11 +152,17 @@ pub fn filing_text(f: &Filing) -> String {
 pub fn filing_text_with(f: &Filing, link: Link) -> String {
     let mut out = String::new();
     if let Some(contact) = &f.security {
-        let _ = writeln!(
-            out,
-            "SECURITY REPORT: do not file a public issue. {}",
-            for_terminal(contact)
-        );
+        // A contact that already says it (as the built-in specs' do) is not said twice.
+        let lead = if contact
+            .trim_start()
+            .to_lowercase()
+            .starts_with("do not file a public issue")
+        {
+            ""
+        } else {
+            "do not file a public issue. "
+        };
+        let _ = writeln!(out, "SECURITY REPORT: {lead}{}", for_terminal(contact));
         return out;
     }
     if let Some(url) = &f.url {

@@ -15,8 +15,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CHECKLIST_HEADING, Check, Diagnostic, FactMatches, FactSpec, ForgeKind, FromRef, IssueSpec,
-    Item, Kind, Level, Project, SCHEMA, SectionSource, Spec, SpecError, suggest,
+    CHECKLIST_HEADING, Check, Diagnostic, EnvironmentEntry, FactMatches, FactSpec, ForgeKind,
+    FromRef, IssueSpec, Item, Kind, Level, Project, SCHEMA, SectionSource, Spec, SpecError,
+    suggest,
 };
 use crate::check::Condition;
 use crate::item::Format;
@@ -122,6 +123,16 @@ struct RawIssue {
     sources: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     form: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    environment: Vec<Spanned<RawEnvironmentEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvironmentEntry {
+    label: String,
+    fact: Option<Spanned<String>>,
+    facts: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// Load a spec by built-in name or file path: a value containing a `/` or ending in `.toml`
@@ -762,6 +773,55 @@ impl Validator {
             }
             issue.sources.insert(heading, sources);
         }
+        for entry in raw.environment {
+            let span = entry.span();
+            let RawEnvironmentEntry { label, fact, facts } = entry.into_inner();
+            if label.trim().is_empty() || label.contains('\n') {
+                self.err(
+                    span.clone(),
+                    "[issue] environment: `label` must be one non-empty line",
+                );
+            }
+            let names: Vec<Spanned<String>> = match (fact, facts) {
+                (Some(f), None) => vec![f],
+                (None, Some(list)) if !list.get_ref().is_empty() => list.into_inner(),
+                _ => {
+                    self.err(
+                        span,
+                        format!(
+                            "[issue] environment entry `{}` needs exactly one of `fact` and a non-empty `facts`",
+                            label.trim()
+                        ),
+                    );
+                    continue;
+                }
+            };
+            for name in &names {
+                let n = name.get_ref();
+                let extracted = items
+                    .iter()
+                    .any(|i| i.kind == Kind::System || i.facts.iter().any(|x| &x.name == n));
+                if !is_fact_name(n) {
+                    self.err(
+                        name.span(),
+                        format!(
+                            "[issue] environment: `{n}` is not a fact name (lowercase letters, digits and `_`)"
+                        ),
+                    );
+                } else if !extracted {
+                    self.err(
+                        name.span(),
+                        format!(
+                            "[issue] environment names fact `{n}`, which no collector extracts"
+                        ),
+                    );
+                }
+            }
+            issue.environment.push(EnvironmentEntry {
+                label,
+                facts: names.into_iter().map(Spanned::into_inner).collect(),
+            });
+        }
         for (field, heading) in raw.form {
             let valid_id = !field.is_empty()
                 && field
@@ -1016,6 +1076,51 @@ mod tests {
             );
         }
         assert!(problems(&http("ftp://x/")).contains("url must start with http://"));
+    }
+
+    #[test]
+    fn issue_environment_loads_in_order() {
+        let text = format!(
+            "{BASE}[[collect]]\nid = \"sys\"\nkind = \"system\"\n[issue]\nenvironment = [\n  {{ label = \"OS\", facts = [\"os\", \"os_version\"] }},\n  {{ label = \"P Version\", fact = \"p_version\" }},\n]\n"
+        );
+        let spec = parse("t.toml", &text).unwrap();
+        let got: Vec<(&str, Vec<&str>)> = spec
+            .issue
+            .environment
+            .iter()
+            .map(|e| {
+                (
+                    e.label.as_str(),
+                    e.facts.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("OS", vec!["os", "os_version"]),
+                ("P Version", vec!["p_version"])
+            ]
+        );
+    }
+
+    #[test]
+    fn issue_environment_problems_point_at_their_line() {
+        let text = format!(
+            "{BASE}[issue]\nenvironment = [\n  {{ label = \"V\", fact = \"q_version\" }},\n  {{ label = \"W\", fact = \"Bad\" }},\n  {{ label = \"\", facts = [] }},\n  {{ label = \"X\", fakt = \"p_version\" }},\n]\n"
+        );
+        let shown = problems(&text);
+        assert!(shown.contains("unknown field `fakt`"), "{shown}");
+        let text = text.replace("  { label = \"X\", fakt = \"p_version\" },\n", "");
+        let err = parse("t.toml", &text).unwrap_err();
+        let shown = err.to_string();
+        for needle in [
+            "t.toml:11:25: [issue] environment names fact `q_version`, which no collector extracts",
+            "t.toml:12:25: [issue] environment: `Bad` is not a fact name",
+            "t.toml:13:3: [issue] environment entry `` needs exactly one of `fact` and a non-empty `facts`",
+        ] {
+            assert!(shown.contains(needle), "missing {needle:?} in:\n{shown}");
+        }
     }
 
     #[test]

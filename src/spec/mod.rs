@@ -266,6 +266,20 @@ pub struct IssueSpec {
     pub sources: BTreeMap<String, Vec<SectionSource>>,
     /// Issue-form field id to the section heading whose text fills it (`[issue.form]`).
     pub form: BTreeMap<String, String>,
+    /// The template's own environment list (`[issue] environment`): when set, the
+    /// `environment` source renders these bullets, in order, and the full fact table goes
+    /// under a collapsed `<details>`.
+    pub environment: Vec<EnvironmentEntry>,
+}
+
+/// One bullet of `[issue] environment`: `{ label = "Kestrel Version", fact = "kestrel_version" }`,
+/// or with `facts = ["os", "os_version"]` several facts' values joined by spaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentEntry {
+    /// The template's wording (`Kestrel Version`).
+    pub label: String,
+    /// The facts whose values fill it, in order (at least one).
+    pub facts: Vec<String>,
 }
 
 /// The heading of the completeness checklist the body always ends with; `[issue.form]` may
@@ -376,6 +390,7 @@ impl Default for IssueSpec {
             log_lines: 50,
             sources: BTreeMap::new(),
             form: BTreeMap::new(),
+            environment: Vec::new(),
         }
     }
 }

@@ -117,7 +117,11 @@ fn gitlab_and_gitea_links() {
         let url = stdout(&["issue", b, "--url"]);
         let url = url.trim_end();
         assert!(url.starts_with(prefix), "{url}");
-        assert_eq!(param(url, title_key).as_deref(), Some("[BUG] "));
+        // The link's title says what the `gh` line's does.
+        assert_eq!(
+            param(url, title_key).as_deref(),
+            Some("[BUG] <one-line summary>")
+        );
         assert_eq!(param(url, body_key).as_deref(), Some(body.as_str()));
         assert!(param(url, "labels").is_none());
     }
@@ -157,11 +161,11 @@ fn issue_form_fields_are_prefilled_by_id() {
             .unwrap()
             .contains("Bug Description: please fill this in")
     );
-    // By label: Environment.
+    // By label: Environment, the template's own list first.
     assert!(
         param(url, "env")
             .unwrap()
-            .starts_with("| Fact | Value | From |")
+            .starts_with("- **OS**: `Ubuntu 20.04`\n- **Kernel Version**: `5.4.0`\n")
     );
     // The rest, checklist included, goes to the last text area.
     let context = param(url, "context").unwrap();
@@ -255,4 +259,69 @@ fn collect_prints_link_and_gh_line_and_security_prints_neither() {
     let out = run(&["issue", bundle.to_str().unwrap(), "--url"]);
     out.status(2).stderr_has("sec@mini.example");
     expect!(out, out.stdout.is_empty(), "no link on stdout");
+}
+
+/// `collect` on a machine without a journal: the summary says the restart-loop check is
+/// unknown and why (not a pass), quotes the failing rule's line, and a security report says
+/// "do not file a public issue" once even when the project's own contact says it too.
+#[test]
+fn collect_summary_tells_unknown_checks_and_security_once() {
+    let t = Test::new()
+        .fake_command(
+            "kestrel",
+            "case \"$1\" in\n--version) echo 'kestrel 0.1.0' ;;\nvalidate) echo 'ERROR kestrel_rules: Failed to load rule path=r/notes.txt error=Invalid rule format'; echo 'Error: Failed to load 1 rules' >&2; exit 1 ;;\n*) echo '- rule-001 (Example) - Medium' ;;\nesac\n",
+        )
+        .fake_command("journalctl", "echo 'No journal files were found.' >&2\nexit 1\n")
+        .file("work/rules/r.yml", "id: rule-001\n");
+    let out_dir = t.join("out");
+    let out = t.run_with([
+        "collect",
+        "--spec",
+        "kestrel",
+        "--var",
+        "rules_dir=rules",
+        "--var",
+        "metrics_url=http://127.0.0.1:9/metrics",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--security",
+    ]);
+    let summary = success(out);
+    let line = |id: &str| {
+        summary
+            .lines()
+            .find(|l| l.starts_with("check ") && l.contains(id))
+            .unwrap_or_else(|| panic!("no check line for {id}:\n{summary}"))
+            .to_string()
+    };
+    assert_eq!(
+        line("unit-config-flag"),
+        "check UNKNOWN unit-config-flag: `journal` was not collected: missing: No journal files were found."
+    );
+    assert!(
+        line("rules-load").starts_with("check WARN rules-load: some rules failed to load")
+            && line("rules-load").ends_with("(seen: \"Error: Failed to load 1 rules\")"),
+        "{summary}"
+    );
+    assert_eq!(
+        summary.matches("o not file a public issue").count(),
+        1,
+        "{summary}"
+    );
+    assert!(
+        summary.contains(
+            "SECURITY REPORT: Do not file a public issue. Email security@kestrel-detection.org"
+        ),
+        "{summary}"
+    );
+    let body = std::fs::read_to_string(out_dir.join("kestrel-issue.md")).unwrap();
+    assert!(
+        body.contains("> **Security report.** Do not file a public issue. Email"),
+        "{body}"
+    );
+    assert_eq!(
+        body.to_lowercase().matches("do not file").count(),
+        1,
+        "{body}"
+    );
 }

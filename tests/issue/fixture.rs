@@ -12,12 +12,14 @@ use support_bundle::item::{Format, RawEntry, RawItem, Status};
 use support_bundle::redact::{self, Counts, Redactor};
 use support_bundle::spec::{self, Spec};
 
-/// One item of a fixture: id, status, detail, and content (entry path, bytes, binary).
+/// One item of a fixture: id, status, detail, and content (entry path, bytes, binary); the
+/// source (what was read) is the id unless given.
 pub struct Item {
     pub id: &'static str,
     pub status: Status,
     pub detail: Option<&'static str>,
     pub entry: Option<(String, Vec<u8>, bool)>,
+    pub source: Option<&'static str>,
 }
 
 pub fn ok(id: &'static str, path: &str, data: impl Into<Vec<u8>>) -> Item {
@@ -26,6 +28,7 @@ pub fn ok(id: &'static str, path: &str, data: impl Into<Vec<u8>>) -> Item {
         status: Status::Ok,
         detail: None,
         entry: Some((path.to_string(), data.into(), false)),
+        source: None,
     }
 }
 
@@ -35,6 +38,7 @@ pub fn absent(id: &'static str, status: Status, detail: &'static str) -> Item {
         status,
         detail: Some(detail),
         entry: None,
+        source: None,
     }
 }
 
@@ -53,7 +57,7 @@ pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>)
             RawItem {
                 id: item.id.to_string(),
                 kind,
-                source: item.id.to_string(),
+                source: item.source.unwrap_or(item.id).to_string(),
                 status: item.status,
                 detail: item.detail.map(String::from),
                 entry: item.entry.as_ref().map(|(p, d, b)| RawEntry {
@@ -93,7 +97,8 @@ pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>)
         })
         .collect();
     let facts = facts::extract(&spec, &sources);
-    let checks = support_bundle::checks::evaluate(&spec, &facts);
+    let records: Vec<_> = placed.iter().map(|p| p.record.clone()).collect();
+    let checks = support_bundle::checks::evaluate(&spec, &facts, &records);
     let manifest = Manifest {
         format: bundle::FORMAT.to_string(),
         tool: Tool {
@@ -112,7 +117,7 @@ pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>)
         created: "1980-01-01T00:00:00Z".into(),
         private: false,
         facts,
-        items: placed.iter().map(|p| p.record.clone()).collect(),
+        items: records,
         checks,
         files: BTreeMap::new(),
     };
@@ -175,6 +180,7 @@ pub fn kestrel(dir: &Path, spec_text: &str, journal_lines: usize) -> PathBuf {
                 status: Status::Denied,
                 detail: Some("permission denied: /etc/kestrel/config.toml"),
                 entry: None,
+                source: None,
             },
             ok("user-config", "files/user-config/config.toml", config),
             ok(
@@ -192,6 +198,7 @@ pub fn kestrel(dir: &Path, spec_text: &str, journal_lines: usize) -> PathBuf {
                     b"{\"magic\":[75,69,83,84],\"version\":1}\n".to_vec(),
                     false,
                 )),
+                source: None,
             },
             ok("btf", "listings/btf.txt", "-r--r--r-- file 0 vmlinux\n"),
         ],
@@ -228,6 +235,7 @@ pub fn gojinn(dir: &Path, spec_text: &str) -> PathBuf {
                 status: Status::Ok,
                 detail: None,
                 entry: Some(("files/wasm-modules/hello.wasm".into(), wasm, true)),
+                source: None,
             },
             ok(
                 "journal-caddy",
@@ -237,5 +245,123 @@ pub fn gojinn(dir: &Path, spec_text: &str) -> PathBuf {
             absent("journal-gojinn", Status::Missing, "-- No entries --"),
         ],
         Some("gojinn 500s on every request"),
+    )
+}
+
+/// One pretty-printed Kestrel alert, as `kestrel run` prints it (many lines per record).
+fn alert(n: usize) -> String {
+    format!(
+        "{{\n  \"id\": \"alert-{n}\",\n  \"rule_id\": \"rule-00{n}\",\n  \"rule_name\": \"Suspicious Process {n}\",\n  \"severity\": \"Medium\",\n  \"timestamp_ns\": {n}000000000,\n  \"events\": [\n    {{\n      \"event_id\": {n},\n      \"event_type_id\": 1,\n      \"fields\": [\n        \"/usr/bin/curl\",\n        \"-s\"\n      ]\n    }}\n  ]\n}}\n"
+    )
+}
+
+/// A Kestrel install as issue reports find it: no journal (a container), `rustc` only on the
+/// user's PATH under sudo, one rule that fails to load, pretty-printed alerts.
+pub fn kestrel_without_journal(dir: &Path) -> PathBuf {
+    let system = r#"{"arch":"x86_64","kernel":"6.1.0-18-amd64","os":"Debian GNU/Linux","os_name":"Debian GNU/Linux 12 (bookworm)","os_version":"12.11"}"#;
+    let validate = "2026-11-23T00:39:43.533996Z ERROR kestrel_rules: Failed to load rule path=/opt/kestrel/rules/notes.txt error=Invalid rule format\nError: Failed to load 1 rules\n";
+    let alerts: String = (1..=6).map(alert).collect();
+    write(
+        dir,
+        &builtin_text("kestrel"),
+        vec![
+            ok("system", "system.json", system),
+            ok(
+                "kestrel-version",
+                "commands/kestrel-version.txt",
+                "kestrel 0.1.0\n",
+            ),
+            ok(
+                "uname",
+                "commands/uname.txt",
+                "Linux box 6.1.0-18-amd64 #1 SMP Debian 6.1.76-1 x86_64 GNU/Linux\n",
+            ),
+            absent(
+                "rustc-version",
+                Status::Missing,
+                "command `rustc` not found on PATH under sudo (root's PATH, not your user's)",
+            ),
+            ok(
+                "config",
+                "files/config/config.toml",
+                "[general]\nlog_level = \"info\"\n",
+            ),
+            Item {
+                id: "rules-validate",
+                status: Status::Ok,
+                detail: Some("exit status 1, an answer (ok_exit)"),
+                entry: Some(("commands/rules-validate.txt".into(), validate.into(), false)),
+                source: None,
+            },
+            absent("journal", Status::Missing, "No journal files were found."),
+            absent("foreground-log", Status::Missing, "no such file"),
+            absent(
+                "unit-active",
+                Status::Missing,
+                "System has not been booted with systemd as init system (PID 1). Can't operate.",
+            ),
+            ok("alerts", "files/alerts/alerts.json", alerts),
+            ok("btf", "listings/btf.txt", "-r--r--r-- file 0 vmlinux\n"),
+        ],
+        None,
+    )
+}
+
+/// A Gojinn setup on a stock Caddy: `caddy build-info` has no Gojinn line, and the Caddyfile
+/// names a module that is not there.
+pub fn gojinn_stock_caddy(dir: &Path) -> PathBuf {
+    let caddyfile = "{\n\torder gojinn last\n}\n:8080 {\n\tgojinn ./functions/hello.wasm\n\troute /b {\n\t\tgojinn ./functions/missing.wasm\n\t}\n}\n";
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend([0u8; 24]);
+    write(
+        dir,
+        &builtin_text("gojinn"),
+        vec![
+            ok(
+                "system",
+                "system.json",
+                r#"{"arch":"x86_64","kernel":"6.1.0","os":"Debian GNU/Linux","os_version":"12.11"}"#,
+            ),
+            ok("caddy-version", "commands/caddy-version.txt", "2.6.2\n"),
+            ok(
+                "caddy-build-info",
+                "commands/caddy-build-info.txt",
+                "go\tgo1.19.8\npath\tcaddy\nmod\tgithub.com/caddyserver/caddy/v2\t(devel)\t\n",
+            ),
+            ok(
+                "caddy-modules",
+                "commands/caddy-modules.txt",
+                "http.handlers.file_server\nhttp.handlers.reverse_proxy\n\n  Standard modules: 2\n",
+            ),
+            ok("caddyfile", "files/caddyfile/Caddyfile", caddyfile),
+            Item {
+                id: "wasm-modules",
+                status: Status::Ok,
+                detail: None,
+                entry: Some(("files/wasm-modules/hello.wasm".into(), wasm, true)),
+                source: Some("/srv/app/functions/hello.wasm"),
+            },
+            Item {
+                id: "wasm-modules",
+                status: Status::Missing,
+                detail: Some("no such file"),
+                entry: None,
+                source: Some("/srv/app/functions/missing.wasm"),
+            },
+            Item {
+                id: "caddy-validate",
+                status: Status::Ok,
+                detail: Some("exit status 1, an answer (ok_exit)"),
+                entry: Some((
+                    "commands/caddy-validate.txt".into(),
+                    b"2026/11/23 00:39:43.533 INFO using config from file\nError: adapting config using caddyfile: /etc/caddy/Caddyfile:5: unrecognized directive: gojinn\n".to_vec(),
+                    false,
+                )),
+                source: None,
+            },
+            absent("journal-caddy", Status::Missing, "No journal files were found."),
+            absent("journal-gojinn", Status::Missing, "No journal files were found."),
+        ],
+        None,
     )
 }

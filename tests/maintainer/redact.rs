@@ -135,3 +135,23 @@ fn entry_names_are_redacted_too() {
     let (code, stdout, _) = run_code(&["verify", new.to_str().expect("utf-8")]);
     assert_eq!(code, 0, "{stdout}");
 }
+
+/// The line a fact was found on, and a check's quoted evidence, are content: re-redaction
+/// reaches them too.
+#[test]
+fn evidence_lines_are_redacted_too() {
+    let (m, b) = bundle();
+    let manifest = |zip: &Path| {
+        read_entries(zip)
+            .into_iter()
+            .find(|(n, _)| n == "manifest.json")
+            .map(|(_, d)| String::from_utf8(d).expect("utf-8"))
+            .expect("manifest.json")
+    };
+    assert!(manifest(&b).contains("\"line\": \"demo 1.2.0\""));
+    let new = m.path().join("new.zip");
+    let (code, out) = redact(&b, &new, &["--redact", "demo 1.2.0"]);
+    assert_eq!(code, 0, "{out}");
+    let text = manifest(&new);
+    assert!(!text.contains("demo 1.2.0"), "{text}");
+}
