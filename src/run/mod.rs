@@ -106,6 +106,14 @@ impl Options {
         })
     }
 
+    /// The run's redactor: the rules these options name, with the secret spec variables
+    /// already learned ([`learn_secret_vars`]).
+    pub fn redactor(&self) -> Result<Redactor, Error> {
+        let mut redactor = Redactor::new(&self.redaction)?;
+        learn_secret_vars(&mut redactor, &self.spec.vars, &self.vars);
+        Ok(redactor)
+    }
+
     /// The resolved steps, without running anything (`--dry-run`).
     pub fn plan(&self) -> Result<Vec<Step>, Error> {
         let ctx = self.context()?;
@@ -160,7 +168,7 @@ pub struct Outcome {
 
 /// Collect, redact and write the bundle and issue file.
 pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<Outcome, Error> {
-    let mut redactor = Redactor::new(&opts.redaction)?;
+    let mut redactor = opts.redactor()?;
     let raws = gather(opts, progress)?;
     let items = layout::place(redact::redact_items(raws, &mut redactor));
     let texts = Texts::redact(opts, &redactor);
@@ -193,6 +201,39 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         warnings,
         other_redactions: texts.counts.clone(),
     })
+}
+
+/// Teach `redactor` each spec variable (`[vars]`, then `--var`) that a key rule calls a
+/// secret: its name names one (`token`, `password`, `api_key`) or its value is shaped like one.
+/// Only the stored spec shows a value under its name; placeholders carry it into command lines,
+/// URLs, paths, `source` and output, where nothing says it is secret, so it is masked as a
+/// learned value wherever it occurs.
+pub fn learn_secret_vars(
+    redactor: &mut Redactor,
+    spec_vars: &BTreeMap<String, String>,
+    overrides: &BTreeMap<String, String>,
+) {
+    for (name, value) in spec_vars.iter().chain(overrides) {
+        if is_secret_var(redactor, name, value) {
+            redactor.learn_value(value);
+        }
+    }
+}
+
+/// Whether `name = "value"`, read as TOML, has a secret masked in it: exactly what the key
+/// rules and secret rules would do to the variable in a config file.
+fn is_secret_var(redactor: &Redactor, name: &str, value: &str) -> bool {
+    if value.trim().is_empty() {
+        return false;
+    }
+    let line = format!(
+        "{} = {}\n",
+        toml::Value::String(name.to_string()),
+        toml::Value::String(value.to_string())
+    );
+    let mut counts = Counts::default();
+    let out = redactor.redact_bytes(line.as_bytes(), Format::Toml, &mut counts);
+    memchr::memmem::find(&out, b"[REDACTED:").is_some()
 }
 
 /// Plan the spec's items and run the collectors.

@@ -90,3 +90,68 @@ fn a_key_equals_regex_keeps_the_stored_spec_loadable() {
     let bundle = bundle_in(&t.join("work/out"));
     success(t.run_with(["issue", bundle.to_str().unwrap(), "--json"]));
 }
+
+/// Secret spec variables: one named like a secret in `[vars]`, one named like a secret and set
+/// with `--var`, and one whose name says nothing but whose value is a token.
+const VAR_SECRETS: [&str; 3] = [
+    "tok-PLANTEDvar1234567890",
+    "PLANTEDoverride-pw-77",
+    "ghp_PLANTEDvarbbbbbbbbbbbbbbbbbbbbbbbbbbbb2",
+];
+
+fn secret_vars_spec() -> String {
+    format!(
+        "schema = 1\n[project]\nname = \"app\"\nrepository = \"https://github.com/o/app\"\n\
+         [vars]\napi_token = \"{}\"\ndb_password = \"\"\ndeploy = \"{}\"\n\
+         [[collect]]\nid = \"login\"\nkind = \"command\"\n\
+         argv = [\"sh\", \"-c\", \"echo login as $0 with $1 via $2\", \"{{api_token}}\", \"{{db_password}}\", \"{{deploy}}\"]\n",
+        VAR_SECRETS[0], VAR_SECRETS[2]
+    )
+}
+
+#[test]
+fn secret_spec_variables_are_masked_in_sources_output_summary_and_dry_runs() {
+    let t = Test::new()
+        .system_path()
+        .file("work/spec.toml", &secret_vars_spec());
+    let var = format!("db_password={}", VAR_SECRETS[1]);
+    let base = ["collect", "--spec", "spec.toml", "--var", &var];
+    let mut outputs = Vec::new();
+    for extra in [&["--dry-run"][..], &["--dry-run", "--json"]] {
+        let out = t.run_with(base.iter().chain(extra));
+        outputs.push((format!("{extra:?}"), success(out)));
+    }
+    // The plan does show the step, with the secrets masked in its command line.
+    assert!(outputs[0].1.contains("login as"), "{}", outputs[0].1);
+    for json in [false, true] {
+        let mut args = base.to_vec();
+        args.extend(["--out", if json { "out-json" } else { "out" }]);
+        if json {
+            args.push("--json");
+        }
+        outputs.push((format!("summary (json: {json})"), success(t.run_with(args))));
+    }
+    let bundle = bundle_in(&t.join("work/out"));
+    for (name, data) in crate::maintainer::read_entries(&bundle) {
+        outputs.push((name, String::from_utf8_lossy(&data).into_owned()));
+    }
+    outputs.push((
+        "issue file".into(),
+        std::fs::read_to_string(t.join("work/out/app-issue.md")).unwrap(),
+    ));
+    let command = &outputs
+        .iter()
+        .find(|(n, _)| n == "commands/login.txt")
+        .unwrap()
+        .1;
+    // The command ran with the values; its output has them masked.
+    assert!(command.starts_with("login as [REDACTED:"), "{command}");
+    for secret in VAR_SECRETS {
+        for (what, text) in &outputs {
+            assert!(
+                !text.contains(secret),
+                "{secret} leaked into {what}:\n{text}"
+            );
+        }
+    }
+}
