@@ -440,6 +440,13 @@ fn escaped(name: &str) -> String {
     out
 }
 
+/// Whether `c` may not appear in an entry name: a control character (newline and tab
+/// included: they forge output lines) or a bidirectional control. The writer replaces exactly
+/// these ([`super::layout::safe_name`]), so every bundle it writes passes this reader.
+pub fn is_unsafe_name_char(c: char) -> bool {
+    c.is_control() || crate::sanitize::is_unsafe(c)
+}
+
 /// Check a raw entry name; returns it as UTF-8.
 fn check_name(raw: &[u8]) -> Result<&str, ReadError> {
     let Ok(name) = std::str::from_utf8(raw) else {
@@ -466,9 +473,7 @@ fn check_name(raw: &[u8]) -> Result<&str, ReadError> {
     if name.contains('\\') {
         return unsafe_name("contains a backslash");
     }
-    // `escaped` changes exactly the control characters (newline and tab included) and the
-    // bidirectional overrides.
-    if escaped(name) != name {
+    if name.chars().any(is_unsafe_name_char) {
         return unsafe_name("contains control characters");
     }
     if name.starts_with('/') {
