@@ -6,6 +6,7 @@
 
 pub mod execute;
 pub mod plan;
+mod stored_spec;
 pub mod summary;
 
 use std::borrow::Cow;
@@ -262,7 +263,7 @@ impl Texts {
             // Our own published text: nothing of the user's is in it.
             RedactedText::published(&opts.spec.text)
         } else {
-            redactor.redact_text(opts.spec.text.as_bytes(), Format::Toml, &mut counts)
+            stored_spec::redact(&opts.spec, redactor, &mut counts)
         };
         let mut text = |s: &str| redactor.redact_text(s.as_bytes(), Format::Text, &mut counts);
         let title = opts.title.as_deref().map(&mut text);

@@ -79,7 +79,6 @@ fn planted_secrets_reach_no_output() {
 /// `collect` stores the spec redacted; a fact regex that reads like `key=value` must not be cut
 /// by the redaction, or `issue BUNDLE` can no longer load the bundle's spec.
 #[test]
-#[ignore = "the redactor takes `api_key=(...)` inside a TOML string for a secret and cuts the string"]
 fn a_key_equals_regex_keeps_the_stored_spec_loadable() {
     let t = Test::new().system_path().file(
         "work/spec.toml",
@@ -153,5 +152,45 @@ fn secret_spec_variables_are_masked_in_sources_output_summary_and_dry_runs() {
                 "{secret} leaked into {what}:\n{text}"
             );
         }
+    }
+}
+
+/// Specs whose text, redacted as TOML, no longer loads: a key rule inside a fact regex (single
+/// and double quoted), a masked value next to the brackets and quotes that end its array or
+/// inline table, a secret in a comment. The bundle stores each one loadable, without the secret.
+#[test]
+fn hostile_specs_are_stored_loadable_and_without_their_secrets() {
+    let items = [
+        "[[collect]]\nid = \"a\"\nkind = \"command\"\nargv = [\"sh\", \"-c\", \"echo password=hunter2PLANTED\"]\n\
+         fact = { name = \"pw\", regex = 'password=(\\S+)' }\n",
+        "# token = PLANTEDcomment0123456789\n[[collect]]\nid = \"a\"\nkind = \"command\"\n\
+         argv = [\"sh\", \"-c\", \"echo secret=\\\"x\\\"\"]\n\
+         fact = { name = \"s\", regex = \"secret=\\\"(\\\\S+)\\\"\" }\n",
+        "[vars]\npassword = \"PLANTED]]pw\\\"x'\"\n[[collect]]\nid = \"a\"\nkind = \"command\"\n\
+         argv = [\"sh\", \"-c\", \"echo {password}]]\"]\n\
+         fact = { name = \"k\", regex = 'api_key=(\\S+)' }\n",
+        "[[collect]]\nid = \"a\"\nkind = \"command\"\n\
+         argv = [\"sh\", \"-c\", \"echo token=PLANTEDtoken0123456789abcdef\"]\n\
+         fact = { name = \"t\", regex = '(?:token|password)=(\\S+)' }\n",
+    ];
+    for item in items {
+        let spec = format!(
+            "schema = 1\n[project]\nname = \"app\"\nrepository = \"https://github.com/o/app\"\n{item}"
+        );
+        let t = Test::new().system_path().file("work/spec.toml", &spec);
+        let run = t.run_with(["collect", "--spec", "spec.toml", "--out", "out"]);
+        run.success();
+        assert!(!run.stderr.contains("does not load"), "{spec}\n{run}");
+        let bundle = bundle_in(&t.join("work/out"));
+        let bundle = bundle.to_str().unwrap();
+        let stored = crate::maintainer::read_entries(bundle.as_ref())
+            .into_iter()
+            .find(|(n, _)| n == "spec.toml")
+            .map(|(_, d)| String::from_utf8(d).unwrap())
+            .unwrap();
+        assert!(!stored.contains("PLANTED"), "{stored}");
+        success(t.run_with(["issue", bundle, "--json"]));
+        success(t.run_with(["check", bundle]));
+        success(t.run_with(["inspect", bundle]));
     }
 }
