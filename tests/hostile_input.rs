@@ -311,3 +311,36 @@ fn a_fact_that_is_not_a_version_leaves_a_version_check_unknown() {
         "both unknown"
     );
 }
+
+/// A collected file whose name holds a bidirectional override, a newline and a tab: the bundle
+/// stores it under a name its own reader accepts, so it verifies, and the name reads as bytes.
+#[test]
+fn a_collected_file_named_with_bidi_and_control_characters_verifies() {
+    let hostile = "report\u{202e}gpj.exe\nforged: ok\t.log";
+    let t = Test::new()
+        .file(&format!("work/logs/{hostile}"), "line one\n")
+        .spec(
+            "schema = 1\n[project]\nname = \"app\"\n\
+             [[collect]]\nid = \"logs\"\nkind = \"file\"\n\
+             path = \"logs/report\\u202Egpj.exe\\nforged: ok\\t.log\"\n",
+        );
+    t.run_with(["collect", "--spec", "[TMP]/spec.toml", "--out", "out"])
+        .success();
+    let dir = t.join("work/out");
+    let bundle = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "zip"))
+        .unwrap();
+    let bundle = bundle.to_str().unwrap();
+    let verified = t.run_with(["verify", bundle]);
+    verified.success();
+    let inspected = t.run_with(["inspect", bundle, "--json"]);
+    inspected.success();
+    let manifest: Value = serde_json::from_str(&inspected.stdout).unwrap();
+    let path = manifest["items"][0]["path"].as_str().unwrap_or_default();
+    assert_eq!(
+        path, "files/logs/report_gpj.exe_forged: ok_.log",
+        "{inspected}"
+    );
+}

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use super::manifest::ItemRecord;
+use super::reader::is_unsafe_name_char;
 use super::sha256_hex;
 use crate::item::Kind;
 use crate::redact::Redacted;
@@ -107,12 +108,13 @@ pub fn entry_path(kind: Kind, id: &str, name: &str) -> String {
     }
 }
 
-/// A file name that cannot climb out of its directory or confuse a terminal.
+/// A file name that cannot climb out of its directory or confuse a terminal: separators and
+/// every character the bundle reader refuses in a name become `_`.
 pub fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| {
-            if c == '/' || c == '\\' || c.is_control() {
+            if c == '/' || c == '\\' || is_unsafe_name_char(c) {
                 '_'
             } else {
                 c
@@ -154,6 +156,8 @@ mod tests {
         assert_eq!(safe_name(".."), "_");
         assert_eq!(safe_name("a\u{1b}[31mb"), "a_[31mb");
         assert_eq!(safe_name("Caddyfile"), "Caddyfile");
+        assert_eq!(safe_name("a\u{202e}b\nc\td.log"), "a_b_c_d.log");
+        assert_eq!(safe_name("x\u{2066}y\u{200f}z\u{9b}"), "x_y_z_");
         assert_eq!(
             entry_path(Kind::File, "cfg", "x/y.toml"),
             "files/cfg/x_y.toml"

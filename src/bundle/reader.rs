@@ -4,9 +4,10 @@
 //! (also from the end record, before the zip library builds its index), names (UTF-8, relative,
 //! no `..`, `.` or empty components, no backslashes, drive letters or control characters),
 //! regular files only (no symlinks, directories or devices), no duplicates, Stored or Deflate
-//! only, no encryption, per-entry and total declared size, and the compression ratio. Reading
-//! is streamed through [`EntryReader`], which fails once an entry yields more bytes than its
-//! header declared, so the declared sizes checked at open bound what is ever decompressed.
+//! only, no encryption, per-entry and total declared size, and the compression ratio of each
+//! entry and of the whole bundle. Reading is streamed through [`EntryReader`], which fails once
+//! an entry yields more bytes than its header declared, so the declared sizes checked at open
+//! bound what is ever decompressed.
 //!
 //! Names in errors are escaped with [`crate::sanitize::for_terminal`] when the error is built,
 //! so printing an error cannot carry a control sequence to the terminal.
@@ -35,6 +36,9 @@ pub struct Limits {
     pub max_ratio: u64,
     /// Entries up to this size are not ratio-checked (tiny inputs compress erratically).
     pub ratio_floor: u64,
+    /// Past this much content in all, the whole bundle is held to [`Limits::max_ratio`] too:
+    /// many entries just under [`Limits::ratio_floor`] must not add up to a bomb.
+    pub total_ratio_floor: u64,
 }
 
 impl Default for Limits {
@@ -47,6 +51,7 @@ impl Default for Limits {
             max_total_size: 1024 * 1024 * 1024,
             max_ratio: 200,
             ratio_floor: 1024 * 1024,
+            total_ratio_floor: 64 * 1024 * 1024,
         }
     }
 }
@@ -136,6 +141,19 @@ pub enum ReadError {
         /// Declared uncompressed size.
         size: u64,
         /// Compressed size.
+        compressed: u64,
+        /// The ratio.
+        ratio: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// All entries together compress far better than real content does: a zip bomb spread
+    /// over entries each too small to be ratio-checked.
+    #[error("bundle expands {ratio}:1 ({total} bytes from {compressed}); the limit is {limit}:1")]
+    TotalRatioTooHigh {
+        /// Sum of declared uncompressed sizes.
+        total: u64,
+        /// Sum of compressed sizes.
         compressed: u64,
         /// The ratio.
         ratio: u64,
@@ -236,6 +254,7 @@ impl Bundle {
         }
         let mut entries = Vec::with_capacity(archive.len());
         let mut total: u64 = 0;
+        let mut compressed: u64 = 0;
         for i in 0..archive.len() {
             let entry = archive.by_index_raw(i).map_err(malformed)?;
             let name = check_name(entry.name_raw())?.to_string();
@@ -267,6 +286,7 @@ impl Bundle {
             };
             check_size(&info, &limits)?;
             total = total.saturating_add(info.size);
+            compressed = compressed.saturating_add(info.compressed_size);
             if total > limits.max_total_size {
                 return Err(ReadError::TotalTooLarge {
                     total,
@@ -274,6 +294,15 @@ impl Bundle {
                 });
             }
             entries.push(info);
+        }
+        let ratio = total / compressed.max(1);
+        if total > limits.total_ratio_floor && ratio > limits.max_ratio {
+            return Err(ReadError::TotalRatioTooHigh {
+                total,
+                compressed,
+                ratio,
+                limit: limits.max_ratio,
+            });
         }
         // Local headers must agree with the central directory and no entries may overlap
         // (overlapping entries are how non-recursive zip bombs multiply their output).
@@ -440,6 +469,13 @@ fn escaped(name: &str) -> String {
     out
 }
 
+/// Whether `c` may not appear in an entry name: a control character (newline and tab
+/// included: they forge output lines) or a bidirectional control. The writer replaces exactly
+/// these ([`super::layout::safe_name`]), so every bundle it writes passes this reader.
+pub fn is_unsafe_name_char(c: char) -> bool {
+    c.is_control() || crate::sanitize::is_unsafe(c)
+}
+
 /// Check a raw entry name; returns it as UTF-8.
 fn check_name(raw: &[u8]) -> Result<&str, ReadError> {
     let Ok(name) = std::str::from_utf8(raw) else {
@@ -466,9 +502,7 @@ fn check_name(raw: &[u8]) -> Result<&str, ReadError> {
     if name.contains('\\') {
         return unsafe_name("contains a backslash");
     }
-    // `escaped` changes exactly the control characters (newline and tab included) and the
-    // bidirectional overrides.
-    if escaped(name) != name {
+    if name.chars().any(is_unsafe_name_char) {
         return unsafe_name("contains control characters");
     }
     if name.starts_with('/') {

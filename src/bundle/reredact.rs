@@ -9,7 +9,7 @@
 //! written by the same deterministic writer with the original creation time, so the same input
 //! and rules give the same bytes.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::layout::{self, Paths, Placed};
@@ -57,35 +57,47 @@ pub fn reredact(
             .and_then(|s| s.item(id))
             .map_or(Format::Text, |i| i.format)
     };
-    let mut data: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for name in manifest.files.keys() {
-        data.insert(name.clone(), bundle.read_entry(name, u64::MAX)?);
+    let vocab = spec.as_ref().map(Vocabulary::of_spec).unwrap_or_default();
+    // The items go through the very pass `collect` runs: learn from all, then redact. Entries
+    // are read one at a time and dropped once redacted, so the input is never held whole
+    // beside the output.
+    for item in manifest.items.iter().filter(|i| !i.binary) {
+        if let Some(path) = &item.path {
+            let content = bundle.read_entry(path, u64::MAX)?;
+            redactor.learn(&content, format_of(&item.id), &vocab);
+        }
     }
-
-    // The items go through the very pass `collect` runs: learn, then redact.
-    let raws = manifest
+    let old_report = if manifest.files.contains_key(layout::REDACTION_REPORT) {
+        Report::parse(&bundle.read_entry(layout::REDACTION_REPORT, u64::MAX)?)
+    } else {
+        None
+    };
+    let mut report = old_report.unwrap_or_default();
+    let item_paths: BTreeSet<String> = manifest
         .items
         .iter()
-        .map(|item| as_raw(item, &mut data, format_of(&item.id)))
+        .filter_map(|i| i.path.clone())
         .collect();
-    let vocab = spec.as_ref().map(Vocabulary::of_spec).unwrap_or_default();
-    let redacted = redact_items(raws, redactor, &vocab);
-    let old_report = data.remove(layout::REDACTION_REPORT);
-    let mut report = old_report
-        .as_deref()
-        .and_then(Report::parse)
-        .unwrap_or_default();
     let mut paths = Paths::default();
-    let placed: Vec<Placed> = std::mem::take(&mut manifest.items)
-        .into_iter()
-        .zip(redacted)
-        .map(|(old, item)| replace(old, item, &mut paths, &mut report))
-        .collect();
+    let mut placed = Vec::with_capacity(manifest.items.len());
+    for old in std::mem::take(&mut manifest.items) {
+        let raw = as_raw(&old, bundle, format_of(&old.id))?;
+        // Learning again from the one item adds nothing: every item was learned above.
+        let item = redact_items(vec![raw], redactor, &vocab).pop();
+        if let Some(item) = item {
+            placed.push(replace(old, item, &mut paths, &mut report));
+        }
+    }
     manifest.items = placed.iter().map(|p| p.record.clone()).collect();
 
+    let old_paths: Vec<String> = manifest.files.keys().cloned().collect();
     let mut other = Counts::default();
     let mut extras = Vec::new();
-    for (name, content) in std::mem::take(&mut data) {
+    for name in old_paths {
+        if name == layout::REDACTION_REPORT || item_paths.contains(&name) {
+            continue;
+        }
+        let content = bundle.read_entry(&name, u64::MAX)?;
         let extra = reredact_entry(name, &content, redactor, &mut paths, &mut other);
         if extra.path() == layout::SPEC {
             manifest.spec.sha256 = sha256_hex(extra.data());
@@ -199,16 +211,19 @@ fn stored_name<'a>(item: &ItemRecord, path: &'a str) -> Option<&'a str> {
         .strip_prefix('/')
 }
 
-/// A stored item as input to the redaction pass, its content taken out of `data`. Only a
+/// A stored item as input to the redaction pass, its content read from `bundle`. Only a
 /// file's stored name is passed on to be redacted; other kinds keep their path.
-fn as_raw(item: &ItemRecord, data: &mut BTreeMap<String, Vec<u8>>, format: Format) -> RawItem {
-    let entry = item.path.as_ref().map(|path| RawEntry {
-        source: item.source.clone(),
-        name: stored_name(item, path).unwrap_or_default().to_string(),
-        data: data.remove(path).unwrap_or_default(),
-        binary: item.binary,
-    });
-    RawItem {
+fn as_raw(item: &ItemRecord, bundle: &mut Bundle, format: Format) -> Result<RawItem, ReadError> {
+    let entry = match &item.path {
+        Some(path) => Some(RawEntry {
+            source: item.source.clone(),
+            name: stored_name(item, path).unwrap_or_default().to_string(),
+            data: bundle.read_entry(path, u64::MAX)?,
+            binary: item.binary,
+        }),
+        None => None,
+    };
+    Ok(RawItem {
         id: item.id.clone(),
         // The record keeps its own kind; this one is only carried through the pass.
         kind: item.kind,
@@ -217,5 +232,5 @@ fn as_raw(item: &ItemRecord, data: &mut BTreeMap<String, Vec<u8>>, format: Forma
         detail: item.detail.clone(),
         entry,
         format,
-    }
+    })
 }

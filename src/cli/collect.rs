@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::bail;
+use support_bundle::redact::{Counts, Redactor};
 use support_bundle::run::select::{LogWindow, Selection};
 use support_bundle::run::summary::{Link, Summary};
 use support_bundle::run::{self, Event, Step};
@@ -83,14 +84,34 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
     Ok((name.to_string(), value.to_string()))
 }
 
-/// The plan `--dry-run --json` prints.
+/// The plan `--dry-run --json` prints; each step redacted as a run would redact it.
 #[derive(serde::Serialize)]
 struct Plan<'a> {
     spec: &'a str,
     project: &'a str,
     sysroot: Option<&'a std::path::Path>,
     out: &'a std::path::Path,
-    steps: &'a [Step],
+    steps: Vec<serde_json::Value>,
+}
+
+/// `step` as JSON with every string redacted: the plan shows command lines, URLs and paths
+/// with the spec's variables filled in, so it holds what a run would mask.
+fn redacted_step(step: &Step, redactor: &Redactor) -> anyhow::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(step)?;
+    redact_strings(&mut value, redactor);
+    Ok(value)
+}
+
+fn redact_strings(value: &mut serde_json::Value, redactor: &Redactor) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => *s = redactor.redact_str(s, &mut Counts::default()),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_strings(v, redactor)),
+        Value::Object(fields) => fields
+            .values_mut()
+            .for_each(|v| redact_strings(v, redactor)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
@@ -133,14 +154,18 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
 
     if args.dry_run {
         let steps = opts.plan()?;
+        let redactor = opts.redactor()?;
         let plan = Plan {
             spec: &opts.spec.origin,
             project: &opts.spec.project.name,
             sysroot: opts.sysroot.as_deref(),
             out: &opts.out_dir,
-            steps: &steps,
+            steps: steps
+                .iter()
+                .map(|s| redacted_step(s, &redactor))
+                .collect::<anyhow::Result<_>>()?,
         };
-        output::emit(&plan, args.json, |p| dry_run_text(&opts, p.steps))?;
+        output::emit(&plan, args.json, |_| dry_run_text(&opts, &steps, &redactor))?;
         return Ok(Exit::Success);
     }
 
@@ -186,7 +211,7 @@ fn progress_bar(hidden: bool, total: usize) -> indicatif::ProgressBar {
     bar
 }
 
-fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
+fn dry_run_text(opts: &run::Options, steps: &[Step], redactor: &Redactor) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -204,7 +229,7 @@ fn dry_run_text(opts: &run::Options, steps: &[Step]) -> String {
             "  {:<7} {:width$}  {}",
             step.request.kind(),
             step.id,
-            for_terminal(&step.request.to_string())
+            for_terminal(&redactor.redact_str(&step.request.to_string(), &mut Counts::default()))
         );
     }
     out

@@ -271,6 +271,18 @@ impl Redactor {
         }
     }
 
+    /// Learn `value` as a secret to mask wherever it occurs, like a `--redact` value: a value
+    /// the caller knows is secret (a spec variable that a key rule calls one). Values as short
+    /// as those [`Redactor::learn`] skips are too likely to occur by chance and are not learned.
+    pub fn learn_value(&mut self, value: &str) {
+        let v = value.trim().as_bytes();
+        if v.len() >= vocabulary::MIN_SECRET && !self.literals.contains_key(v) {
+            let lit = self.c.literal_counter_id();
+            self.literals.insert(v.to_vec(), (lit, false));
+            self.rebuild_literals();
+        }
+    }
+
     fn rebuild_literals(&mut self) {
         if self.literals.is_empty() {
             self.secret_ac = None;

@@ -20,7 +20,7 @@ pub struct Vocabulary {
 }
 
 /// Learned secrets shorter than this are too likely to occur by chance.
-const MIN_SECRET: usize = 8;
+pub(crate) const MIN_SECRET: usize = 8;
 /// Learned account names shorter than this are too likely to occur by chance.
 const MIN_ACCOUNT: usize = 3;
 /// A value of letters only up to this length reads as a word, not a secret.

@@ -8,6 +8,7 @@ pub mod execute;
 pub mod issue_file;
 pub mod plan;
 pub mod select;
+mod stored_spec;
 pub mod summary;
 
 use std::borrow::Cow;
@@ -108,6 +109,14 @@ impl Options {
         })
     }
 
+    /// The run's redactor: the rules these options name, with the secret spec variables
+    /// already learned ([`learn_secret_vars`]).
+    pub fn redactor(&self) -> Result<Redactor, Error> {
+        let mut redactor = Redactor::new(&redaction_options(self))?;
+        learn_secret_vars(&mut redactor, &self.spec.vars, &self.vars);
+        Ok(redactor)
+    }
+
     /// The resolved steps, without running anything (`--dry-run`).
     pub fn plan(&self) -> Result<Vec<Step>, Error> {
         let ctx = self.context()?;
@@ -165,7 +174,7 @@ pub struct Outcome {
 
 /// Collect, redact and write the bundle and issue file.
 pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<Outcome, Error> {
-    let mut redactor = Redactor::new(&redaction_options(opts))?;
+    let mut redactor = opts.redactor()?;
     let raws = gather(opts, progress)?;
     let vocab = redact::Vocabulary::of_spec(&opts.spec);
     let items = layout::place(redact::redact_items(raws, &mut redactor, &vocab));
@@ -233,6 +242,39 @@ fn redaction_options(opts: &Options) -> redact::Options {
     r
 }
 
+/// Teach `redactor` each spec variable (`[vars]`, then `--var`) that a key rule calls a
+/// secret: its name names one (`token`, `password`, `api_key`) or its value is shaped like one.
+/// Only the stored spec shows a value under its name; placeholders carry it into command lines,
+/// URLs, paths, `source` and output, where nothing says it is secret, so it is masked as a
+/// learned value wherever it occurs.
+pub fn learn_secret_vars(
+    redactor: &mut Redactor,
+    spec_vars: &BTreeMap<String, String>,
+    overrides: &BTreeMap<String, String>,
+) {
+    for (name, value) in spec_vars.iter().chain(overrides) {
+        if is_secret_var(redactor, name, value) {
+            redactor.learn_value(value);
+        }
+    }
+}
+
+/// Whether `name = "value"`, read as TOML, has a secret masked in it: exactly what the key
+/// rules and secret rules would do to the variable in a config file.
+fn is_secret_var(redactor: &Redactor, name: &str, value: &str) -> bool {
+    if value.trim().is_empty() {
+        return false;
+    }
+    let line = format!(
+        "{} = {}\n",
+        toml::Value::String(name.to_string()),
+        toml::Value::String(value.to_string())
+    );
+    let mut counts = Counts::default();
+    let out = redactor.redact_bytes(line.as_bytes(), Format::Toml, &mut counts);
+    memchr::memmem::find(&out, b"[REDACTED:").is_some()
+}
+
 /// Plan the spec's items and run the collectors.
 fn gather(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<Vec<RawItem>, Error> {
     let ctx = opts.context()?;
@@ -259,7 +301,7 @@ impl Texts {
             // Our own published text: nothing of the user's is in it.
             RedactedText::published(&opts.spec.text)
         } else {
-            redactor.redact_text(opts.spec.text.as_bytes(), Format::Toml, &mut counts)
+            stored_spec::redact(&opts.spec, redactor, &mut counts)
         };
         let mut text = |s: &str| redactor.redact_text(s.as_bytes(), Format::Text, &mut counts);
         let title = opts.title.as_deref().map(&mut text);

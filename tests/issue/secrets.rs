@@ -79,7 +79,6 @@ fn planted_secrets_reach_no_output() {
 /// `collect` stores the spec redacted; a fact regex that reads like `key=value` must not be cut
 /// by the redaction, or `issue BUNDLE` can no longer load the bundle's spec.
 #[test]
-#[ignore = "the redactor takes `api_key=(...)` inside a TOML string for a secret and cuts the string"]
 fn a_key_equals_regex_keeps_the_stored_spec_loadable() {
     let t = Test::new().system_path().file(
         "work/spec.toml",
@@ -89,4 +88,109 @@ fn a_key_equals_regex_keeps_the_stored_spec_loadable() {
     success(t.run_with(["collect", "--spec", "spec.toml", "--out", "out"]));
     let bundle = bundle_in(&t.join("work/out"));
     success(t.run_with(["issue", bundle.to_str().unwrap(), "--json"]));
+}
+
+/// Secret spec variables: one named like a secret in `[vars]`, one named like a secret and set
+/// with `--var`, and one whose name says nothing but whose value is a token.
+const VAR_SECRETS: [&str; 3] = [
+    "tok-PLANTEDvar1234567890",
+    "PLANTEDoverride-pw-77",
+    "ghp_PLANTEDvarbbbbbbbbbbbbbbbbbbbbbbbbbbbb2",
+];
+
+fn secret_vars_spec() -> String {
+    format!(
+        "schema = 1\n[project]\nname = \"app\"\nrepository = \"https://github.com/o/app\"\n\
+         [vars]\napi_token = \"{}\"\ndb_password = \"\"\ndeploy = \"{}\"\n\
+         [[collect]]\nid = \"login\"\nkind = \"command\"\n\
+         argv = [\"sh\", \"-c\", \"echo login as $0 with $1 via $2\", \"{{api_token}}\", \"{{db_password}}\", \"{{deploy}}\"]\n",
+        VAR_SECRETS[0], VAR_SECRETS[2]
+    )
+}
+
+#[test]
+fn secret_spec_variables_are_masked_in_sources_output_summary_and_dry_runs() {
+    let t = Test::new()
+        .system_path()
+        .file("work/spec.toml", &secret_vars_spec());
+    let var = format!("db_password={}", VAR_SECRETS[1]);
+    let base = ["collect", "--spec", "spec.toml", "--var", &var];
+    let mut outputs = Vec::new();
+    for extra in [&["--dry-run"][..], &["--dry-run", "--json"]] {
+        let out = t.run_with(base.iter().chain(extra));
+        outputs.push((format!("{extra:?}"), success(out)));
+    }
+    // The plan does show the step, with the secrets masked in its command line.
+    assert!(outputs[0].1.contains("login as"), "{}", outputs[0].1);
+    for json in [false, true] {
+        let mut args = base.to_vec();
+        args.extend(["--out", if json { "out-json" } else { "out" }]);
+        if json {
+            args.push("--json");
+        }
+        outputs.push((format!("summary (json: {json})"), success(t.run_with(args))));
+    }
+    let bundle = bundle_in(&t.join("work/out"));
+    for (name, data) in crate::maintainer::read_entries(&bundle) {
+        outputs.push((name, String::from_utf8_lossy(&data).into_owned()));
+    }
+    outputs.push((
+        "issue file".into(),
+        std::fs::read_to_string(t.join("work/out/app-issue.md")).unwrap(),
+    ));
+    let command = &outputs
+        .iter()
+        .find(|(n, _)| n == "commands/login.txt")
+        .unwrap()
+        .1;
+    // The command ran with the values; its output has them masked.
+    assert!(command.starts_with("login as [REDACTED:"), "{command}");
+    for secret in VAR_SECRETS {
+        for (what, text) in &outputs {
+            assert!(
+                !text.contains(secret),
+                "{secret} leaked into {what}:\n{text}"
+            );
+        }
+    }
+}
+
+/// Specs whose text, redacted as TOML, no longer loads: a key rule inside a fact regex (single
+/// and double quoted), a masked value next to the brackets and quotes that end its array or
+/// inline table, a secret in a comment. The bundle stores each one loadable, without the secret.
+#[test]
+fn hostile_specs_are_stored_loadable_and_without_their_secrets() {
+    let items = [
+        "[[collect]]\nid = \"a\"\nkind = \"command\"\nargv = [\"sh\", \"-c\", \"echo password=hunter2PLANTED\"]\n\
+         fact = { name = \"pw\", regex = 'password=(\\S+)' }\n",
+        "# token = PLANTEDcomment0123456789\n[[collect]]\nid = \"a\"\nkind = \"command\"\n\
+         argv = [\"sh\", \"-c\", \"echo secret=\\\"x\\\"\"]\n\
+         fact = { name = \"s\", regex = \"secret=\\\"(\\\\S+)\\\"\" }\n",
+        "[vars]\npassword = \"PLANTED]]pw\\\"x'\"\n[[collect]]\nid = \"a\"\nkind = \"command\"\n\
+         argv = [\"sh\", \"-c\", \"echo {password}]]\"]\n\
+         fact = { name = \"k\", regex = 'api_key=(\\S+)' }\n",
+        "[[collect]]\nid = \"a\"\nkind = \"command\"\n\
+         argv = [\"sh\", \"-c\", \"echo token=PLANTEDtoken0123456789abcdef\"]\n\
+         fact = { name = \"t\", regex = '(?:token|password)=(\\S+)' }\n",
+    ];
+    for item in items {
+        let spec = format!(
+            "schema = 1\n[project]\nname = \"app\"\nrepository = \"https://github.com/o/app\"\n{item}"
+        );
+        let t = Test::new().system_path().file("work/spec.toml", &spec);
+        let run = t.run_with(["collect", "--spec", "spec.toml", "--out", "out"]);
+        run.success();
+        assert!(!run.stderr.contains("does not load"), "{spec}\n{run}");
+        let bundle = bundle_in(&t.join("work/out"));
+        let bundle = bundle.to_str().unwrap();
+        let stored = crate::maintainer::read_entries(bundle.as_ref())
+            .into_iter()
+            .find(|(n, _)| n == "spec.toml")
+            .map(|(_, d)| String::from_utf8(d).unwrap())
+            .unwrap();
+        assert!(!stored.contains("PLANTED"), "{stored}");
+        success(t.run_with(["issue", bundle, "--json"]));
+        success(t.run_with(["check", bundle]));
+        success(t.run_with(["inspect", bundle]));
+    }
 }

@@ -155,3 +155,89 @@ fn evidence_lines_are_redacted_too() {
     let text = manifest(&new);
     assert!(!text.contains("demo 1.2.0"), "{text}");
 }
+
+/// Peak resident set size of process `pid` so far, in bytes (0 once it is gone).
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// A bundle that verifies but whose content is a bomb spread thin: `redact --out` on it must
+/// neither take memory in proportion to what it claims to hold nor write anything.
+#[test]
+fn a_bundle_of_many_small_compressible_entries_is_refused_in_bounded_memory() {
+    const MIB: usize = 1024 * 1024;
+    // Each entry is just at the size below which entries are not ratio-checked.
+    const ENTRIES: usize = 160;
+    let (m, b) = bundle();
+    let mut entries = read_entries(&b);
+    let pad = format!("{}\n", "a".repeat(MIB - 1));
+    let pos = entries
+        .iter()
+        .position(|(n, _)| n == "manifest.json")
+        .expect("manifest");
+    let mut manifest: serde_json::Value = serde_json::from_slice(&entries[pos].1).expect("json");
+    for i in 0..ENTRIES {
+        let name = format!("pad/{i:03}.txt");
+        manifest["files"][&name] = serde_json::json!({
+            "size": pad.len(),
+            "sha256": crate::harness::sha256_hex(pad.as_bytes()),
+        });
+        entries.push((name, pad.clone().into_bytes()));
+    }
+    entries[pos].1 = serde_json::to_vec(&manifest).expect("json");
+    let bomb = m.path().join("bomb.zip");
+    write_zip(&bomb, &entries);
+    let size = std::fs::metadata(&bomb).expect("bomb").len();
+    assert!(size < 2 * MIB as u64, "{size} bytes is no bomb");
+
+    let out = m.path().join("new.zip");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_support-bundle"))
+        .args([
+            "redact".as_ref(),
+            bomb.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ])
+        .env_clear()
+        .env("HOME", m.path().join("home"))
+        .env(
+            "SUPPORT_BUNDLE_PSEUDONYM_KEY",
+            m.path().join("pseudonym.key"),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut peak = 0;
+    let status = loop {
+        peak = peak.max(peak_rss(child.id()));
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert!(
+        !status.success(),
+        "a bomb ({size} bytes) was re-redacted: {err} peak {peak}"
+    );
+    assert!(err.contains("bundle expands"), "{err}");
+    assert!(!out.exists());
+    assert!(
+        peak < 64 * MIB as u64,
+        "peak RSS {} MiB on a {} KiB bundle",
+        peak / MIB as u64,
+        size / 1024
+    );
+}
