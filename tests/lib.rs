@@ -19,6 +19,7 @@ mod interrupt;
 mod issue;
 mod maintainer;
 mod man_pages;
+mod redact_leaks;
 mod redact_pipes;
 mod reproducible;
 mod spec_errors;
