@@ -21,6 +21,7 @@ use regex::bytes::CaptureLocations;
 
 use super::compiled::Compiled;
 use super::keyed::{self, Claim};
+use super::orphan_keys::OrphanKeys;
 use super::rules::{Action, Detector};
 use super::scan::{self, ColonKind};
 use super::structured;
@@ -150,8 +151,21 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Stream `input` to `output`.
-    pub fn run<R: Read, W: Write>(&mut self, mut input: R, mut output: W) -> io::Result<()> {
+    /// Stream `input` to `output`; key bodies cut from their BEGIN line are masked on the way
+    /// out (`orphan_keys`).
+    pub fn run<R: Read, W: Write>(&mut self, input: R, output: W) -> io::Result<()> {
+        let c = self.c;
+        let Some(rule) = c.rules.iter().position(|r| r.detector == Detector::Pem) else {
+            return self.stream(input, output);
+        };
+        let mut keys = OrphanKeys::new(output, &c.labels[rule]);
+        self.stream(input, &mut keys)?;
+        keys.finish()?;
+        self.counts[rule] += keys.masked;
+        Ok(())
+    }
+
+    fn stream<R: Read, W: Write>(&mut self, mut input: R, mut output: W) -> io::Result<()> {
         let max_line = self.lim.max_line;
         let lb_max = self.lim.overlap;
         // Fixed size: the uncommitted part of a line stays under `max_line` and the
@@ -478,7 +492,9 @@ impl<'a> Engine<'a> {
             return;
         }
         let rest = &line[after..];
-        if rest.iter().all(|b| b.is_ascii_whitespace()) {
+        // Nothing but what wraps a line in source code or a shell script (`\n" +`, `",`,
+        // ` \`): the body follows on the next lines, wrapped the same way.
+        if scan::trim_wrapping_end(rest) == 0 {
             self.st.pem = Some((rule as u32, 0));
             self.counts[rule] += 1;
         } else {
@@ -494,16 +510,9 @@ impl<'a> Engine<'a> {
         };
         let end_marker = memchr::memmem::find(line, b"-----END");
         let limit = end_marker.unwrap_or(line.len());
-        let mut e = limit;
-        while e > 0 && matches!(line[e - 1], b' ' | b'\t' | b'\r') {
-            e -= 1;
-        }
-        let mut s = e;
-        while s > 0 && b64(line[s - 1]) {
-            s -= 1;
-        }
-        // Only the body part of a prefixed line: `host app[1]: MIIE...` keeps its prefix.
-        if e > s && (s == 0 || !is_word(line[s - 1])) {
+        // Only the body part of a wrapped or prefixed line: `host app[1]: MIIE...` and
+        // `"MIIE...\n" +` keep what is around it.
+        if let Some((s, e)) = scan::pem_body_span(&line[..limit]) {
             self.push(s, e, counter as usize, false, false);
         }
         self.st.pem = if end_marker.is_some() || seen > 2000 {

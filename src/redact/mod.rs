@@ -14,6 +14,7 @@ mod builtin;
 mod compiled;
 mod engine;
 mod keyed;
+mod orphan_keys;
 mod prefilter;
 pub mod pseudonym;
 mod redacted;
