@@ -5,8 +5,11 @@
 //!   input with only the matched ranges replaced (invalid UTF-8 passes through untouched).
 //! - A line longer than `max_line` is scanned in windows of `max_line` bytes. Findings in the
 //!   first `max_line - overlap` bytes are committed; the window then advances to that commit
-//!   point, so a secret shorter than `overlap` is always seen whole. Windows depend only on
-//!   the line's bytes, never on read sizes, so any chunking of the input gives the same output.
+//!   point, so a secret shorter than `overlap` is always seen whole. A commit point inside a
+//!   run of token bytes (a JWT, a key, an escaped PEM body) moves back to the run's start, so
+//!   the next window sees the run whole too: any token up to `max_line - overlap` bytes is
+//!   found whatever the alignment. Windows depend only on the line's bytes, never on read
+//!   sizes, so any chunking of the input gives the same output.
 //! - A rule's regex runs only on lines holding one of its keywords (or, for rules without
 //!   keywords, one of the literals its matches start with); see `prefilter`. The prefilter
 //!   searches each block of complete lines read at once, and a line without hits costs nothing
@@ -273,7 +276,7 @@ impl<'a> Engine<'a> {
     /// the look-behind were committed to `out`.
     fn window(&mut self, data: &[u8], lb: usize, out: &mut Vec<u8>) -> usize {
         self.find_spans(data, lb);
-        let mut commit = data.len() - self.lim.overlap;
+        let mut commit = commit_point(data, lb, data.len() - self.lim.overlap);
         let mut n = 0;
         for s in &self.sc.resolved {
             if s.start >= commit {
@@ -640,6 +643,31 @@ impl<'a> Engine<'a> {
         }
         out.sort_unstable_by_key(|s| s.start);
     }
+}
+
+/// Bytes of tokens and encoded secrets, including the `\` of escaped line ends in a JSON
+/// string holding a PEM key.
+fn token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'_' | b'-' | b'+' | b'/' | b'=' | b'.' | b'~' | b'%' | b'\\'
+        )
+}
+
+/// Where a window may commit, at `at` or before it: never inside a run of token bytes that
+/// starts past the look-behind (`lb`), so the next window begins at the run's start. A run
+/// reaching back into the look-behind is longer than a window can hold whole, and is cut at
+/// `at` as before.
+fn commit_point(data: &[u8], lb: usize, at: usize) -> usize {
+    if at <= lb || at >= data.len() || !token_byte(data[at - 1]) || !token_byte(data[at]) {
+        return at;
+    }
+    let mut s = at - 1;
+    while s > lb && token_byte(data[s - 1]) {
+        s -= 1;
+    }
+    if s > lb { s } else { at }
 }
 
 fn pseudo_span(start: usize, end: usize, counter: usize) -> Span {
