@@ -1478,3 +1478,36 @@ fn long_secrets_across_window_edges() {
         }
     }
 }
+
+/// A rule file with tens of thousands of keywords loads in about linear time.
+#[test]
+fn many_keywords_load_quickly() {
+    let d = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(60);
+    let mut text =
+        String::from("[[rules]]\nid = \"many\"\nregex = '''mk_[a-z]{12}'''\nkeywords = [\n");
+    let mut keys =
+        String::from("[[keys]]\nid = \"many-keys\"\npattern = '''^zz_'''\nkeywords = [\n");
+    for _ in 0..60_000 {
+        let w = rng.string(b"abcdefghijklmnopqrstuvwxyz0123456789", 10);
+        text.push_str(&format!("  \"{w}\",\n"));
+        keys.push_str(&format!("  \"k{w}\",\n"));
+    }
+    text.push_str("]\n");
+    keys.push_str("]\n");
+    text.push_str(&keys);
+    let path = d.path().join("many.toml");
+    std::fs::write(&path, text).unwrap();
+    let o = Options {
+        rule_files: vec![path],
+        ..opts(d.path())
+    };
+    let started = std::time::Instant::now();
+    let r = Redactor::new(&o).expect("loads");
+    let took = started.elapsed();
+    // About 7 s in a debug build on a shared machine; the quadratic build took minutes.
+    assert!(took < std::time::Duration::from_secs(30), "took {took:?}");
+    let (out, _) = red(&r, "id mk_abcdefghijkl\n", Format::Text);
+    // The rule runs only where a keyword occurs; with none here the line is kept.
+    assert_eq!(out, "id mk_abcdefghijkl\n");
+}
