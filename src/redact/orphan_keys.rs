@@ -30,8 +30,9 @@ enum Kind {
     End,
     /// An omission marker written where content was cut.
     Cut,
-    /// Could be a key-body line: the body's range, and whether it looks like one by itself.
-    Body(usize, usize, bool),
+    /// Could be a key-body line: the body's range, whether it looks like one by itself, and
+    /// whether it is the whole line (nothing but space or a quote before it).
+    Body(usize, usize, bool, bool),
     Plain,
 }
 
@@ -47,7 +48,12 @@ fn classify(line: &[u8]) -> Kind {
         return Kind::Cut;
     }
     match scan::pem_body_span(text) {
-        Some((s, e)) if e - s >= 4 && keyish(&text[s..e]) => Kind::Body(s, e, strong(&text[s..e])),
+        Some((s, e)) if e - s >= 4 && keyish(&text[s..e]) => {
+            let whole = text[..s]
+                .iter()
+                .all(|&b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\''));
+            Kind::Body(s, e, strong(&text[s..e]), whole)
+        }
         _ => Kind::Plain,
     }
 }
@@ -88,6 +94,9 @@ pub(crate) struct OrphanKeys<W: Write> {
     spans: Vec<(usize, usize)>,
     /// The next line follows a cut.
     at_cut: bool,
+    /// No line has been seen yet. The start of the content is a cut only for a line that is
+    /// nothing but base64: a log line that ends in a base64 payload is no key.
+    at_start: bool,
     /// The held run began right after a cut with a key-like line.
     cut_run: bool,
     /// Body lines are coming one after another (the run may outlast what is held).
@@ -110,6 +119,7 @@ impl<W: Write> OrphanKeys<W> {
             held: Vec::new(),
             spans: Vec::new(),
             at_cut: true,
+            at_start: true,
             cut_run: false,
             in_run: false,
             first_strong: None,
@@ -158,8 +168,9 @@ impl<W: Write> OrphanKeys<W> {
     fn on_line(&mut self, line: &[u8]) -> io::Result<()> {
         let kind = classify(line);
         let after_cut = std::mem::replace(&mut self.at_cut, matches!(kind, Kind::Cut));
+        let at_start = std::mem::replace(&mut self.at_start, false);
         match kind {
-            Kind::Body(s, e, strong) => {
+            Kind::Body(s, e, strong, whole) => {
                 if self.closed {
                     self.release(self.cut_run)?;
                     self.in_run = false;
@@ -167,7 +178,7 @@ impl<W: Write> OrphanKeys<W> {
                 }
                 if !self.in_run {
                     self.in_run = true;
-                    self.cut_run = after_cut && strong;
+                    self.cut_run = after_cut && strong && (whole || !at_start);
                 }
                 if self.held.len() + line.len() > MAX_HELD {
                     self.release(self.cut_run)?;
@@ -201,6 +212,7 @@ impl<W: Write> OrphanKeys<W> {
             if nl.is_some() {
                 self.long = false;
                 self.at_cut = false;
+                self.at_start = false;
             }
             return Ok(end);
         }
@@ -223,6 +235,7 @@ impl<W: Write> OrphanKeys<W> {
         self.cut_run = false;
         self.closed = false;
         self.at_cut = false;
+        self.at_start = false;
         self.inner.write_all(&self.line)?;
         self.line.clear();
         self.long = true;
@@ -252,6 +265,7 @@ impl<W: Write> Write for OrphanKeys<W> {
             if self.held.is_empty() && !self.at_cut && matches!(classify(line), Kind::Plain) {
                 self.in_run = false;
                 self.closed = false;
+                self.at_start = false;
                 at = end;
                 continue;
             }
@@ -308,9 +322,11 @@ mod tests {
         assert_eq!(n, 1);
         assert!(!out.contains(L1) && !out.contains(L2), "{out}");
         assert!(out.ends_with("plain words\n"));
-        // At the very start of the content too.
+        // At the very start of the content too, when the line is nothing but the key line.
         let (out, _) = filter(&[&format!("{L2}\n")]);
         assert_eq!(out, "[REDACTED:private-key]\n");
+        let payload = format!("body (base64): {L2}\n");
+        assert_eq!(filter(&[&payload]), (payload.clone(), 0));
     }
 
     #[test]
