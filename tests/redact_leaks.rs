@@ -200,3 +200,30 @@ fn rule_file_without_rules_fails_closed() {
     o.status(2);
     o.stderr_has("empty.toml:1: defines no rule");
 }
+
+#[test]
+fn journal_output_starting_inside_a_key_is_masked() {
+    // What `journalctl -n` prints when its first lines fall inside a logged key.
+    let body = key_body(8, 0x7777);
+    let mut out = String::new();
+    for line in body.iter().skip(3) {
+        out.push_str(&format!("Dec 03 10:00:00 web app[42]: {line}\n"));
+    }
+    out.push_str("Dec 03 10:00:00 web app[42]: -----END PRIVATE KEY-----\n");
+    out.push_str("Dec 03 10:00:01 web app[42]: ready\n");
+    let o = Test::new().args(["redact"]).stdin(out).run();
+    o.success();
+    for piece in pieces(&body[3..]) {
+        assert!(!o.stdout.contains(&piece), "{piece} in:\n{}", o.stdout);
+    }
+    assert!(
+        o.stdout.contains("app[42]: [REDACTED:private-key]\n"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("-----END PRIVATE KEY-----"),
+        "{}",
+        o.stdout
+    );
+}
