@@ -27,6 +27,7 @@ mod issue;
 mod maintainer;
 mod man_pages;
 mod redact_identity;
+mod redact_leaks;
 mod redact_pipes;
 mod reproducible;
 mod spec_errors;

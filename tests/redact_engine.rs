@@ -1387,3 +1387,184 @@ fn account_names_under_account_keys_are_pseudonyms_and_prose_is_left_alone() {
     // The same account gets the same pseudonym in YAML and in a log line.
     assert!(out.contains(&line["  username: ".len()..]), "{out}");
 }
+
+/// Key body lines of a fixed fake key, 64 base64 characters each.
+const WRAPPED_BODY: [&str; 3] = [
+    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+    "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK",
+    "LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo",
+];
+
+#[test]
+fn pem_keys_in_quoted_and_concatenated_layouts() {
+    let (r, _d) = redactor();
+    let b = WRAPPED_BODY;
+    let begin = "-----BEGIN RSA PRIVATE KEY-----";
+    let end = "-----END RSA PRIVATE KEY-----";
+    let layouts = [
+        // Go, Java, JavaScript: `+` concatenation.
+        (
+            format!(
+                "const key = \"{begin}\\n\" +\n\t\"{}\\n\" +\n\t\"{}\\n\" +\n\t\"{}\\n\" +\n\t\"{end}\\n\"\n",
+                b[0], b[1], b[2]
+            ),
+            Format::Text,
+        ),
+        // C and Python: adjacent literals.
+        (
+            format!(
+                "KEY = (\n    \"{begin}\\n\"\n    \"{}\\n\"\n    \"{}\\n\"\n    \"{}\\n\"\n    \"{end}\\n\"\n)\n",
+                b[0], b[1], b[2]
+            ),
+            Format::Text,
+        ),
+        // Rust `concat!` with trailing commas.
+        (
+            format!(
+                "const KEY: &str = concat!(\n    \"{begin}\\n\",\n    \"{}\\n\",\n    \"{}\\n\",\n    \"{}\\n\",\n    \"{end}\\n\",\n);\n",
+                b[0], b[1], b[2]
+            ),
+            Format::Text,
+        ),
+        // A JSON or TOML list of lines.
+        (
+            format!(
+                "{{\"key\": [\n  \"{begin}\",\n  \"{}\",\n  \"{}\",\n  \"{}\",\n  \"{end}\"\n]}}\n",
+                b[0], b[1], b[2]
+            ),
+            Format::Json,
+        ),
+        (
+            format!(
+                "lines = [\n  '{begin}',\n  '{}',\n  '{}',\n  '{}',\n  '{end}',\n]\n",
+                b[0], b[1], b[2]
+            ),
+            Format::Toml,
+        ),
+        // Shell continuation lines.
+        (
+            format!(
+                "echo {begin} \\\n{} \\\n{} \\\n{} \\\n{end} > key.pem\n",
+                b[0], b[1], b[2]
+            ),
+            Format::Text,
+        ),
+        // A YAML block scalar under a key that names no secret.
+        (
+            format!(
+                "tls:\n  pem: |\n    {begin}\n    {}\n    {}\n    {}\n    {end}\n",
+                b[0], b[1], b[2]
+            ),
+            Format::Yaml,
+        ),
+        // Escaped line ends inside one literal, body on separate lines.
+        (
+            format!(
+                "s = \"{begin}\\r\\n\\\n{}\\r\\n\\\n{}\\r\\n\\\n{}\\r\\n\\\n{end}\"\n",
+                b[0], b[1], b[2]
+            ),
+            Format::Text,
+        ),
+    ];
+    for (text, format) in &layouts {
+        for fmt in [*format, Format::Text] {
+            let (out, counts) = red(&r, text, fmt);
+            let survived = survivors(&out, &b);
+            assert!(survived.is_empty(), "{fmt:?}:\n{text}\n->\n{out}");
+            assert!(
+                counts.by_rule().contains_key("private-key"),
+                "{:?}",
+                counts.by_rule()
+            );
+            assert!(out.contains(end), "{out}");
+        }
+    }
+}
+
+/// A secret longer than the window overlap, at every alignment against the window edges of a
+/// line over the line cap.
+#[test]
+fn long_secrets_across_window_edges() {
+    let (r, _d) = redactor();
+    let mut rng = Rng::new(9);
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    // A 9.5 KB JWT.
+    let jwt = format!(
+        "eyJhbGciOiJIUzI1NiJ9.eyJ{}.{}",
+        rng.string(alphabet, 9400),
+        rng.string(alphabet, 43)
+    );
+    // A 6.6 KB key as one JSON string: `\n` escapes between body lines.
+    let body: Vec<String> = (0..100).map(|_| rng.string(&alphabet[..62], 64)).collect();
+    let key = format!(
+        "-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\\n",
+        body.join("\\n")
+    );
+    let window = 64 << 10;
+    let overlap = 4 << 10;
+    for (secret, pieces) in [
+        (
+            &jwt,
+            vec![jwt[3000..3016].to_string(), jwt[9000..9016].to_string()],
+        ),
+        (
+            &key,
+            vec![body[0].clone(), body[50].clone(), body[99].clone()],
+        ),
+    ] {
+        for offset in [
+            window - overlap - 5000,
+            window - overlap - 100,
+            window - overlap,
+            window - 2000,
+            window - 10,
+            window + 3000,
+            2 * window - 7000,
+        ] {
+            let mut line = String::from("{\"level\":\"info\",\"msg\":\"");
+            line.push_str(&"a b ".repeat((offset - line.len()) / 4 + 1)[..offset - line.len()]);
+            line.push_str(&format!("\",\"blob\":\"{secret}\",\"rest\":\""));
+            line.push_str(&"c d ".repeat(40_000));
+            line.push_str("\"}\n");
+            let (out, _) = red(&r, &line, Format::Text);
+            let survived = survivors(&out, &pieces);
+            assert!(
+                survived.is_empty(),
+                "offset {offset}: {survived:?} survived"
+            );
+        }
+    }
+}
+
+/// A rule file with tens of thousands of keywords loads in about linear time.
+#[test]
+fn many_keywords_load_quickly() {
+    let d = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(60);
+    let mut text =
+        String::from("[[rules]]\nid = \"many\"\nregex = '''mk_[a-z]{12}'''\nkeywords = [\n");
+    let mut keys =
+        String::from("[[keys]]\nid = \"many-keys\"\npattern = '''^zz_'''\nkeywords = [\n");
+    for _ in 0..60_000 {
+        let w = rng.string(b"abcdefghijklmnopqrstuvwxyz0123456789", 10);
+        text.push_str(&format!("  \"{w}\",\n"));
+        keys.push_str(&format!("  \"k{w}\",\n"));
+    }
+    text.push_str("]\n");
+    keys.push_str("]\n");
+    text.push_str(&keys);
+    let path = d.path().join("many.toml");
+    std::fs::write(&path, text).unwrap();
+    let o = Options {
+        rule_files: vec![path],
+        ..opts(d.path())
+    };
+    let started = std::time::Instant::now();
+    let r = Redactor::new(&o).expect("loads");
+    let took = started.elapsed();
+    // About 7 s in a debug build on a shared machine; the quadratic build took minutes.
+    assert!(took < std::time::Duration::from_secs(30), "took {took:?}");
+    let (out, _) = red(&r, "id mk_abcdefghijkl\n", Format::Text);
+    // The rule runs only where a keyword occurs; with none here the line is kept.
+    assert_eq!(out, "id mk_abcdefghijkl\n");
+}

@@ -6,6 +6,9 @@
 //! marker line, `[... support-bundle: first K bytes omitted ...]` before a tail or
 //! `[... support-bundle: K bytes omitted ...]` between head and tail, where K counts bytes of
 //! the original file; the markers are fixed text so the same input gives the same output.
+//! - A cut that lands inside a line also drops the rest of the token-like run it cuts (see
+//!   [`token_byte`]): a token cut in two no longer matches its rule, so a fragment of it would
+//!   pass redaction.
 
 use std::fs::File;
 use std::io;
@@ -22,6 +25,27 @@ pub fn head_omitted_marker(omitted: u64) -> String {
 /// The marker line put between the kept head and tail.
 pub fn middle_omitted_marker(omitted: u64) -> String {
     format!("[... support-bundle: {omitted} bytes omitted ...]\n")
+}
+
+/// Bytes that make up tokens, keys and encoded secrets (base64, base64url, JWT, hex, escaped
+/// PEM bodies). A cut inside a run of them drops the partial run.
+pub fn token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'_' | b'-' | b'+' | b'/' | b'=' | b'.' | b'~' | b'%' | b'\\'
+        )
+}
+
+/// How many bytes at the start of `piece` belong to a token run that began before it.
+fn partial_run_at_start(piece: &[u8], before: Option<u8>) -> usize {
+    if !before.is_some_and(token_byte) {
+        return 0;
+    }
+    piece
+        .iter()
+        .position(|&b| !token_byte(b))
+        .unwrap_or(piece.len())
 }
 
 /// Read up to `n` bytes at `offset`, fewer only at end of file.
@@ -75,10 +99,27 @@ pub fn tail_start(file: &File, len: u64, lines: u64, max_bytes: u64) -> io::Resu
         pos = start;
     }
     if floor == 0 {
-        Ok(0)
-    } else {
-        Ok(lowest_line_start.unwrap_or(floor))
+        return Ok(0);
     }
+    if let Some(at) = lowest_line_start {
+        return Ok(at);
+    }
+    // Mid-line: skip the rest of a token the cut went through.
+    let mut at = floor;
+    let mut before = read_up_to(file, floor - 1, 1)?.first().copied();
+    while at < len && before.is_some_and(token_byte) {
+        let piece = read_up_to(file, at, (BLOCK as u64).min(len - at))?;
+        if piece.is_empty() {
+            break;
+        }
+        let skip = partial_run_at_start(&piece, before);
+        at += skip as u64;
+        if skip < piece.len() {
+            break;
+        }
+        before = piece.last().copied();
+    }
+    Ok(at)
 }
 
 /// The first and last bytes of a file of `len` bytes, each at most half of `max_bytes`. The
@@ -87,11 +128,29 @@ pub fn tail_start(file: &File, len: u64, lines: u64, max_bytes: u64) -> io::Resu
 pub fn head_and_tail(file: &File, len: u64, max_bytes: u64) -> io::Result<(Vec<u8>, Vec<u8>)> {
     let head_cap = max_bytes / 2;
     let tail_cap = (max_bytes - head_cap).min(len.saturating_sub(head_cap));
-    let mut head = read_up_to(file, 0, head_cap)?;
+    // One byte past the head and one before the tail say whether a cut splits a token.
+    let mut head = read_up_to(file, 0, head_cap + 1)?;
+    let after_head = if head.len() as u64 > head_cap {
+        head.pop()
+    } else {
+        None
+    };
     if let Some(last) = head.iter().rposition(|&b| b == b'\n') {
         head.truncate(last + 1);
+    } else if after_head.is_some_and(token_byte) {
+        let keep = head
+            .iter()
+            .rposition(|&b| !token_byte(b))
+            .map_or(0, |p| p + 1);
+        head.truncate(keep);
     }
-    let mut tail = read_up_to(file, len - tail_cap, tail_cap)?;
+    let tail_from = len - tail_cap;
+    let before_tail = if tail_from > 0 {
+        read_up_to(file, tail_from - 1, 1)?.first().copied()
+    } else {
+        None
+    };
+    let mut tail = read_up_to(file, tail_from, tail_cap)?;
     if (tail.len() as u64) < tail_cap {
         return Err(shrank(io::ErrorKind::UnexpectedEof.into()));
     }
@@ -99,6 +158,9 @@ pub fn head_and_tail(file: &File, len: u64, max_bytes: u64) -> io::Result<(Vec<u
         && first + 1 < tail.len()
     {
         tail.drain(..=first);
+    } else {
+        let skip = partial_run_at_start(&tail, before_tail);
+        tail.drain(..skip);
     }
     Ok((head, tail))
 }
@@ -194,8 +256,12 @@ mod tests {
         // The cap falls exactly on a line start.
         assert_eq!(tail(b"aaa\nbbb\nccc\nddd\n", 3, 8), "ccc\nddd\n");
         assert_eq!(tail(b"aaa\nbbb\nccc\nddd\n", 3, 12), "bbb\nccc\nddd\n");
-        // One line longer than the cap: keep its last bytes.
-        assert_eq!(tail(b"0123456789", 5, 4), "6789");
+        // One line longer than the cap: keep its last bytes, from the first whole token.
+        assert_eq!(tail(b"01 345 789", 5, 5), " 789");
+        assert_eq!(tail(b"0123456 89", 5, 4), " 89");
+        assert_eq!(tail(b"0123456789", 5, 4), "");
+        // The cut falls right after a separator: nothing is dropped.
+        assert_eq!(tail(b"0123 56789", 5, 5), "56789");
     }
 
     #[test]
@@ -217,12 +283,18 @@ mod tests {
         let (head, tail) = head_and_tail(&f, data.len() as u64, 12).unwrap();
         assert_eq!(head, b"one\n");
         assert_eq!(tail, b"six\n");
-        // No newline at all: raw bytes.
-        let data = b"abcdefghijklmnopqrstuvwxyz";
+        // No newline at all: raw bytes, cut back to whole words.
+        let data = b"abc defghij klmnopqrs tuvw xyz";
         let f = file_with(data);
-        let (head, tail) = head_and_tail(&f, data.len() as u64, 10).unwrap();
-        assert_eq!(head, b"abcde");
-        assert_eq!(tail, b"vwxyz");
+        let (head, tail) = head_and_tail(&f, data.len() as u64, 12).unwrap();
+        assert_eq!(head, b"abc ");
+        assert_eq!(tail, b" xyz");
+        // A cut between two runs keeps both.
+        let data = b"abcdef ghijkl";
+        let f = file_with(data);
+        let (head, tail) = head_and_tail(&f, data.len() as u64, 12).unwrap();
+        assert_eq!(head, b"abcdef");
+        assert_eq!(tail, b"ghijkl");
     }
 
     #[test]

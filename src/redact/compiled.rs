@@ -4,6 +4,7 @@
 //! This module sits below both the public [`Redactor`](super::Redactor) and the engine: it
 //! knows nothing of either, so the two only meet here.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
@@ -196,6 +197,7 @@ struct KeyFilter {
 
 fn key_prefilter(keys: &[KeyRule]) -> Result<KeyFilter, String> {
     let mut words: Vec<String> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     let mut mask: Vec<u64> = Vec::new();
     let mut always = 0u64;
     for (i, k) in keys.iter().enumerate().take(64) {
@@ -203,9 +205,10 @@ fn key_prefilter(keys: &[KeyRule]) -> Result<KeyFilter, String> {
             always |= 1 << i;
         }
         for w in &k.keywords {
-            match words.iter().position(|x| x == w) {
-                Some(j) => mask[j] |= 1 << i,
+            match index.get(w.as_str()) {
+                Some(&j) => mask[j] |= 1 << i,
                 None => {
+                    index.insert(w, words.len());
                     words.push(w.clone());
                     mask.push(1 << i);
                 }
@@ -220,7 +223,8 @@ fn key_prefilter(keys: &[KeyRule]) -> Result<KeyFilter, String> {
             // automaton with one there.
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
-                .kind(Some(AhoCorasickKind::DFA))
+                // A DFA over tens of thousands of words takes seconds to build.
+                .kind((words.len() <= 4096).then_some(AhoCorasickKind::DFA))
                 .prefilter(false)
                 .build(&words)
                 .map_err(|e| format!("key prefilter: {e}"))?,

@@ -5,8 +5,11 @@
 //!   input with only the matched ranges replaced (invalid UTF-8 passes through untouched).
 //! - A line longer than `max_line` is scanned in windows of `max_line` bytes. Findings in the
 //!   first `max_line - overlap` bytes are committed; the window then advances to that commit
-//!   point, so a secret shorter than `overlap` is always seen whole. Windows depend only on
-//!   the line's bytes, never on read sizes, so any chunking of the input gives the same output.
+//!   point, so a secret shorter than `overlap` is always seen whole. A commit point inside a
+//!   run of token bytes (a JWT, a key, an escaped PEM body) moves back to the run's start, so
+//!   the next window sees the run whole too: any token up to `max_line - overlap` bytes is
+//!   found whatever the alignment. Windows depend only on the line's bytes, never on read
+//!   sizes, so any chunking of the input gives the same output.
 //! - A rule's regex runs only on lines holding one of its keywords (or, for rules without
 //!   keywords, one of the literals its matches start with); see `prefilter`. The prefilter
 //!   searches each block of complete lines read at once, and a line without hits costs nothing
@@ -22,6 +25,7 @@ use regex::bytes::CaptureLocations;
 use super::compiled::Compiled;
 use super::keyed::{self, Claim};
 use super::memo::Memo;
+use super::orphan_keys::OrphanKeys;
 use super::rules::{Action, Detector};
 use super::scan::{self, ColonKind};
 use super::structured;
@@ -165,8 +169,21 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Stream `input` to `output`.
-    pub fn run<R: Read, W: Write>(&mut self, mut input: R, mut output: W) -> io::Result<()> {
+    /// Stream `input` to `output`; key bodies cut from their BEGIN line are masked on the way
+    /// out (`orphan_keys`).
+    pub fn run<R: Read, W: Write>(&mut self, input: R, output: W) -> io::Result<()> {
+        let c = self.c;
+        let Some(rule) = c.rules.iter().position(|r| r.detector == Detector::Pem) else {
+            return self.stream(input, output);
+        };
+        let mut keys = OrphanKeys::new(output, &c.labels[rule]);
+        self.stream(input, &mut keys)?;
+        keys.finish()?;
+        self.counts[rule] += keys.masked;
+        Ok(())
+    }
+
+    fn stream<R: Read, W: Write>(&mut self, mut input: R, mut output: W) -> io::Result<()> {
         let max_line = self.lim.max_line;
         let lb_max = self.lim.overlap;
         // Fixed size: the uncommitted part of a line stays under `max_line` and the
@@ -274,7 +291,7 @@ impl<'a> Engine<'a> {
     /// the look-behind were committed to `out`.
     fn window(&mut self, data: &[u8], lb: usize, out: &mut Vec<u8>) -> usize {
         self.find_spans(data, lb);
-        let mut commit = data.len() - self.lim.overlap;
+        let mut commit = commit_point(data, lb, data.len() - self.lim.overlap);
         let mut n = 0;
         for s in &self.sc.resolved {
             if s.start >= commit {
@@ -529,7 +546,9 @@ impl<'a> Engine<'a> {
             return;
         }
         let rest = &line[after..];
-        if rest.iter().all(|b| b.is_ascii_whitespace()) {
+        // Nothing but what wraps a line in source code or a shell script (`\n" +`, `",`,
+        // ` \`): the body follows on the next lines, wrapped the same way.
+        if scan::trim_wrapping_end(rest) == 0 {
             self.st.pem = Some((rule as u32, 0));
             self.st.chain = None;
             self.counts[rule] += 1;
@@ -546,16 +565,9 @@ impl<'a> Engine<'a> {
         };
         let end_marker = memchr::memmem::find(line, b"-----END");
         let limit = end_marker.unwrap_or(line.len());
-        let mut e = limit;
-        while e > 0 && matches!(line[e - 1], b' ' | b'\t' | b'\r') {
-            e -= 1;
-        }
-        let mut s = e;
-        while s > 0 && b64(line[s - 1]) {
-            s -= 1;
-        }
-        // Only the body part of a prefixed line: `host app[1]: MIIE...` keeps its prefix.
-        if e > s && (s == 0 || !is_word(line[s - 1])) {
+        // Only the body part of a wrapped or prefixed line: `host app[1]: MIIE...` and
+        // `"MIIE...\n" +` keep what is around it.
+        if let Some((s, e)) = scan::pem_body_span(&line[..limit]) {
             self.push_follow(s, e, counter as usize);
         }
         self.st.pem = if end_marker.is_some() || seen > 2000 {
@@ -685,6 +697,31 @@ impl<'a> Engine<'a> {
         }
         out.sort_unstable_by_key(|s| s.start);
     }
+}
+
+/// Bytes of tokens and encoded secrets, including the `\` of escaped line ends in a JSON
+/// string holding a PEM key.
+fn token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'_' | b'-' | b'+' | b'/' | b'=' | b'.' | b'~' | b'%' | b'\\'
+        )
+}
+
+/// Where a window may commit, at `at` or before it: never inside a run of token bytes that
+/// starts past the look-behind (`lb`), so the next window begins at the run's start. A run
+/// reaching back into the look-behind is longer than a window can hold whole, and is cut at
+/// `at` as before.
+fn commit_point(data: &[u8], lb: usize, at: usize) -> usize {
+    if at <= lb || at >= data.len() || !token_byte(data[at - 1]) || !token_byte(data[at]) {
+        return at;
+    }
+    let mut s = at - 1;
+    while s > lb && token_byte(data[s - 1]) {
+        s -= 1;
+    }
+    if s > lb { s } else { at }
 }
 
 fn pseudo_span(start: usize, end: usize, counter: usize) -> Span {

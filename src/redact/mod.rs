@@ -20,6 +20,7 @@ mod compiled;
 mod engine;
 mod keyed;
 mod memo;
+mod orphan_keys;
 mod prefilter;
 pub mod pseudonym;
 mod redacted;

@@ -17,6 +17,8 @@
 //!   block and the engine hands each line the hits inside it. Keywords and gate literals never
 //!   contain `\n`, so a hit always lies inside one line.
 
+use std::collections::HashMap;
+
 use aho_corasick::packed;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -30,6 +32,8 @@ const MAX_PACKED: usize = 128;
 /// cheaper than Teddy, whose buckets fill with common letter trigrams and verify a false
 /// candidate at most offsets.
 const MAX_TEDDY: usize = 96;
+/// Anchors searched with a DFA at most; more are searched with what the automaton picks.
+const MAX_DFA: usize = 4096;
 /// A gate with more literals than this is not worth it: the rule runs on every line.
 const MAX_GATE: usize = 32;
 
@@ -122,6 +126,8 @@ impl Prefilter {
     /// Build from each trigger's gate, in trigger order.
     pub fn new(gates: &[Gate<'_>]) -> Result<Prefilter, String> {
         let mut words: Vec<Vec<u8>> = Vec::new();
+        // Index of each word in `words`: a rule file may hold tens of thousands.
+        let mut word_index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut triggers: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
         let mut gates_lits: Vec<(Vec<Vec<u8>>, u32)> = Vec::new();
@@ -135,9 +141,10 @@ impl Prefilter {
                         if k.contains(&b'\n') {
                             continue;
                         }
-                        match words.iter().position(|w| *w == k) {
-                            Some(i) => triggers[i].push(t),
+                        match word_index.get(&k) {
+                            Some(&i) => triggers[i].push(t),
                             None => {
+                                word_index.insert(k.clone(), words.len());
                                 words.push(k);
                                 triggers.push(vec![t]);
                             }
@@ -155,8 +162,10 @@ impl Prefilter {
         // Anchors: each keyword takes its rarest-looking 3-gram, or an anchor already taken
         // when that is no more common. Short keywords first, since they have the least choice.
         let mut anchors: Vec<Vec<u8>> = Vec::new();
+        let mut anchor_index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut owners: Vec<Vec<(usize, u32)>> = Vec::new();
         let mut short = Vec::new();
+        let mut costs: Vec<u32> = Vec::new();
         let mut order: Vec<usize> = (0..words.len()).collect();
         order.sort_by_key(|&i| (words[i].len(), i));
         for i in order {
@@ -165,22 +174,26 @@ impl Prefilter {
                 short.push((memchr::memmem::Finder::new(w).into_owned(), i as u32));
                 continue;
             }
+            // Each gram's cost once: a rule file may hold tens of thousands of keywords.
+            costs.clear();
+            costs.extend((0..=w.len() - ANCHOR).map(|o| gram_cost(&w[o..o + ANCHOR])));
             let grams = || (0..=w.len() - ANCHOR).map(|o| (o, &w[o..o + ANCHOR]));
             let (o, g) = grams()
-                .min_by_key(|&(o, g)| (gram_cost(g), o))
+                .min_by_key(|&(o, _)| (costs[o], o))
                 .unwrap_or((0, &w[..ANCHOR]));
+            let g_cost = costs[o];
             // Token-like anchors are rare in text whichever is taken: share any, to keep
             // their searcher small.
             let token_like = !g.iter().all(u8::is_ascii_alphabetic);
             let shared = grams()
-                .filter(|&(_, x)| {
-                    gram_cost(x) <= gram_cost(g)
-                        || (token_like && !x.iter().all(u8::is_ascii_alphabetic))
+                .filter(|&(ox, x)| {
+                    costs[ox] <= g_cost || (token_like && !x.iter().all(u8::is_ascii_alphabetic))
                 })
-                .find_map(|(o, x)| anchors.iter().position(|a| a == x).map(|a| (o, a)));
+                .find_map(|(o, x)| anchor_index.get(x).map(|&a| (o, a)));
             let (o, a) = match shared {
                 Some(x) => x,
                 None => {
+                    anchor_index.insert(g.to_vec(), anchors.len());
                     anchors.push(g.to_vec());
                     owners.push(Vec::new());
                     (o, anchors.len() - 1)
@@ -203,9 +216,12 @@ impl Prefilter {
             }
             all.sort_by_key(|(i, _)| *i);
             let (map, pats): (Vec<usize>, Vec<Vec<u8>>) = all.into_iter().unzip();
+            // Past some tens of thousands of anchors a DFA takes seconds to build; the
+            // automaton then picks its own kind.
+            let kind = (pats.len() <= MAX_DFA).then_some(aho_corasick::AhoCorasickKind::DFA);
             let dfa = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(kind)
                 .build(&pats)
                 .map_err(|e| format!("keyword prefilter: {e}"))?;
             anchors.push((Finder::Dfa(dfa), map));

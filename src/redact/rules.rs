@@ -5,8 +5,10 @@
 //! - Every problem in a file is collected (with its 1-based line) before giving up, so a user
 //!   fixes a rule file in one pass; problems read `file:line: rule `id` ...`.
 //! - Fields gitleaks knows that cannot apply to a byte stream (`path`, `paths`, `commits`,
-//!   `tags`, `minVersion`, ...) and unknown fields are accepted and reported in one warning per
-//!   file, so a user's existing `gitleaks.toml` loads unchanged.
+//!   `tags`, `minVersion`, `[extend]`, ...) are accepted and reported in one warning per file,
+//!   so a user's existing `gitleaks.toml` loads unchanged. Any other field or table is an
+//!   error, and so is a file that defines no rule: a typo (`[[rule]]`) must not leave a user
+//!   believing their secrets are covered.
 //! - Regexes are compiled for `regex::bytes` with Unicode off first (faster, and what Go's
 //!   ASCII-only `\b`/`\w` mean); Go-only syntax is translated, and a rule whose regex still
 //!   cannot be compiled for a reason Go would accept is skipped with a warning naming it.
@@ -140,6 +142,12 @@ pub(crate) struct RuleSet {
 }
 
 const TOP_KNOWN: &[&str] = &["rules", "keys", "allowlist", "allowlists"];
+/// Top-level fields of a gitleaks configuration that do not apply to redaction.
+const TOP_GITLEAKS: &[&str] = &["title", "description", "minVersion", "extend"];
+/// Rule fields of a gitleaks configuration that do not apply to a byte stream.
+const RULE_GITLEAKS: &[&str] = &["path", "tags", "skipReport", "required"];
+/// Allowlist fields of a gitleaks configuration that do not apply to a byte stream.
+const ALLOW_GITLEAKS: &[&str] = &["condition", "commits", "paths", "targetRules"];
 const RULE_KNOWN: &[&str] = &[
     "id",
     "description",
@@ -194,13 +202,72 @@ impl Loader<'_> {
             .push((line, format!("{}:{line}: {msg}", self.name)));
     }
 
-    fn note_unknown(&mut self, table: &DeTable<'_>, known: &[&str], ctx: &str) {
+    /// Sort a table's fields: ours are read by the caller, gitleaks' own are noted for the
+    /// warning, anything else is a problem at the field's line.
+    fn note_unknown(&mut self, table: &DeTable<'_>, known: &[&str], gitleaks: &[&str], ctx: &str) {
         for (k, _) in table.iter() {
-            let k = k.get_ref().as_ref();
-            if !known.contains(&k) {
-                self.ignored.insert(format!("{ctx}{k}"));
+            let name = k.get_ref().as_ref();
+            if known.contains(&name) {
+                continue;
             }
+            if gitleaks.contains(&name) {
+                self.ignored.insert(format!("{ctx}{name}"));
+                continue;
+            }
+            let hint = known
+                .iter()
+                .chain(gitleaks)
+                .find(|c| similar(c, name))
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            let what = if ctx.is_empty() {
+                "unknown top-level field or table".to_string()
+            } else {
+                format!("unknown field in `{}`", ctx.trim_end_matches('.'))
+            };
+            self.problem(
+                k.span().start,
+                format!("{what} `{}`{hint}", printable(name)),
+            );
         }
+    }
+}
+
+/// Whether `b` is a likely misspelling of `a`: one edit apart, or the same but for case.
+fn similar(a: &str, b: &str) -> bool {
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    // One-row Levenshtein distance, stopping at 1.
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()] <= 1
+}
+
+/// `s` with control characters escaped, for messages that quote a user's file.
+fn printable(s: &str) -> String {
+    s.chars().flat_map(char::escape_debug).collect()
+}
+
+/// Problems with a rule id: an id is printed in labels, counts and messages.
+fn bad_id(id: &str) -> Option<&'static str> {
+    if id.trim().is_empty() {
+        Some("is empty")
+    } else if id.chars().any(char::is_control) {
+        Some("holds a control character")
+    } else {
+        None
     }
 }
 
@@ -228,6 +295,34 @@ fn get_num(l: &mut Loader<'_>, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<
         l.problem(v.span().start, format!("{ctx}: `{key}` must be a number"));
     }
     parsed
+}
+
+/// A whole number of zero or more (`secretGroup`, `min_len`).
+fn get_count(l: &mut Loader<'_>, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<usize> {
+    let n = get_num(l, t, key, ctx)?;
+    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64 {
+        return Some(n as usize);
+    }
+    let at = t.get(key).map_or(0, |v| v.span().start);
+    l.problem(
+        at,
+        format!("{ctx}: `{key}` must be a whole number of 0 or more, not {n}"),
+    );
+    None
+}
+
+/// A minimum Shannon entropy in bits per byte: finite and between 0 and 8.
+fn get_entropy(l: &mut Loader<'_>, t: &DeTable<'_>, ctx: &str) -> Option<f64> {
+    let n = get_num(l, t, "entropy", ctx)?;
+    if (0.0..=8.0).contains(&n) {
+        return Some(n);
+    }
+    let at = t.get("entropy").map_or(0, |v| v.span().start);
+    l.problem(
+        at,
+        format!("{ctx}: `entropy` must be between 0 and 8 (bits per byte), not {n}"),
+    );
+    None
 }
 
 fn get_bool(l: &mut Loader<'_>, t: &DeTable<'_>, key: &str, ctx: &str) -> bool {
@@ -398,7 +493,7 @@ fn compile_allowlist(l: &mut Loader<'_>, v: &Val<'_>, ctx: &str) -> Option<Allow
         l.problem(v.span().start, format!("{ctx}: allowlist must be a table"));
         return None;
     };
-    l.note_unknown(t, ALLOW_KNOWN, "allowlist.");
+    l.note_unknown(t, ALLOW_KNOWN, ALLOW_GITLEAKS, "allowlist.");
     let target = match get_str(l, t, "regexTarget", ctx) {
         None | Some("secret") | Some("") => Target::Secret,
         Some("match") => Target::Match,
@@ -465,15 +560,19 @@ fn parse_rule(l: &mut Loader<'_>, v: &Val<'_>, warnings: &mut Vec<String>) -> Op
         l.problem(v.span().start, "`rules` entries must be tables".into());
         return None;
     };
-    l.note_unknown(t, RULE_KNOWN, "rules.");
+    l.note_unknown(t, RULE_KNOWN, RULE_GITLEAKS, "rules.");
     let Some(id) = get_str(l, t, "id", "rule").map(str::to_string) else {
         if !t.contains_key("id") {
             l.problem(v.span().start, "rule has no `id`".into());
         }
         return None;
     };
-    let ctx = format!("rule `{id}`");
+    let ctx = format!("rule `{}`", printable(&id));
     let before = l.problems.len();
+    if let Some(why) = bad_id(&id) {
+        let at = t.get("id").map_or(v.span().start, |v| v.span().start);
+        l.problem(at, format!("rule id {why}"));
+    }
     let action = parse_action(l, t, &ctx);
     let detector = match get_str(l, t, "detector", &ctx) {
         None | Some("regex") => Detector::Regex,
@@ -516,7 +615,7 @@ fn parse_rule(l: &mut Loader<'_>, v: &Val<'_>, warnings: &mut Vec<String>) -> Op
         }
         return None;
     }
-    let secret_group = get_num(l, t, "secretGroup", &ctx).map(|n| n.max(0.0) as usize);
+    let secret_group = get_count(l, t, "secretGroup", &ctx);
     if let (Some(g), Some(r)) = (secret_group, &regex)
         && g >= r.captures_len()
     {
@@ -534,7 +633,7 @@ fn parse_rule(l: &mut Loader<'_>, v: &Val<'_>, warnings: &mut Vec<String>) -> Op
         .map(|(_, k)| k.to_ascii_lowercase())
         .filter(|k| !k.is_empty())
         .collect();
-    let entropy = get_num(l, t, "entropy", &ctx);
+    let entropy = get_entropy(l, t, &ctx);
     let mut allowlists = Vec::new();
     for key in ["allowlists", "allowlist"] {
         for a in get_tables(t, key) {
@@ -565,15 +664,19 @@ fn parse_key(l: &mut Loader<'_>, v: &Val<'_>) -> Option<KeyRule> {
         l.problem(v.span().start, "`keys` entries must be tables".into());
         return None;
     };
-    l.note_unknown(t, KEY_KNOWN, "keys.");
+    l.note_unknown(t, KEY_KNOWN, &[], "keys.");
     let Some(id) = get_str(l, t, "id", "key rule").map(str::to_string) else {
         if !t.contains_key("id") {
             l.problem(v.span().start, "key rule has no `id`".into());
         }
         return None;
     };
-    let ctx = format!("key rule `{id}`");
+    let ctx = format!("key rule `{}`", printable(&id));
     let before = l.problems.len();
+    if let Some(why) = bad_id(&id) {
+        let at = t.get("id").map_or(v.span().start, |v| v.span().start);
+        l.problem(at, format!("key rule id {why}"));
+    }
     let regex_field = |l: &mut Loader<'_>, name: &str| -> Option<Regex> {
         let src = get_str(l, t, name, &ctx)?;
         let at = t.get(name).map_or(0, |v| v.span().start);
@@ -591,8 +694,8 @@ fn parse_key(l: &mut Loader<'_>, v: &Val<'_>) -> Option<KeyRule> {
     if !t.contains_key("pattern") {
         l.problem(v.span().start, format!("{ctx} has no `pattern`"));
     }
-    let entropy = get_num(l, t, "entropy", &ctx);
-    let min_len = get_num(l, t, "min_len", &ctx).map_or(1, |n| n.max(1.0) as usize);
+    let entropy = get_entropy(l, t, &ctx);
+    let min_len = get_count(l, t, "min_len", &ctx).map_or(1, |n| n.max(1));
     let keywords = get_strs(l, t, "keywords", &ctx)
         .into_iter()
         .map(|(_, k)| k.to_ascii_lowercase())
@@ -661,7 +764,7 @@ impl RuleSet {
             ignored: BTreeSet::new(),
         };
         let top = doc.get_ref();
-        l.note_unknown(top, TOP_KNOWN, "");
+        l.note_unknown(top, TOP_KNOWN, TOP_GITLEAKS, "");
         let mut warnings = Vec::new();
         let mut rules = Vec::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
@@ -694,6 +797,21 @@ impl RuleSet {
                 if let Some(a) = compile_allowlist(&mut l, a, "global allowlist") {
                     global.push(a);
                 }
+            }
+        }
+        if l.problems.is_empty() && rules.is_empty() && keys.is_empty() {
+            if get_tables(top, "rules").is_empty() && get_tables(top, "keys").is_empty() {
+                l.problem(
+                    0,
+                    "defines no rule: a rule file needs at least one `[[rules]]` or `[[keys]]` \
+                     entry"
+                        .into(),
+                );
+            } else {
+                l.problem(0, "defines no rule that can run here".into());
+                // The reasons, which would otherwise only be warnings.
+                let problems = warnings.drain(..).map(|w| (usize::MAX, w));
+                l.problems.extend(problems);
             }
         }
         if !l.problems.is_empty() {
@@ -754,6 +872,93 @@ mod tests {
     }
 
     #[test]
+    fn misspelled_or_unknown_tables_are_errors() {
+        let errs = load("[[rule]]\nid = \"a\"\nregex = 'acme_[A-Z]{8}'\n").unwrap_err();
+        assert_eq!(
+            errs[0],
+            "x.toml:1: unknown top-level field or table `rule` (did you mean `rules`?)"
+        );
+        let errs = load("[[rules]]\nid = \"a\"\nregexx = 'x'\n").unwrap_err();
+        assert!(
+            errs[0].starts_with("x.toml:3: unknown field in `rules` `regexx`"),
+            "{errs:?}"
+        );
+        let errs = load("[[keys]]\nid = \"k\"\npattern = 'x'\nmin_length = 3\n").unwrap_err();
+        assert!(errs[0].starts_with("x.toml:4: unknown field"), "{errs:?}");
+        let errs =
+            load("[[rules]]\nid = \"a\"\nregex = 'x'\n[[rules.allowlists]]\nregex = ['y']\n")
+                .unwrap_err();
+        assert!(errs[0].starts_with("x.toml:5: unknown field"), "{errs:?}");
+    }
+
+    #[test]
+    fn a_file_without_rules_is_an_error() {
+        let errs = load("title = \"mine\"\n[allowlist]\nregexes = ['x']\n").unwrap_err();
+        assert!(errs[0].starts_with("x.toml:1: defines no rule"), "{errs:?}");
+        let errs = load("").unwrap_err();
+        assert!(errs[0].starts_with("x.toml:1: defines no rule"), "{errs:?}");
+        // Rules that all had to be skipped protect nothing either; the reasons are errors.
+        let errs = load("[[rules]]\nid = \"la\"\nregex = 'foo(?=bar)'\n").unwrap_err();
+        assert!(errs[0].contains("defines no rule that can run"), "{errs:?}");
+        assert!(errs[1].contains("rule `la` skipped"), "{errs:?}");
+    }
+
+    #[test]
+    fn ids_and_numbers_are_validated() {
+        let cases = [
+            (
+                "[[rules]]\nid = \"\"\nregex = 'x'\n",
+                "x.toml:2: rule id is empty",
+            ),
+            (
+                "[[rules]]\nid = \"a\\u001b[2J\"\nregex = 'x'\n",
+                "x.toml:2: rule id holds a control character",
+            ),
+            (
+                "[[keys]]\nid = \" \"\npattern = 'x'\n",
+                "x.toml:2: key rule id is empty",
+            ),
+            (
+                "[[rules]]\nid = \"a\"\nregex = 'x'\nentropy = nan\n",
+                "x.toml:4: rule `a`: `entropy` must be between 0 and 8",
+            ),
+            (
+                "[[rules]]\nid = \"a\"\nregex = 'x'\nentropy = -1.0\n",
+                "x.toml:4: rule `a`: `entropy` must be between 0 and 8",
+            ),
+            (
+                "[[rules]]\nid = \"a\"\nregex = '(x)'\nsecretGroup = -1\n",
+                "x.toml:4: rule `a`: `secretGroup` must be a whole number",
+            ),
+            (
+                "[[rules]]\nid = \"a\"\nregex = '(x)'\nsecretGroup = 0.5\n",
+                "x.toml:4: rule `a`: `secretGroup` must be a whole number",
+            ),
+            (
+                "[[keys]]\nid = \"k\"\npattern = 'x'\nmin_len = -4\n",
+                "x.toml:4: key rule `k`: `min_len` must be a whole number",
+            ),
+            (
+                "[[keys]]\nid = \"k\"\npattern = 'x'\nentropy = inf\n",
+                "x.toml:4: key rule `k`: `entropy` must be between 0 and 8",
+            ),
+        ];
+        for (text, want) in cases {
+            let errs = load(text).unwrap_err();
+            assert!(errs[0].starts_with(want), "{text:?}: {errs:?}");
+            assert!(!errs.iter().any(|e| e.contains('\x1b')), "{errs:?}");
+        }
+    }
+
+    #[test]
+    fn gitleaks_top_level_fields_are_accepted() {
+        let text = "title = \"t\"\ndescription = \"d\"\n[extend]\nuseDefault = true\n[[allowlists]]\ndescription = \"g\"\ntargetRules = [\"a\"]\nregexes = ['z']\n[[rules]]\nid = \"a\"\nregex = 'x'\nskipReport = false\n";
+        let set = load(text).unwrap();
+        assert_eq!(set.rules.len(), 1);
+        assert!(set.warnings[0].contains("extend"), "{:?}", set.warnings);
+    }
+
+    #[test]
     fn go_literal_braces_are_translated() {
         let r = compile_regex(r"^\$(?:\d+|{\d+})$").ok().unwrap();
         assert!(r.is_match(b"${12}") && r.is_match(b"$3"));
@@ -774,8 +979,11 @@ mod tests {
 
     #[test]
     fn lookaround_skips_the_rule_with_a_named_warning() {
-        let set = load("[[rules]]\nid = \"la\"\nregex = 'foo(?=bar)'\n").unwrap();
-        assert!(set.rules.is_empty());
+        let set = load(
+            "[[rules]]\nid = \"la\"\nregex = 'foo(?=bar)'\n[[rules]]\nid = \"b\"\nregex = 'b'\n",
+        )
+        .unwrap();
+        assert_eq!(set.rules.len(), 1);
         assert!(
             set.warnings[0].contains("rule `la` skipped"),
             "{:?}",

@@ -1,6 +1,7 @@
-//! Hand-written scanners for network identifiers. They run on every line, so they start from
+//! Hand-written scanners. Network identifiers: they run on every line, so they start from
 //! `memchr` hits on `.` and `:` instead of a regex, and validate what they find with the
-//! standard library's address parsers.
+//! standard library's address parsers. PEM key bodies: the base64 part of a line, whatever
+//! source-code or shell layout wraps it.
 //!
 //! Addresses that identify nobody are kept: loopback, unspecified, link-local, broadcast and
 //! netmask-looking values, and the documentation ranges (RFC 5737, RFC 3849).
@@ -9,6 +10,47 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// A base64 byte, as in a PEM body.
+pub(crate) fn b64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')
+}
+
+/// The length of `text` without what wraps a key line at its end: whitespace, quotes, string
+/// concatenation (`+`, `,`, `;`, `)`), shell `\` continuation and escaped line ends (`\n`,
+/// `\r`, `\\n`).
+pub(crate) fn trim_wrapping_end(text: &[u8]) -> usize {
+    let mut e = text.len();
+    loop {
+        let before = e;
+        while e > 0
+            && matches!(
+                text[e - 1],
+                b' ' | b'\t' | b'\r' | b'"' | b'\'' | b'`' | b',' | b'+' | b';' | b')' | b'\\'
+            )
+        {
+            e -= 1;
+        }
+        if e >= 2 && text[e - 2] == b'\\' && matches!(text[e - 1], b'n' | b'r') {
+            e -= 2;
+        }
+        if e == before {
+            return e;
+        }
+    }
+}
+
+/// The key-body part of a line in (or cut from) a PEM block: its last base64 run, once the
+/// wrapping at its end is trimmed, when that run stands alone (`"MIIE…\n" +`, `MIIE…,`,
+/// `app[1]: MIIE…`, not `word=MIIE…`).
+pub(crate) fn pem_body_span(line: &[u8]) -> Option<(usize, usize)> {
+    let e = trim_wrapping_end(line);
+    let mut s = e;
+    while s > 0 && b64(line[s - 1]) {
+        s -= 1;
+    }
+    (e > s && (s == 0 || !is_word(line[s - 1]))).then_some((s, e))
 }
 
 /// Find IPv4 addresses in `line`; `found(start, end)` for each one worth pseudonymizing.
@@ -188,6 +230,26 @@ mod tests {
         let mut out = Vec::new();
         colon_runs(s.as_bytes(), true, true, |a, b, k| out.push((&s[a..b], k)));
         out
+    }
+
+    #[test]
+    fn pem_body_in_any_wrapping() {
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+        for line in [
+            body.to_string(),
+            format!("\t\"{body}\\n\" +"),
+            format!("    \"{body}\\n\""),
+            format!("  \"{body}\","),
+            format!("{body} \\"),
+            format!("\"{body}\\\\n\";"),
+            format!("    b\"{body}\\r\\n\")"),
+            format!("Dec 03 10:00:00 host app[42]: {body}"),
+        ] {
+            let (s, e) = pem_body_span(line.as_bytes()).expect(&line);
+            assert_eq!(&line[s..e], body, "{line}");
+        }
+        assert_eq!(pem_body_span(b"[REDACTED:private-key]"), None);
+        assert_eq!(trim_wrapping_end(b"\\n\" +"), 0);
     }
 
     #[test]
