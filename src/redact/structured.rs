@@ -163,19 +163,50 @@ pub(crate) fn pairs(line: &[u8], format: Format, mut f: impl FnMut(Pair)) {
         free_text(line, &mut loose);
         return;
     }
+    let mut seen: Vec<(usize, usize)> = Vec::new();
     let mut own = |p: Pair| {
+        seen.push(p.value);
         f(p);
         inside(line, &p, &mut f);
     };
     match format {
         Format::Json => json(line, &mut own),
-        Format::Toml | Format::Ini => assign(line, format, &mut own),
+        Format::Toml => {
+            assign(line, format, &mut own);
+            toml_strings(line, &seen, &mut f);
+        }
+        Format::Ini => assign(line, format, &mut own),
         Format::Env => env(line, &mut own),
         Format::Yaml => {
             colon(line, format, &mut own);
             json(line, &mut own);
         }
         Format::Caddyfile | Format::Text => directive(line, &mut own),
+    }
+}
+
+/// Free text inside the TOML strings no pair owns: the elements of an array (`argv = ["sh",
+/// "-c", "echo token=x"]`, one element per line of a multi-line array). `seen` holds the values
+/// the format's own syntax already found; those were read by [`inside`].
+fn toml_strings(line: &[u8], seen: &[(usize, usize)], f: &mut impl FnMut(Pair)) {
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b'#' => return,
+            q @ (b'"' | b'\'') => {
+                let start = i + 1;
+                let end = close_quote(line, start, q, false);
+                if !seen.contains(&(start, end)) {
+                    inside(
+                        line,
+                        &Pair::new((start, start), (start, end), Form::Assign),
+                        f,
+                    );
+                }
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
     }
 }
 
