@@ -267,7 +267,8 @@ fn key_before(line: &[u8], end: usize) -> Option<usize> {
     if s == end || end - s > 80 {
         return None;
     }
-    // `>` for `$o->Key`, `$`/`@` for variables, `:` for Ruby symbols.
+    // `>` for `$o->Key`, `$`/`@` for variables, `:` for Ruby symbols; a closing bracket or
+    // `<` for a key glued to what precedes it (`[db]password=`, `f(x)password=`, `<password=`).
     if s > 0
         && !matches!(
             line[s - 1],
@@ -281,6 +282,9 @@ fn key_before(line: &[u8], end: usize) -> Option<usize> {
                 | b'"'
                 | b'('
                 | b'['
+                | b')'
+                | b']'
+                | b'<'
                 | b'\''
                 | b'|'
                 | b'>'
@@ -957,6 +961,27 @@ pub(crate) fn skip_auth_scheme(v: &[u8]) -> usize {
 }
 
 /// Values that are not secrets: empty, placeholders, already masked, booleans.
+/// A `[REDACTED]` or `[REDACTED:label]` marker: a value masked already. The whole value must
+/// be the marker (a bare value ends at `]`, so its closing bracket may be cut off): a value
+/// that merely holds `[REDACTED` later on (a line cut short, a marker further along the line)
+/// may still hold a secret before it.
+fn is_mask(v: &[u8]) -> bool {
+    let Some(rest) = v.strip_prefix(b"[REDACTED") else {
+        return false;
+    };
+    let rest = rest.strip_suffix(b"]").unwrap_or(rest);
+    match rest {
+        [] => true,
+        [b':', label @ ..] => {
+            !label.is_empty()
+                && label
+                    .iter()
+                    .all(|&b| !matches!(b, b'[' | b']') && !b.is_ascii_whitespace())
+        }
+        _ => false,
+    }
+}
+
 pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     let v = v.trim_ascii();
     if v.is_empty() {
@@ -1001,7 +1026,7 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     if v.len() > 5 && v[..4].eq_ignore_ascii_case(b"your") && matches!(v[4], b'_' | b'-') {
         return true;
     }
-    if memchr::memmem::find(v, b"[REDACTED").is_some() {
+    if is_mask(v) {
         return true;
     }
     if v.iter().all(|b| {
@@ -1177,6 +1202,32 @@ mod tests {
     }
 
     #[test]
+    fn keys_glued_to_a_bracket() {
+        for (line, k, v) in [
+            ("[db]password=hunter2", "password", "hunter2"),
+            ("f(x)password=hunter2", "password", "hunter2"),
+            // A password may hold `>`: the value runs on rather than leave a tail.
+            ("<password=hunter2>", "password", "hunter2>"),
+            ("a>password=hunter2", "password", "hunter2"),
+            (
+                "[INFO]Authorization: Bearer abc",
+                "Authorization",
+                "Bearer abc",
+            ),
+            ("a[b]c=d", "c", "d"),
+        ] {
+            assert!(
+                has(line, Format::Text, k, v),
+                "{line}: {:?}",
+                all(line, Format::Text)
+            );
+        }
+        // A bracket is not a key, and comparisons are not assignments.
+        assert!(all("list[0]=x", Format::Text).is_empty());
+        assert!(all("if (a)<=b", Format::Text).is_empty());
+    }
+
+    #[test]
     fn colons_flags_directives() {
         assert!(has(
             "Authorization: Bearer abc def",
@@ -1306,12 +1357,24 @@ mod tests {
             "<redacted>",
             "REDACTED",
             "[REDACTED:x]",
+            "[REDACTED]",
+            " [REDACTED:aws-access-key-id] ",
+            "[REDACTED:token",
             "%APPDATA%",
             "{{ .Token }}",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
-        for s in ["hunter2", "a1b2c3", "12345678"] {
+        for s in [
+            "hunter2",
+            "a1b2c3",
+            "12345678",
+            "session=57QYhfwoRq; theme=dark api_key=[REDACTED",
+            "s3cr3t [REDACTED:password]",
+            "[REDACTED:password] s3cr3t",
+            "[REDACTED:password]]passwd=XXfcdM3W50q",
+            "[REDACTED:]",
+        ] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
         assert!(entropy(b"aaaa") < 0.1 && entropy(b"abcd") > 1.9);
