@@ -1265,12 +1265,16 @@ fn known_leak_key_right_after_a_bracket() {
         "<password=hunter2x9>\n",
         "f(x)password=hunter2x9\n",
         "a>password=hunter2x9\n",
+        // A random password before `(` is not a call like `loadApiKey(cfg)`.
+        "<passwd=kVapydI3gE0ITK337z6q7RRmzN(Nov 25 10:19:30 buildhost caddy[1021]: ok\n",
         "{\"level\":\"inf>Cookie: session=Zi7TibpwrVBanKtsCPrlfUXA4D4uznnh; theme=dark\n",
     ] {
         let mut c = Counts::default();
         let out = red.redact_bytes(line.as_bytes(), Format::Text, &mut c);
         let secret: &[u8] = if line.contains("XXfcdM3W50q") {
             b"XXfcdM3W50q"
+        } else if line.contains("kVapydI3gE0") {
+            b"kVapydI3gE0ITK337z6q7RRmzN"
         } else if line.contains("Zi7Tibpw") {
             b"Zi7TibpwrVBanKtsCPrlfUXA4D4uznnh"
         } else {

@@ -1112,13 +1112,33 @@ pub(crate) fn is_reference(line: &[u8], (s, e): (usize, usize), quoted: bool) ->
         return false;
     }
     let name = &v[..ident];
+    // Code names are words: a digit inside one (`kVap3dI3gE0`) is a random password that
+    // happens to sit before a `(`.
+    if name
+        .windows(2)
+        .any(|w| w[0].is_ascii_digit() && w[1].is_ascii_alphabetic())
+    {
+        return false;
+    }
     let code_like = name.iter().any(|&b| matches!(b, b'_' | b'.'))
         || (name.len() >= 6
             && name[0].is_ascii_lowercase()
             && name
                 .windows(2)
                 .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()));
-    line.get(open + 1) == Some(&b')') || code_like
+    line.get(open + 1) == Some(&b')') || code_like && closed_arguments(&line[open + 1..])
+}
+
+/// Arguments closed by `)` on the line, spaced only after commas (`cfg)`, `ctx, "db")`):
+/// `(Nov 25 10:19:30 ...` after a value is the next thing in a log, not a call.
+fn closed_arguments(rest: &[u8]) -> bool {
+    let Some(close) = memchr::memchr(b')', rest) else {
+        return false;
+    };
+    let args = &rest[..close];
+    args.iter()
+        .enumerate()
+        .all(|(i, &b)| !b.is_ascii_whitespace() || (i > 0 && matches!(args[i - 1], b',' | b' ')))
 }
 
 /// Shannon entropy in bits per byte.
@@ -1340,7 +1360,15 @@ mod tests {
         assert!(r("p=$(cat /run/x)", false));
         assert!(r("p=process.env.X", false));
         assert!(r("p=#add-password", true));
+        assert!(r("p=loadApiKey(cfg)", false));
+        assert!(r("p=vault.read(ctx, \"db\")", false));
         assert!(!r("p=Pa(ss)w0rd", false));
+        assert!(!r(
+            "p=kVapydI3gE0ITK337z6q7RRmzN(Nov 25 10:19:30 host)",
+            false
+        ));
+        assert!(!r("p=kVapydIgEITKzqRRmzN(Nov 25 10:19:30 host)", false));
+        assert!(!r("p=kVapydIgEITKzqRRmzN(", false));
         assert!(!r("p=#Secr3t!", true));
         assert!(!r("p=hunter22", false));
     }
