@@ -298,7 +298,8 @@ fn key_before(line: &[u8], end: usize) -> Option<usize> {
     if s == end || end - s > 80 {
         return None;
     }
-    // `>` for `$o->Key`, `$`/`@` for variables, `:` for Ruby symbols.
+    // `>` for `$o->Key`, `$`/`@` for variables, `:` for Ruby symbols; a closing bracket or
+    // `<` for a key glued to what precedes it (`[db]password=`, `f(x)password=`, `<password=`).
     if s > 0
         && !matches!(
             line[s - 1],
@@ -312,6 +313,9 @@ fn key_before(line: &[u8], end: usize) -> Option<usize> {
                 | b'"'
                 | b'('
                 | b'['
+                | b')'
+                | b']'
+                | b'<'
                 | b'\''
                 | b'|'
                 | b'>'
@@ -988,6 +992,27 @@ pub(crate) fn skip_auth_scheme(v: &[u8]) -> usize {
 }
 
 /// Values that are not secrets: empty, placeholders, already masked, booleans.
+/// A `[REDACTED]` or `[REDACTED:label]` marker: a value masked already. The whole value must
+/// be the marker (a bare value ends at `]`, so its closing bracket may be cut off): a value
+/// that merely holds `[REDACTED` later on (a line cut short, a marker further along the line)
+/// may still hold a secret before it.
+fn is_mask(v: &[u8]) -> bool {
+    let Some(rest) = v.strip_prefix(b"[REDACTED") else {
+        return false;
+    };
+    let rest = rest.strip_suffix(b"]").unwrap_or(rest);
+    match rest {
+        [] => true,
+        [b':', label @ ..] => {
+            !label.is_empty()
+                && label
+                    .iter()
+                    .all(|&b| !matches!(b, b'[' | b']') && !b.is_ascii_whitespace())
+        }
+        _ => false,
+    }
+}
+
 pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     let v = v.trim_ascii();
     if v.is_empty() {
@@ -1032,7 +1057,7 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     if v.len() > 5 && v[..4].eq_ignore_ascii_case(b"your") && matches!(v[4], b'_' | b'-') {
         return true;
     }
-    if memchr::memmem::find(v, b"[REDACTED").is_some() {
+    if is_mask(v) {
         return true;
     }
     if v.iter().all(|b| {
@@ -1118,13 +1143,33 @@ pub(crate) fn is_reference(line: &[u8], (s, e): (usize, usize), quoted: bool) ->
         return false;
     }
     let name = &v[..ident];
+    // Code names are words: a digit inside one (`kVap3dI3gE0`) is a random password that
+    // happens to sit before a `(`.
+    if name
+        .windows(2)
+        .any(|w| w[0].is_ascii_digit() && w[1].is_ascii_alphabetic())
+    {
+        return false;
+    }
     let code_like = name.iter().any(|&b| matches!(b, b'_' | b'.'))
         || (name.len() >= 6
             && name[0].is_ascii_lowercase()
             && name
                 .windows(2)
                 .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()));
-    line.get(open + 1) == Some(&b')') || code_like
+    line.get(open + 1) == Some(&b')') || code_like && closed_arguments(&line[open + 1..])
+}
+
+/// Arguments closed by `)` on the line, spaced only after commas (`cfg)`, `ctx, "db")`):
+/// `(Nov 25 10:19:30 ...` after a value is the next thing in a log, not a call.
+fn closed_arguments(rest: &[u8]) -> bool {
+    let Some(close) = memchr::memchr(b')', rest) else {
+        return false;
+    };
+    let args = &rest[..close];
+    args.iter()
+        .enumerate()
+        .all(|(i, &b)| !b.is_ascii_whitespace() || (i > 0 && matches!(args[i - 1], b',' | b' ')))
 }
 
 /// Shannon entropy in bits per byte.
@@ -1205,6 +1250,32 @@ mod tests {
         assert!(has("export KEY=v1 v2", Format::Env, "KEY", "v1 v2"));
         assert!(has("pass = a b ; c", Format::Ini, "pass", "a b"));
         assert!(all("if a == b", Format::Text).is_empty());
+    }
+
+    #[test]
+    fn keys_glued_to_a_bracket() {
+        for (line, k, v) in [
+            ("[db]password=hunter2", "password", "hunter2"),
+            ("f(x)password=hunter2", "password", "hunter2"),
+            // A password may hold `>`: the value runs on rather than leave a tail.
+            ("<password=hunter2>", "password", "hunter2>"),
+            ("a>password=hunter2", "password", "hunter2"),
+            (
+                "[INFO]Authorization: Bearer abc",
+                "Authorization",
+                "Bearer abc",
+            ),
+            ("a[b]c=d", "c", "d"),
+        ] {
+            assert!(
+                has(line, Format::Text, k, v),
+                "{line}: {:?}",
+                all(line, Format::Text)
+            );
+        }
+        // A bracket is not a key, and comparisons are not assignments.
+        assert!(all("list[0]=x", Format::Text).is_empty());
+        assert!(all("if (a)<=b", Format::Text).is_empty());
     }
 
     #[test]
@@ -1320,7 +1391,15 @@ mod tests {
         assert!(r("p=$(cat /run/x)", false));
         assert!(r("p=process.env.X", false));
         assert!(r("p=#add-password", true));
+        assert!(r("p=loadApiKey(cfg)", false));
+        assert!(r("p=vault.read(ctx, \"db\")", false));
         assert!(!r("p=Pa(ss)w0rd", false));
+        assert!(!r(
+            "p=kVapydI3gE0ITK337z6q7RRmzN(Nov 25 10:19:30 host)",
+            false
+        ));
+        assert!(!r("p=kVapydIgEITKzqRRmzN(Nov 25 10:19:30 host)", false));
+        assert!(!r("p=kVapydIgEITKzqRRmzN(", false));
         assert!(!r("p=#Secr3t!", true));
         assert!(!r("p=hunter22", false));
     }
@@ -1338,12 +1417,24 @@ mod tests {
             "REDACTED",
             "[REDACTED:x]",
             "[REDACTED:token:12]",
+            "[REDACTED]",
+            " [REDACTED:aws-access-key-id] ",
+            "[REDACTED:token",
             "%APPDATA%",
             "{{ .Token }}",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
-        for s in ["hunter2", "a1b2c3", "12345678"] {
+        for s in [
+            "hunter2",
+            "a1b2c3",
+            "12345678",
+            "session=57QYhfwoRq; theme=dark api_key=[REDACTED",
+            "s3cr3t [REDACTED:password]",
+            "[REDACTED:password] s3cr3t",
+            "[REDACTED:password]]passwd=XXfcdM3W50q",
+            "[REDACTED:]",
+        ] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
         assert!(entropy(b"aaaa") < 0.1 && entropy(b"abcd") > 1.9);
