@@ -189,8 +189,17 @@ pub(crate) fn pairs(line: &[u8], format: Format, mut f: impl FnMut(Pair)) {
 /// "-c", "echo token=x"]`, one element per line of a multi-line array). `seen` holds the values
 /// the format's own syntax already found; those were read by [`inside`].
 fn toml_strings(line: &[u8], seen: &[(usize, usize)], f: &mut impl FnMut(Pair)) {
-    let mut i = 0;
-    while i < line.len() {
+    // What a caller does with each pair may look at the whole line, so a long line of many
+    // strings would cost their product. An argv or a list of flags in a config is a short
+    // line of a few strings; a line past these bounds is data, and its strings are left to the
+    // secret rules (which read every line as text) rather than the key readers.
+    const MAX_LINE: usize = 8192;
+    const MAX_STRINGS: usize = 256;
+    if line.len() > MAX_LINE {
+        return;
+    }
+    let (mut i, mut strings) = (0, 0);
+    while i < line.len() && strings < MAX_STRINGS {
         match line[i] {
             b'#' => return,
             q @ (b'"' | b'\'') => {
