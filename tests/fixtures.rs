@@ -8,24 +8,24 @@
 use crate::harness::Test;
 
 /// The sysroot every fixture tree lives under, relative to the tempdir.
-pub const ROOT: &str = "root";
+pub(crate) const ROOT: &str = "root";
 
 // ---------------------------------------------------------------------------------------------
 // Rust (the default spec)
 
 /// The package the default-spec fixture's Cargo.toml declares.
-pub const PACKAGE_NAME: &str = "widget-tool";
+pub(crate) const PACKAGE_NAME: &str = "widget-tool";
 /// Its version.
-pub const PACKAGE_VERSION: &str = "3.4.5";
+pub(crate) const PACKAGE_VERSION: &str = "3.4.5";
 /// The rustc release the fake rustc reports.
-pub const RUSTC_RELEASE: &str = "1.95.0";
+pub(crate) const RUSTC_RELEASE: &str = "1.95.0";
 /// The host triple the fake rustc reports.
-pub const RUSTC_HOST: &str = "x86_64-unknown-linux-gnu";
+pub(crate) const RUSTC_HOST: &str = "x86_64-unknown-linux-gnu";
 /// The cargo release the fake cargo reports.
-pub const CARGO_RELEASE: &str = "1.95.0";
+pub(crate) const CARGO_RELEASE: &str = "1.95.0";
 
 /// A Cargo project in `<tmp>/work` plus fake `rustc` and `cargo`.
-pub fn rust_project(t: Test) -> Test {
+pub(crate) fn rust_project(t: Test) -> Test {
     t.file(
         "work/Cargo.toml",
         &format!(
@@ -75,11 +75,11 @@ esac
 // Kestrel
 
 /// The version the fake `kestrel --version` prints.
-pub const KESTREL_VERSION: &str = "0.1.0";
+pub(crate) const KESTREL_VERSION: &str = "0.1.0";
 
 /// Rule files in the fixture rules dir: (file name, rule name, severity, body line).
 /// The body line stands for detection logic that must never be copied into a bundle.
-pub const KESTREL_RULES: &[(&str, &str, &str, &str)] = &[
+pub(crate) const KESTREL_RULES: &[(&str, &str, &str, &str)] = &[
     (
         "suspicious_exec.yaml",
         "Example Suspicious Process Execution",
@@ -95,10 +95,10 @@ pub const KESTREL_RULES: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// Files in the rules dir that `kestrel validate` cannot load.
-pub const KESTREL_BAD_RULES: &[&str] = &["README.txt"];
+pub(crate) const KESTREL_BAD_RULES: &[&str] = &["README.txt"];
 
 /// Secrets planted in the Kestrel fixture: config files, journal, unit file.
-pub const KESTREL_SECRETS: &[&str] = &[
+pub(crate) const KESTREL_SECRETS: &[&str] = &[
     // /etc/kestrel/config.toml
     "siemtok-8f3e2a91c4b7d605e1f2",
     "Wint3r-siem-pass-4471",
@@ -117,7 +117,7 @@ pub const KESTREL_SECRETS: &[&str] = &[
 ];
 
 /// The kestrel config, with every secret from [`KESTREL_SECRETS`] that belongs there.
-pub fn kestrel_config() -> String {
+pub(crate) fn kestrel_config() -> String {
     r#"# Kestrel configuration (test fixture)
 [general]
 log_level = "info"
@@ -170,7 +170,7 @@ sources = [
 /// `~/.kestrel` (re-rooted under the sysroot, as the spec resolves `~/` there), and fake
 /// `kestrel`, `journalctl`, `systemctl`, `uname`, `rustc`, `cargo`. Each fake command
 /// appends its name to `<tmp>/ran.log`, so a test can tell whether anything ran.
-pub fn kestrel(t: Test) -> Test {
+pub(crate) fn kestrel(t: Test) -> Test {
     let home_in_root = format!(
         "{ROOT}/{}/home/.kestrel/config.toml",
         t.path().to_string_lossy().trim_start_matches('/')
@@ -333,30 +333,30 @@ esac
 // Gojinn
 
 /// What the fake `caddy version` reports (first word).
-pub const CADDY_VERSION: &str = "v2.10.2";
+pub(crate) const CADDY_VERSION: &str = "v2.10.2";
 /// The Gojinn dependency version in the fake build info.
-pub const GOJINN_VERSION: &str = "v1.0.0-rc7";
+pub(crate) const GOJINN_VERSION: &str = "v1.0.0-rc7";
 /// The Go toolchain in the fake build info.
-pub const GO_VERSION: &str = "go1.25.3";
+pub(crate) const GO_VERSION: &str = "go1.25.3";
 /// The tenant's API key, also its tenant id (crash-dump file names carry it).
-pub const TENANT_KEY: &str = "tnt-8e1f4c2a9b7d";
+pub(crate) const TENANT_KEY: &str = "tnt-8e1f4c2a9b7d";
 /// The hex of the (fake) signing key next to the module: 64 bytes.
-pub const PRIV_KEY_HEX: &str = "9d3f1a7c5e2b8046f1d9c3a5b7e0246813579bdf02468ace13579bdf2468ace0\
+pub(crate) const PRIV_KEY_HEX: &str = "9d3f1a7c5e2b8046f1d9c3a5b7e0246813579bdf02468ace13579bdf2468ace0\
                                  0f1e2d3c4b5a69788796a5b4c3d2e1f00123456789abcdef0fedcba987654321";
 /// The module's bytes: the WASM magic and version, then a small body.
-pub const WASM: &[u8] = &[
+pub(crate) const WASM: &[u8] = &[
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02,
     0x01, 0x00, 0x07, 0x09, 0x01, 0x05, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0x00, 0x00, 0x0a, 0x04,
     0x01, 0x02, 0x00, 0x0b, 0xff, 0xfe, 0x00, 0x80,
 ];
 /// A second module, named through `wasm_file`.
-pub const WASM_WORKER: &[u8] = &[
+pub(crate) const WASM_WORKER: &[u8] = &[
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x08, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x02,
     0x01, 0x00, 0xc3, 0x28,
 ];
 
 /// Secrets planted in the Gojinn fixture: Caddyfile, crash dump, journal, admin config.
-pub const GOJINN_SECRETS: &[&str] = &[
+pub(crate) const GOJINN_SECRETS: &[&str] = &[
     // Caddyfile
     "s3cr3t-value-9QxT",
     "pg-pass-7Hq2Lw",
@@ -374,7 +374,7 @@ pub const GOJINN_SECRETS: &[&str] = &[
 
 /// The Caddyfile, naming `./functions/hello.wasm` and (through `wasm_file`)
 /// `./functions/worker.wasm`.
-pub fn caddyfile() -> String {
+pub(crate) fn caddyfile() -> String {
     format!(
         r#"{{
 	order gojinn last
@@ -404,13 +404,13 @@ pub fn caddyfile() -> String {
 }
 
 /// The crash dump's file name.
-pub fn crash_file_name() -> String {
+pub(crate) fn crash_file_name() -> String {
     format!("crash_tenant_{TENANT_KEY}_20261123-001500_seq1.json")
 }
 
 /// The Gojinn working directory in `<tmp>/work`: Caddyfile, modules, signing key, crash
 /// dump, a data dir; fake `caddy` and `journalctl`.
-pub fn gojinn(t: Test) -> Test {
+pub(crate) fn gojinn(t: Test) -> Test {
     t.file("work/Caddyfile", &caddyfile())
         .binary_file("work/functions/hello.wasm", WASM)
         .binary_file("work/functions/worker.wasm", WASM_WORKER)
@@ -493,7 +493,7 @@ printf '{"level":"info","ts":1795393200.50,"logger":"gojinn","msg":"Crash Dump S
 "#;
 
 /// The running config the fake admin API serves (JSON, a secret inside).
-pub fn admin_config() -> String {
+pub(crate) fn admin_config() -> String {
     concat!(
         "{\"admin\":{\"listen\":\"localhost:2019\"},\"apps\":{\"http\":{\"servers\":{\"srv0\":{",
         "\"listen\":[\":8080\"],\"routes\":[{\"handle\":[{\"handler\":\"gojinn\",",

@@ -37,16 +37,16 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// The `SOURCE_DATE_EPOCH` every run gets unless a test overrides it.
-pub const EPOCH: &str = "1795393164";
+pub(crate) const EPOCH: &str = "1795393164";
 
 /// The fixed pseudonym key, so pseudonyms are the same in every run.
-pub const PSEUDONYM_KEY: [u8; 32] = [
+pub(crate) const PSEUDONYM_KEY: [u8; 32] = [
     0x5b, 0x17, 0xe2, 0x90, 0x3c, 0x41, 0xaa, 0x08, 0x66, 0xd1, 0x2f, 0x73, 0x9e, 0x04, 0xb8, 0x55,
     0x12, 0xc7, 0x3a, 0xef, 0x81, 0x29, 0x6d, 0xf0, 0x4b, 0x93, 0x0e, 0x7c, 0xd5, 0x38, 0xa6, 0x61,
 ];
 
 /// The system directories `.system_path()` appends to `PATH`.
-pub const SYSTEM_PATH: &str = "/usr/bin:/bin";
+pub(crate) const SYSTEM_PATH: &str = "/usr/bin:/bin";
 
 /// Panic with `msg` followed by the run's command line and both streams.
 macro_rules! expect {
@@ -58,7 +58,7 @@ macro_rules! expect {
 }
 
 /// A test: a tempdir with files, fake commands and arguments, run once or more.
-pub struct Test {
+pub(crate) struct Test {
     // Shared with every `Output`, so the files outlive a `Test` used as a temporary.
     tmp: std::sync::Arc<tempfile::TempDir>,
     args: Vec<String>,
@@ -76,7 +76,7 @@ impl Default for Test {
 
 impl Test {
     /// A fresh tempdir with `bin`, `home`, `work`, `out` and the pseudonym key.
-    pub fn new() -> Test {
+    pub(crate) fn new() -> Test {
         let tmp = tempfile::Builder::new()
             .prefix("sb-test-")
             .tempdir()
@@ -96,35 +96,39 @@ impl Test {
     }
 
     /// Send `signal` to the running binary as soon as `rel` (under the tempdir) exists.
-    pub fn interrupt_when_exists(mut self, rel: &str, signal: nix::sys::signal::Signal) -> Test {
+    pub(crate) fn interrupt_when_exists(
+        mut self,
+        rel: &str,
+        signal: nix::sys::signal::Signal,
+    ) -> Test {
         self.interrupt = Some((self.join(rel), signal));
         self
     }
 
     /// The tempdir.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.tmp.path()
     }
 
     /// `<tmp>/rel`.
-    pub fn join(&self, rel: &str) -> PathBuf {
+    pub(crate) fn join(&self, rel: &str) -> PathBuf {
         self.tmp.path().join(rel)
     }
 
     /// Write a text file at `<tmp>/rel`, creating parent directories.
-    pub fn file(self, rel: &str, contents: &str) -> Test {
+    pub(crate) fn file(self, rel: &str, contents: &str) -> Test {
         self.binary_file(rel, contents.as_bytes())
     }
 
     /// Write a file at `<tmp>/rel` with exactly these bytes.
-    pub fn binary_file(self, rel: &str, bytes: &[u8]) -> Test {
+    pub(crate) fn binary_file(self, rel: &str, bytes: &[u8]) -> Test {
         write(&self.join(rel), bytes);
         self
     }
 
     /// Write an executable `<tmp>/bin/name`: `#!/bin/sh` followed by `script`. `PATH` holds
     /// only `<tmp>/bin`, so scripts use shell built-ins or absolute paths (`/bin/cat`).
-    pub fn fake_command(self, name: &str, script: &str) -> Test {
+    pub(crate) fn fake_command(self, name: &str, script: &str) -> Test {
         let path = self.join(&format!("bin/{name}"));
         write(&path, format!("#!/bin/sh\n{script}").as_bytes());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
@@ -133,23 +137,23 @@ impl Test {
     }
 
     /// Write an executable `<tmp>/bin/name` that prints exactly `stdout` and exits 0.
-    pub fn fake_output(self, name: &str, stdout: &str) -> Test {
+    pub(crate) fn fake_output(self, name: &str, stdout: &str) -> Test {
         let quoted = stdout.replace('\'', "'\\''");
         self.fake_command(name, &format!("printf '%s' '{quoted}'\n"))
     }
 
     /// Write a spec file at `<tmp>/rel`.
-    pub fn spec_file(self, rel: &str, toml: &str) -> Test {
+    pub(crate) fn spec_file(self, rel: &str, toml: &str) -> Test {
         self.file(rel, toml)
     }
 
     /// Write the spec at `<tmp>/spec.toml`.
-    pub fn spec(self, toml: &str) -> Test {
+    pub(crate) fn spec(self, toml: &str) -> Test {
         self.file("spec.toml", toml)
     }
 
     /// Append arguments; `[TMP]` in them stands for the tempdir.
-    pub fn args<I, S>(mut self, args: I) -> Test
+    pub(crate) fn args<I, S>(mut self, args: I) -> Test
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
@@ -160,7 +164,7 @@ impl Test {
     }
 
     /// Replace the arguments.
-    pub fn set_args<I, S>(&mut self, args: I)
+    pub(crate) fn set_args<I, S>(&mut self, args: I)
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
@@ -169,19 +173,19 @@ impl Test {
     }
 
     /// Set an environment variable (overriding the defaults); `[TMP]` is expanded.
-    pub fn env(mut self, key: &str, value: &str) -> Test {
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Test {
         self.env.push((key.to_string(), value.to_string()));
         self
     }
 
     /// Bytes for the run's stdin.
-    pub fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Test {
+    pub(crate) fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Test {
         self.stdin = bytes.as_ref().to_vec();
         self
     }
 
     /// Append `/usr/bin:/bin` to `PATH` (for tests that need `sh`, `sleep` or real tools).
-    pub fn system_path(mut self) -> Test {
+    pub(crate) fn system_path(mut self) -> Test {
         self.system_path = true;
         self
     }
@@ -191,7 +195,7 @@ impl Test {
     }
 
     /// The `PATH` the run gets.
-    pub fn path_env(&self) -> OsString {
+    pub(crate) fn path_env(&self) -> OsString {
         let mut path = self.join("bin").into_os_string();
         if self.system_path {
             path.push(":");
@@ -220,13 +224,13 @@ impl Test {
     }
 
     /// Run the binary with the builder's arguments and wait for it.
-    pub fn run(&self) -> Output {
+    pub(crate) fn run(&self) -> Output {
         self.run_with(&self.args)
     }
 
     /// Run the binary with `args` instead of the builder's (for several commands on one
     /// tempdir), in the same environment; `[TMP]` in them stands for the tempdir.
-    pub fn run_with<I, S>(&self, args: I) -> Output
+    pub(crate) fn run_with<I, S>(&self, args: I) -> Output
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
@@ -314,7 +318,7 @@ fn command_line(env: &[(String, OsString)], args: &[String], cwd: &Path) -> Stri
 }
 
 /// One finished run.
-pub struct Output {
+pub(crate) struct Output {
     /// The command line, as a shell would run it.
     pub command: String,
     /// How it ended.
@@ -348,7 +352,7 @@ impl fmt::Debug for Output {
 impl Output {
     /// Assert the exit code.
     #[track_caller]
-    pub fn status(&self, code: i32) -> &Output {
+    pub(crate) fn status(&self, code: i32) -> &Output {
         expect!(
             self,
             self.status.code() == Some(code),
@@ -360,13 +364,13 @@ impl Output {
 
     /// Assert exit code 0.
     #[track_caller]
-    pub fn success(&self) -> &Output {
+    pub(crate) fn success(&self) -> &Output {
         self.status(0)
     }
 
     /// The exit code, asserting the run neither died by a signal nor panicked (exit 101).
     #[track_caller]
-    pub fn code(&self) -> i32 {
+    pub(crate) fn code(&self) -> i32 {
         let code = self.status.code();
         expect!(self, code.is_some(), "killed by a signal");
         expect!(self, code != Some(101), "panicked");
@@ -376,7 +380,7 @@ impl Output {
     /// Assert that stdout, with the tempdir as `[TMP]`, is exactly `expected`; a mismatch
     /// prints a line diff.
     #[track_caller]
-    pub fn stdout_is(&self, expected: &str) -> &Output {
+    pub(crate) fn stdout_is(&self, expected: &str) -> &Output {
         let actual = self.stdout_filtered();
         expect!(
             self,
@@ -389,7 +393,7 @@ impl Output {
 
     /// Assert that stdout contains `needle`.
     #[track_caller]
-    pub fn stdout_has(&self, needle: &str) -> &Output {
+    pub(crate) fn stdout_has(&self, needle: &str) -> &Output {
         expect!(
             self,
             self.stdout.contains(needle),
@@ -400,7 +404,7 @@ impl Output {
 
     /// Assert that stderr contains `needle`.
     #[track_caller]
-    pub fn stderr_has(&self, needle: &str) -> &Output {
+    pub(crate) fn stderr_has(&self, needle: &str) -> &Output {
         expect!(
             self,
             self.stderr.contains(needle),
@@ -410,7 +414,7 @@ impl Output {
     }
 
     /// `text` with the tempdir written as `[TMP]`.
-    pub fn filtered(&self, text: &str) -> String {
+    pub(crate) fn filtered(&self, text: &str) -> String {
         let tmp = self.tmp.to_string_lossy();
         let mut out = text.replace(tmp.as_ref(), "[TMP]");
         // The tempdir may also be seen through a symlinked /tmp.
@@ -421,22 +425,22 @@ impl Output {
     }
 
     /// Stdout with `[TMP]` for the tempdir.
-    pub fn stdout_filtered(&self) -> String {
+    pub(crate) fn stdout_filtered(&self) -> String {
         self.filtered(&self.stdout)
     }
 
     /// Stderr with `[TMP]` for the tempdir.
-    pub fn stderr_filtered(&self) -> String {
+    pub(crate) fn stderr_filtered(&self) -> String {
         self.filtered(&self.stderr)
     }
 
     /// The output directory.
-    pub fn out_dir(&self) -> &Path {
+    pub(crate) fn out_dir(&self) -> &Path {
         &self.out_dir
     }
 
     /// Names of the files the run left in its output directory (hidden ones included).
-    pub fn out_files(&self) -> Vec<String> {
+    pub(crate) fn out_files(&self) -> Vec<String> {
         let mut names: Vec<String> = match std::fs::read_dir(&self.out_dir) {
             Ok(dir) => dir
                 .filter_map(Result::ok)
@@ -450,7 +454,7 @@ impl Output {
 
     /// The single `*.zip` in the output directory, opened.
     #[track_caller]
-    pub fn bundle(&self) -> Bundle {
+    pub(crate) fn bundle(&self) -> Bundle {
         let zips: Vec<String> = self
             .out_files()
             .into_iter()
@@ -469,7 +473,7 @@ impl Output {
 
     /// The text of the single `*-issue.md` in the output directory.
     #[track_caller]
-    pub fn issue(&self) -> String {
+    pub(crate) fn issue(&self) -> String {
         let issues: Vec<String> = self
             .out_files()
             .into_iter()
@@ -488,7 +492,7 @@ impl Output {
     /// Assert that none of `secrets` appears in the bundle (entries and their names), the
     /// issue file, or either output stream.
     #[track_caller]
-    pub fn assert_no_secrets(&self, secrets: &[&str]) {
+    pub(crate) fn assert_no_secrets(&self, secrets: &[&str]) {
         let bundle = self.bundle();
         let issue = self.issue();
         let mut leaks = leaks(&bundle, &issue, secrets);
@@ -509,7 +513,7 @@ impl Output {
 }
 
 /// A unified line diff of `expected` against `actual`, for failure messages.
-pub fn line_diff(expected: &str, actual: &str) -> String {
+pub(crate) fn line_diff(expected: &str, actual: &str) -> String {
     similar::TextDiff::from_lines(expected, actual)
         .unified_diff()
         .header("expected", "actual")
@@ -517,7 +521,7 @@ pub fn line_diff(expected: &str, actual: &str) -> String {
 }
 
 /// Every place a secret occurs in a bundle or an issue body.
-pub fn leaks(bundle: &Bundle, issue: &str, secrets: &[&str]) -> Vec<String> {
+pub(crate) fn leaks(bundle: &Bundle, issue: &str, secrets: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
     for secret in secrets {
         assert!(!secret.is_empty(), "an empty secret matches everything");
@@ -542,7 +546,7 @@ pub fn leaks(bundle: &Bundle, issue: &str, secrets: &[&str]) -> Vec<String> {
 
 /// Assert that no secret appears in any zip entry, any entry name, or the issue file.
 #[track_caller]
-pub fn assert_no_secrets(bundle: &Bundle, issue: &str, secrets: &[&str]) {
+pub(crate) fn assert_no_secrets(bundle: &Bundle, issue: &str, secrets: &[&str]) {
     let found = leaks(bundle, issue, secrets);
     assert!(
         found.is_empty(),
@@ -552,18 +556,18 @@ pub fn assert_no_secrets(bundle: &Bundle, issue: &str, secrets: &[&str]) {
 }
 
 /// Whether `haystack` contains `needle` (`memmem` is optimised even in debug builds).
-pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// Lowercase hex sha256.
-pub fn sha256_hex(data: &[u8]) -> String {
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
 /// One zip entry's metadata as the zip crate reads it.
 #[derive(Debug, Clone)]
-pub struct EntryMeta {
+pub(crate) struct EntryMeta {
     /// The entry name.
     pub name: String,
     /// DOS date and time: (year, month, day, hour, minute, second).
@@ -573,7 +577,7 @@ pub struct EntryMeta {
 }
 
 /// An opened bundle.
-pub struct Bundle {
+pub(crate) struct Bundle {
     /// The zip's path.
     pub path: PathBuf,
     /// The zip's file name.
@@ -597,7 +601,7 @@ impl fmt::Debug for Bundle {
 
 impl Bundle {
     /// Open and read a bundle completely.
-    pub fn open(path: &Path) -> Result<Bundle, String> {
+    pub(crate) fn open(path: &Path) -> Result<Bundle, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("read {}: {e}", path.display()))?;
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone()))
             .map_err(|e| format!("open zip {}: {e}", path.display()))?;
@@ -655,7 +659,7 @@ impl Bundle {
 
     /// An entry's content as text (panics if absent).
     #[track_caller]
-    pub fn text(&self, name: &str) -> String {
+    pub(crate) fn text(&self, name: &str) -> String {
         let data = self
             .entries
             .get(name)
@@ -664,12 +668,12 @@ impl Bundle {
     }
 
     /// Whether an entry exists.
-    pub fn has(&self, name: &str) -> bool {
+    pub(crate) fn has(&self, name: &str) -> bool {
         self.entries.contains_key(name)
     }
 
     /// Entry names under `prefix`.
-    pub fn names_under(&self, prefix: &str) -> Vec<&str> {
+    pub(crate) fn names_under(&self, prefix: &str) -> Vec<&str> {
         self.entries
             .keys()
             .filter(|n| n.starts_with(prefix))
@@ -678,7 +682,7 @@ impl Bundle {
     }
 
     /// Every manifest item record with this id (a glob item has one per file).
-    pub fn items(&self, id: &str) -> Vec<&Value> {
+    pub(crate) fn items(&self, id: &str) -> Vec<&Value> {
         self.manifest["items"]
             .as_array()
             .map(|items| items.iter().filter(|i| i["id"] == id).collect())
@@ -687,7 +691,7 @@ impl Bundle {
 
     /// The single manifest item with this id (panics if there is not exactly one).
     #[track_caller]
-    pub fn item(&self, id: &str) -> &Value {
+    pub(crate) fn item(&self, id: &str) -> &Value {
         let items = self.items(id);
         assert!(
             items.len() == 1,
@@ -700,7 +704,7 @@ impl Bundle {
 
     /// An item's status.
     #[track_caller]
-    pub fn status(&self, id: &str) -> String {
+    pub(crate) fn status(&self, id: &str) -> String {
         self.item(id)["status"]
             .as_str()
             .unwrap_or_else(|| panic!("item `{id}` has no status"))
@@ -708,12 +712,12 @@ impl Bundle {
     }
 
     /// A fact's value, if present.
-    pub fn fact(&self, name: &str) -> Option<&str> {
+    pub(crate) fn fact(&self, name: &str) -> Option<&str> {
         self.manifest["facts"][name]["value"].as_str()
     }
 
     /// A check's outcome, if the check exists.
-    pub fn check(&self, id: &str) -> Option<&str> {
+    pub(crate) fn check(&self, id: &str) -> Option<&str> {
         self.manifest["checks"]
             .as_array()?
             .iter()
@@ -722,13 +726,13 @@ impl Bundle {
     }
 
     /// The manifest, pretty-printed, for failure messages.
-    pub fn manifest_text(&self) -> String {
+    pub(crate) fn manifest_text(&self) -> String {
         serde_json::to_string_pretty(&self.manifest).unwrap_or_default()
     }
 }
 
 /// Whether a process with this pid exists (zombies count as gone).
-pub fn process_alive(pid: i32) -> bool {
+pub(crate) fn process_alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
             // The state follows the parenthesised command name.
@@ -743,13 +747,13 @@ pub fn process_alive(pid: i32) -> bool {
 }
 
 /// A port on 127.0.0.1 that nothing listens on right now.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local addr").port()
 }
 
 /// The civil date and time (UTC) of a Unix timestamp: (year, month, day, hour, min, sec).
-pub fn civil_from_unix(secs: u64) -> (u16, u8, u8, u8, u8, u8) {
+pub(crate) fn civil_from_unix(secs: u64) -> (u16, u8, u8, u8, u8, u8) {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Howard Hinnant's days-to-civil algorithm.
@@ -775,7 +779,7 @@ pub fn civil_from_unix(secs: u64) -> (u16, u8, u8, u8, u8, u8) {
 
 /// A loopback HTTP/1.1 server on its own thread, answering every GET with one fixed body.
 /// It serves until the test process ends; the request lines it saw are kept.
-pub struct Server {
+pub(crate) struct Server {
     /// The port on 127.0.0.1.
     pub port: u16,
     requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
@@ -783,7 +787,7 @@ pub struct Server {
 
 impl Server {
     /// Start serving `body` as `content_type`.
-    pub fn start(body: &[u8], content_type: &str) -> Server {
+    pub(crate) fn start(body: &[u8], content_type: &str) -> Server {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().expect("local addr").port();
         let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -822,18 +826,18 @@ impl Server {
     }
 
     /// `http://127.0.0.1:<port><path>`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
     /// The request lines seen so far (`GET /metrics HTTP/1.1`).
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.requests.lock().map(|r| r.clone()).unwrap_or_default()
     }
 }
 
 /// The text of a built-in spec, read from the source tree at run time.
-pub fn builtin_spec_text(name: &str) -> String {
+pub(crate) fn builtin_spec_text(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("collectors/{name}.toml"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }

@@ -11,7 +11,7 @@ use anyhow::{Context as _, bail};
 const WAIT: Duration = Duration::from_secs(10);
 
 /// Open `url`; an error says which program failed and how.
-pub fn open(url: &str) -> anyhow::Result<()> {
+pub(super) fn open(url: &str) -> anyhow::Result<()> {
     let mut argv = opener();
     let program = argv.remove(0);
     let mut child = Command::new(&program)

@@ -6,7 +6,7 @@ use support_bundle::spec;
 use super::{BundleArg, Exit, output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     input: BundleArg,
     /// Use this spec's checks (built-in name or file) instead of the bundle's `spec.toml`
@@ -18,7 +18,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     if let Some(note) = args.spec.as_deref().and_then(spec::shadowed_file_note) {
         eprintln!("note: {}", support_bundle::sanitize::for_terminal(&note));
     }

@@ -20,7 +20,7 @@ use super::{Exit, IssueArgs, RedactionArgs, browser, output, signals};
 const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Built-in spec name (see `specs`) or path to a spec file
     #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_SPEC,
           value_parser = super::completions::SpecName, hide_possible_values = true)]
@@ -114,7 +114,7 @@ fn redact_strings(value: &mut serde_json::Value, redactor: &Redactor) {
     }
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     signals::install();
     // Daemons a command starts (`setsid`) become ours to stop when the run ends. Without it
     // (a kernel that refuses) they are still stopped at a timeout while their parents live.

@@ -18,19 +18,19 @@ const BASH_CMD_SEP: &str = "__subcmd__";
 
 /// `completions SHELL`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The shell
     shell: Shell,
 }
 
 /// Print the script for the shell.
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     output::print(&script(args.shell))?;
     Ok(Exit::Success)
 }
 
 /// The completion script for `shell`.
-pub fn script(shell: Shell) -> String {
+pub(super) fn script(shell: Shell) -> String {
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), BIN_NAME, &mut buf);
     let script = String::from_utf8_lossy(&buf).into_owned();
@@ -78,7 +78,7 @@ fn fix_bash_state_names(script: &str, bin: &str) -> String {
 /// The `--spec NAME|PATH` value: any string (a path is fine), offering the built-in spec
 /// names, each with its description, to completion scripts.
 #[derive(Debug, Clone, Copy)]
-pub struct SpecName;
+pub(super) struct SpecName;
 
 impl TypedValueParser for SpecName {
     type Value = String;

@@ -7,7 +7,7 @@ use support_bundle::bundle::diff;
 use super::{Exit, open_bundle, output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The older bundle
     #[arg(value_name = "A")]
     a: PathBuf,
@@ -22,7 +22,7 @@ pub struct Args {
     max_lines: usize,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut a = open_bundle(&args.a)?;
     let mut b = open_bundle(&args.b)?;
     let opts = diff::Options {

@@ -9,7 +9,7 @@ use support_bundle::sanitize::for_terminal;
 use super::{BundleArg, Exit, output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     input: BundleArg,
     /// Directory to extract into (created when absent; must be empty unless --force)
@@ -31,7 +31,7 @@ struct Report<'a> {
     done: &'a Extracted,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut bundle = args.input.open()?;
     let done = extract::extract(&mut bundle, &args.to, args.force)?;
     let report = Report {

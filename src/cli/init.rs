@@ -13,7 +13,7 @@ use super::{Exit, output};
 const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The project's support policy (SUPPORT.md), or `-` for stdin
     #[arg(long, value_name = "FILE|-")]
     from: PathBuf,
@@ -38,7 +38,7 @@ struct Report<'a> {
     out: Option<&'a Path>,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut bytes = Vec::new();
     if args.from.as_os_str() == "-" {
         std::io::stdin()

@@ -6,7 +6,7 @@ use support_bundle::bundle::inspect;
 use super::{BundleArg, Exit, output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     input: BundleArg,
     /// Print the same as JSON
@@ -14,7 +14,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut bundle = args.input.open()?;
     let result = inspect::inspect(&mut bundle)?;
     output::emit(&result, args.json, inspect::render)?;

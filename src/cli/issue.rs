@@ -15,7 +15,7 @@ use support_bundle::sanitize::for_terminal;
 use super::{Exit, IssueArgs, RedactionArgs, output, refuse_non_regular};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The bundle (`<project>-bundle-<id>.zip`)
     #[arg(value_name = "BUNDLE")]
     bundle: PathBuf,
@@ -41,7 +41,7 @@ struct Rendered<'a> {
     filing: &'a Filing,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     refuse_non_regular(&args.bundle)?;
     let bundle = StoredBundle::read(&args.bundle)?;
     let redactor = Redactor::new(&args.redaction.options())?;

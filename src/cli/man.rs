@@ -13,7 +13,7 @@ use super::{Cli, Exit, output};
 
 /// `man [--dir DIR]`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Write every page (support-bundle.1, support-bundle-collect.1, ...) into DIR instead of
     /// printing the top-level page
     #[arg(long, value_name = "DIR")]
@@ -21,7 +21,7 @@ pub struct Args {
 }
 
 /// Print the top-level page, or write every page into `--dir` and list the paths written.
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let pages = pages().context("cannot render the man pages")?;
     let Some(dir) = &args.dir else {
         // `pages` puts the top-level page first.
@@ -44,7 +44,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
 }
 
 /// One rendered manual page.
-pub struct Page {
+pub(super) struct Page {
     /// `support-bundle-collect.1`.
     pub file_name: String,
     /// The roff source.
@@ -52,7 +52,7 @@ pub struct Page {
 }
 
 /// Every page: the top-level command first, then each visible subcommand, depth first.
-pub fn pages() -> std::io::Result<Vec<Page>> {
+pub(super) fn pages() -> std::io::Result<Vec<Page>> {
     // `help` is clap's own subcommand; the pages themselves replace it.
     let mut root = Cli::command().disable_help_subcommand(true);
     // Building fills in each subcommand's display name (`support-bundle-collect`) and bin

@@ -28,13 +28,13 @@ use clap::{Parser, Subcommand};
 use support_bundle::bundle::Bundle;
 use support_bundle::sanitize::for_terminal;
 
-pub use exit::Exit;
+pub(crate) use exit::Exit;
 
 /// Gather what a project's support policy asks for, redact secrets and personal identifiers,
 /// and write a reproducible bundle plus a prefilled issue.
 #[derive(Debug, Parser)]
 #[command(name = "support-bundle", version, about, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -72,7 +72,7 @@ enum Command {
 /// The bundle argument of the commands that read one bundle (`verify`, `inspect`, `extract`,
 /// `check`).
 #[derive(Debug, Clone, clap::Args)]
-pub struct BundleArg {
+pub(crate) struct BundleArg {
     /// The bundle (.zip)
     #[arg(value_name = "BUNDLE")]
     bundle: PathBuf,
@@ -106,7 +106,7 @@ fn refuse_non_regular(path: &Path) -> anyhow::Result<()> {
 
 /// Issue flags shared by `collect` and `issue`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct IssueArgs {
+pub(crate) struct IssueArgs {
     /// Issue title (redacted like everything else); with `issue`, replaces the stored one
     #[arg(long, value_name = "TEXT")]
     title: Option<String>,
@@ -160,7 +160,7 @@ impl IssueArgs {
 
 /// Redaction flags shared by `collect` and `redact`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct RedactionArgs {
+pub(crate) struct RedactionArgs {
     /// Add a redaction rule file (gitleaks-compatible TOML); repeatable
     #[arg(long = "rules", value_name = "FILE")]
     rules: Vec<PathBuf>,
@@ -197,7 +197,7 @@ impl RedactionArgs {
 }
 
 /// Parse arguments, run, and turn the outcome into an exit code.
-pub fn run() -> ExitCode {
+pub(crate) fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

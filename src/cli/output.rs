@@ -11,10 +11,10 @@ use serde::Serialize;
 use support_bundle::sanitize::json_text;
 
 /// The version of every `--json` document's shape; bumped on incompatible changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub(super) const FORMAT_VERSION: u32 = 1;
 
 /// Write `text` to stdout; a closed pipe is a clean end, not an error.
-pub fn print(text: &str) -> io::Result<()> {
+pub(super) fn print(text: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -23,7 +23,7 @@ pub fn print(text: &str) -> io::Result<()> {
 }
 
 /// Print `value` as JSON when `json`, else as `text(value)`.
-pub fn emit<T: Serialize + ?Sized>(
+pub(super) fn emit<T: Serialize + ?Sized>(
     value: &T,
     json: bool,
     text: impl FnOnce(&T) -> String,
@@ -35,7 +35,7 @@ pub fn emit<T: Serialize + ?Sized>(
 
 /// `value`, which must serialize as a JSON object, as pretty JSON with `format_version`
 /// first and a trailing newline.
-pub fn to_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+pub(super) fn to_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     #[derive(Serialize)]
     struct Versioned<'a, T: ?Sized> {
         format_version: u32,
@@ -52,13 +52,13 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
 }
 
 /// Whether stdout is a terminal (the new-issue link is a hyperlink only there).
-pub fn stdout_is_tty() -> bool {
+pub(super) fn stdout_is_tty() -> bool {
     use std::io::IsTerminal;
     io::stdout().is_terminal()
 }
 
 /// Whether stderr is a terminal (progress is shown only there).
-pub fn stderr_is_tty() -> bool {
+pub(super) fn stderr_is_tty() -> bool {
     use std::io::IsTerminal;
     io::stderr().is_terminal()
 }

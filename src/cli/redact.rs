@@ -15,7 +15,7 @@ use support_bundle::sanitize::for_terminal;
 use super::{Exit, RedactionArgs, output, signals};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The file to redact; `-` or nothing reads stdin
     #[arg(value_name = "FILE")]
     input: Option<PathBuf>,
@@ -98,7 +98,7 @@ fn parse_format(s: &str) -> Result<Format, String> {
         })
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let input: Box<dyn Read> = match args.input.as_deref().filter(|p| p.as_os_str() != "-") {
         None => Box::new(io::stdin().lock()),
         Some(path) => {

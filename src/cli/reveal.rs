@@ -9,7 +9,7 @@ use support_bundle::sanitize::for_terminal;
 use super::{Exit, output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Pseudonyms to look up (`host-3fa2c1`, `ip-f9c89a`, `user-…`)
     #[arg(value_name = "PSEUDONYM", required_unless_present = "forget")]
     pseudonyms: Vec<String>,
@@ -22,7 +22,7 @@ pub struct Args {
     pseudonym_key: Option<PathBuf>,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let opts = redact::Options {
         pseudonym_key: args.pseudonym_key.clone(),
         ..Default::default()

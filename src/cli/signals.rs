@@ -12,7 +12,7 @@ use support_bundle::collect::running;
 use support_bundle::sanitize::for_terminal;
 
 /// Install the handler for the rest of the process.
-pub fn install() {
+pub(super) fn install() {
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
         return;
     };

@@ -8,7 +8,7 @@ use support_bundle::spec::{self, BUILTINS, DEFAULT_SPEC, Item, Kind};
 use super::{Exit, output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// List this spec's items (a built-in name or a spec file)
     #[arg(value_name = "NAME|PATH", value_parser = super::completions::SpecName,
           hide_possible_values = true)]
@@ -48,7 +48,7 @@ struct Entry {
     default: bool,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     if let Some(name) = &args.name {
         return items(name, args.json);
     }

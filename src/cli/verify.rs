@@ -5,7 +5,7 @@ use support_bundle::bundle::verify;
 use super::{BundleArg, Exit, output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     input: BundleArg,
     /// Print the result as JSON
@@ -13,7 +13,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut bundle = args.input.open()?;
     let result = verify::verify(&mut bundle)?;
     let shown = args.input.bundle.display().to_string();

@@ -33,13 +33,13 @@ enum State {
 
 /// Streaming ANSI escape remover: feed it chunks in order.
 #[derive(Debug, Clone, Default)]
-pub struct AnsiStripper {
+pub(super) struct AnsiStripper {
     state: State,
 }
 
 impl AnsiStripper {
     /// Append `data` with escape sequences removed to `out`.
-    pub fn push(&mut self, data: &[u8], out: &mut Vec<u8>) {
+    pub(super) fn push(&mut self, data: &[u8], out: &mut Vec<u8>) {
         for &b in data {
             self.state = match self.state {
                 State::Text => {

@@ -23,20 +23,20 @@ use globset::GlobBuilder;
 use super::{Context, paths};
 
 /// How many directory levels below the walk root are searched.
-pub const MAX_DEPTH: usize = 8;
+pub(super) const MAX_DEPTH: usize = 8;
 /// How many matches are kept.
-pub const MAX_MATCHES: usize = 1000;
+pub(super) const MAX_MATCHES: usize = 1000;
 /// How many directory entries the walk looks at before giving up.
-pub const MAX_VISITED: usize = 100_000;
+pub(super) const MAX_VISITED: usize = 100_000;
 
 /// Whether a spec path is a glob.
-pub fn is_glob(spec_path: &str) -> bool {
+pub(super) fn is_glob(spec_path: &str) -> bool {
     spec_path.contains(['*', '?', '[', '{'])
 }
 
 /// What a glob expanded to.
 #[derive(Debug)]
-pub struct Expansion {
+pub(super) struct Expansion {
     /// The resolved walk root.
     pub root: PathBuf,
     /// Matching paths relative to `root`, sorted, at most [`MAX_MATCHES`].
@@ -47,7 +47,7 @@ pub struct Expansion {
 
 /// Why a glob could not be expanded.
 #[derive(Debug)]
-pub enum ExpandError {
+pub(super) enum ExpandError {
     /// The literal prefix did not resolve.
     Resolve(paths::ResolveError),
     /// The pattern part is not a valid glob.
@@ -57,7 +57,7 @@ pub enum ExpandError {
 }
 
 /// Expand `spec_path` (a glob, see [`is_glob`]).
-pub fn expand(
+pub(super) fn expand(
     spec_path: &str,
     ctx: &Context,
     base: Option<&Path>,

@@ -15,21 +15,21 @@ use std::io;
 use std::os::unix::fs::FileExt;
 
 /// Read size when scanning backwards for line starts.
-pub const BLOCK: usize = 64 * 1024;
+pub(crate) const BLOCK: usize = 64 * 1024;
 
 /// The marker line put in front of a tail that does not start at the top of the file.
-pub fn head_omitted_marker(omitted: u64) -> String {
+pub(crate) fn head_omitted_marker(omitted: u64) -> String {
     format!("[... support-bundle: first {omitted} bytes omitted ...]\n")
 }
 
 /// The marker line put between the kept head and tail.
-pub fn middle_omitted_marker(omitted: u64) -> String {
+pub(crate) fn middle_omitted_marker(omitted: u64) -> String {
     format!("[... support-bundle: {omitted} bytes omitted ...]\n")
 }
 
 /// Bytes that make up tokens, keys and encoded secrets (base64, base64url, JWT, hex, escaped
 /// PEM bodies). A cut inside a run of them drops the partial run.
-pub fn token_byte(b: u8) -> bool {
+pub(crate) fn token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
@@ -49,7 +49,7 @@ fn partial_run_at_start(piece: &[u8], before: Option<u8>) -> usize {
 }
 
 /// Read up to `n` bytes at `offset`, fewer only at end of file.
-pub fn read_up_to(file: &File, offset: u64, n: u64) -> io::Result<Vec<u8>> {
+pub(crate) fn read_up_to(file: &File, offset: u64, n: u64) -> io::Result<Vec<u8>> {
     let mut buf = vec![0; usize::try_from(n).unwrap_or(usize::MAX)];
     let mut filled = 0;
     while filled < buf.len() {
@@ -70,7 +70,7 @@ pub fn read_up_to(file: &File, offset: u64, n: u64) -> io::Result<Vec<u8>> {
 ///
 /// A final newline ends the last line rather than starting an empty one; `\r\n` endings count
 /// like `\n` (the `\r` stays with its line).
-pub fn tail_start(file: &File, len: u64, lines: u64, max_bytes: u64) -> io::Result<u64> {
+pub(crate) fn tail_start(file: &File, len: u64, lines: u64, max_bytes: u64) -> io::Result<u64> {
     if lines == 0 || len == 0 {
         return Ok(len);
     }
@@ -125,7 +125,11 @@ pub fn tail_start(file: &File, len: u64, lines: u64, max_bytes: u64) -> io::Resu
 /// The first and last bytes of a file of `len` bytes, each at most half of `max_bytes`. The
 /// head is cut back to its last line end and the tail starts after its first line end, when
 /// such a boundary exists inside them, so no half lines are kept.
-pub fn head_and_tail(file: &File, len: u64, max_bytes: u64) -> io::Result<(Vec<u8>, Vec<u8>)> {
+pub(crate) fn head_and_tail(
+    file: &File,
+    len: u64,
+    max_bytes: u64,
+) -> io::Result<(Vec<u8>, Vec<u8>)> {
     let head_cap = max_bytes / 2;
     let tail_cap = (max_bytes - head_cap).min(len.saturating_sub(head_cap));
     // One byte past the head and one before the tail say whether a cut splits a token.
@@ -167,7 +171,7 @@ pub fn head_and_tail(file: &File, len: u64, max_bytes: u64) -> io::Result<(Vec<u
 
 /// The offset in `text` of the first line that starts a JSON record; `at_line_start` says
 /// whether `text` itself begins a line (else its first line is a fragment and never counts).
-pub fn json_record_start(text: &[u8], at_line_start: bool) -> Option<usize> {
+pub(crate) fn json_record_start(text: &[u8], at_line_start: bool) -> Option<usize> {
     let mut line_start = if at_line_start {
         Some(0)
     } else {
@@ -187,7 +191,7 @@ pub fn json_record_start(text: &[u8], at_line_start: bool) -> Option<usize> {
 
 /// The length of the whole JSON records at the start of `text`: the end of its last line
 /// that ends a record. `None` when no record ends in it.
-pub fn json_records_end(text: &[u8]) -> Option<usize> {
+pub(crate) fn json_records_end(text: &[u8]) -> Option<usize> {
     let mut end = None;
     let mut at = 0;
     for line in text.split_inclusive(|&b| b == b'\n') {

@@ -66,7 +66,7 @@ pub(crate) struct Inputs {
 
 impl Compiled {
     /// The first key rule that claims `key` within `section`, for a pair written in `form`.
-    pub fn key_rule_for(&self, key: &[u8], section: &[u8], form: Form) -> Option<usize> {
+    pub(super) fn key_rule_for(&self, key: &[u8], section: &[u8], form: Form) -> Option<usize> {
         // Most keys in a JSON log line are not secret-like: one automaton pass over the key
         // for the rules' keywords rejects them before any regex runs.
         let mut plausible = self.key_always_mask;
@@ -90,7 +90,7 @@ impl Compiled {
     }
 
     /// The counter of `--redact` literals.
-    pub fn literal_counter_id(&self) -> usize {
+    pub(super) fn literal_counter_id(&self) -> usize {
         self.rules.len() + self.keys.len()
     }
 }

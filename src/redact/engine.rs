@@ -130,7 +130,7 @@ fn is_word(b: u8) -> bool {
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(
+    pub(super) fn new(
         c: &'a Compiled,
         secret_ac: Option<&'a AhoCorasick>,
         format: Format,
@@ -171,7 +171,7 @@ impl<'a> Engine<'a> {
 
     /// Stream `input` to `output`; key bodies cut from their BEGIN line are masked on the way
     /// out (`orphan_keys`).
-    pub fn run<R: Read, W: Write>(&mut self, input: R, output: W) -> io::Result<()> {
+    pub(super) fn run<R: Read, W: Write>(&mut self, input: R, output: W) -> io::Result<()> {
         let c = self.c;
         let Some(rule) = c.rules.iter().position(|r| r.detector == Detector::Pem) else {
             return self.stream(input, output);

@@ -18,7 +18,7 @@ pub(crate) struct Memo {
 
 impl Memo {
     /// The number of `value` under `label`: the one it already has, else the next one.
-    pub fn number(&self, label: &str, value: &[u8]) -> u32 {
+    pub(super) fn number(&self, label: &str, value: &[u8]) -> u32 {
         let mut numbers = self.numbers.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(per) = numbers.get_mut(label) {
             if let Some(&n) = per.get(value) {
@@ -33,7 +33,7 @@ impl Memo {
     }
 
     /// Record pseudonyms minted by one engine (pseudonym to the value it stands for).
-    pub fn absorb(&self, minted: HashMap<Vec<u8>, Vec<u8>>) {
+    pub(super) fn absorb(&self, minted: HashMap<Vec<u8>, Vec<u8>>) {
         if minted.is_empty() {
             return;
         }
@@ -46,7 +46,7 @@ impl Memo {
     }
 
     /// Every pseudonym minted so far, with its value.
-    pub fn minted(&self) -> BTreeMap<String, String> {
+    pub(super) fn minted(&self) -> BTreeMap<String, String> {
         self.minted
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -110,7 +110,7 @@ pub(crate) struct OrphanKeys<W: Write> {
 }
 
 impl<W: Write> OrphanKeys<W> {
-    pub fn new(inner: W, rule_id: &str) -> Self {
+    pub(super) fn new(inner: W, rule_id: &str) -> Self {
         OrphanKeys {
             inner,
             label: format!("[REDACTED:{rule_id}]").into_bytes(),
@@ -129,7 +129,7 @@ impl<W: Write> OrphanKeys<W> {
     }
 
     /// End of the stream: decide on what is held and flush.
-    pub fn finish(&mut self) -> io::Result<()> {
+    pub(super) fn finish(&mut self) -> io::Result<()> {
         if !self.line.is_empty() {
             let line = std::mem::take(&mut self.line);
             self.on_line(&line)?;

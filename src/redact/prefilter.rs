@@ -124,7 +124,7 @@ pub(crate) enum Gate<'a> {
 
 impl Prefilter {
     /// Build from each trigger's gate, in trigger order.
-    pub fn new(gates: &[Gate<'_>]) -> Result<Prefilter, String> {
+    pub(super) fn new(gates: &[Gate<'_>]) -> Result<Prefilter, String> {
         let mut words: Vec<Vec<u8>> = Vec::new();
         // Index of each word in `words`: a rule file may hold tens of thousands.
         let mut word_index: HashMap<Vec<u8>, usize> = HashMap::new();
@@ -273,7 +273,7 @@ impl Prefilter {
 
     /// The anchors, for tests and tuning.
     #[cfg(test)]
-    pub fn anchors(&self) -> (bool, Vec<String>) {
+    pub(super) fn anchors(&self) -> (bool, Vec<String>) {
         let packed = self
             .anchors
             .iter()
@@ -292,7 +292,7 @@ impl Prefilter {
 
     /// Every word occurrence in `raw` (`lower` is `raw` lower-cased), as `(offset, word)`
     /// pairs sorted by offset. Offsets are where a hit was seen, inside the word.
-    pub fn hits(&self, raw: &[u8], lower: &[u8], out: &mut Vec<(u32, u32)>) {
+    pub(super) fn hits(&self, raw: &[u8], lower: &[u8], out: &mut Vec<(u32, u32)>) {
         out.clear();
         let mut sorted = true;
         for (n, (f, map)) in self.anchors.iter().enumerate() {

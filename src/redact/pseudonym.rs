@@ -29,7 +29,7 @@ impl std::fmt::Debug for Pseudonymizer {
 
 impl Pseudonymizer {
     /// An HMAC (RFC 2104) with a 32-byte key: block-sized pads computed once.
-    pub fn new(key: &[u8; 32]) -> Self {
+    pub(crate) fn new(key: &[u8; 32]) -> Self {
         let mut inner = [0x36u8; 64];
         let mut outer = [0x5cu8; 64];
         for (i, b) in key.iter().enumerate() {
@@ -40,7 +40,7 @@ impl Pseudonymizer {
     }
 
     /// HMAC-SHA256 over the concatenation of `parts`.
-    pub fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(self.inner);
         for p in parts {
@@ -55,7 +55,7 @@ impl Pseudonymizer {
 
     /// Append `<prefix>-<hex6>` for `value` to `out`. Case is folded so `Host` and `host`
     /// map alike; the prefix is part of the MAC so an IP and a host name never collide.
-    pub fn write(&self, prefix: &str, value: &[u8], out: &mut Vec<u8>) {
+    pub(crate) fn write(&self, prefix: &str, value: &[u8], out: &mut Vec<u8>) {
         let mut lower = [0u8; 128];
         let v: &[u8] = if value.len() <= lower.len() {
             lower[..value.len()].copy_from_slice(value);

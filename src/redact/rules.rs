@@ -68,7 +68,7 @@ pub(crate) struct Allowlist {
 
 impl Allowlist {
     /// Whether this allowlist excuses a finding.
-    pub fn allows(&self, secret: &[u8], whole: &[u8], line: &[u8]) -> bool {
+    pub(super) fn allows(&self, secret: &[u8], whole: &[u8], line: &[u8]) -> bool {
         let hay = match self.target {
             Target::Secret => secret,
             Target::Match => whole,
@@ -742,7 +742,7 @@ fn parse_key(l: &mut Loader<'_>, v: &Val<'_>) -> Option<KeyRule> {
 
 impl RuleSet {
     /// Load one rule file's text into the set. `name` is how problems name the file.
-    pub fn load(&mut self, name: &str, text: &str) -> Result<(), Vec<String>> {
+    pub(super) fn load(&mut self, name: &str, text: &str) -> Result<(), Vec<String>> {
         let doc = match DeTable::parse(text) {
             Ok(d) => d,
             Err(e) => {

@@ -54,11 +54,11 @@ pub(crate) enum Form {
 
 impl Form {
     /// Every form's name, for messages.
-    pub const NAMES: &'static str =
+    pub(super) const NAMES: &'static str =
         "json, assign, query, colon, flag, directive, block, xml, spaced, tool";
 
     /// The form a rule file names.
-    pub fn from_name(name: &str) -> Option<Form> {
+    pub(super) fn from_name(name: &str) -> Option<Form> {
         Some(match name {
             "json" => Form::Json,
             "assign" => Form::Assign,
@@ -108,7 +108,7 @@ impl Pair {
     }
 
     /// The key name to match rules against.
-    pub fn key_name<'l>(&self, line: &'l [u8]) -> &'l [u8] {
+    pub(super) fn key_name<'l>(&self, line: &'l [u8]) -> &'l [u8] {
         self.implied.unwrap_or(&line[self.key.0..self.key.1])
     }
 }
@@ -198,7 +198,7 @@ fn toml_strings(line: &[u8], seen: &[(usize, usize)], f: &mut impl FnMut(Pair)) 
     if line.len() > MAX_LINE {
         return;
     }
-    let (mut i, mut strings) = (0, 0);
+    let (mut i, strings) = (0, 0);
     while i < line.len() && strings < MAX_STRINGS {
         match line[i] {
             b'#' => return,

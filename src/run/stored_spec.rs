@@ -23,7 +23,7 @@ const WHOLE_LABEL: &str = "spec-value";
 
 /// `spec`'s text redacted for the bundle, loadable as a spec whenever any safe form is;
 /// replacements are added to `counts`.
-pub fn redact(spec: &Spec, redactor: &Redactor, counts: &mut Counts) -> RedactedText {
+pub(super) fn redact(spec: &Spec, redactor: &Redactor, counts: &mut Counts) -> RedactedText {
     let (text, found) = attempt(redactor, spec.text.as_bytes());
     if text.as_bytes() == spec.text.as_bytes() || loads(spec, &text) {
         counts.merge(&found);

@@ -14,7 +14,7 @@ use support_bundle::spec::{self, Spec};
 
 /// One item of a fixture: id, status, detail, and content (entry path, bytes, binary); the
 /// source (what was read) is the id unless given.
-pub struct Item {
+pub(super) struct Item {
     pub id: &'static str,
     pub status: Status,
     pub detail: Option<&'static str>,
@@ -22,7 +22,7 @@ pub struct Item {
     pub source: Option<&'static str>,
 }
 
-pub fn ok(id: &'static str, path: &str, data: impl Into<Vec<u8>>) -> Item {
+pub(super) fn ok(id: &'static str, path: &str, data: impl Into<Vec<u8>>) -> Item {
     Item {
         id,
         status: Status::Ok,
@@ -32,7 +32,7 @@ pub fn ok(id: &'static str, path: &str, data: impl Into<Vec<u8>>) -> Item {
     }
 }
 
-pub fn absent(id: &'static str, status: Status, detail: &'static str) -> Item {
+pub(super) fn absent(id: &'static str, status: Status, detail: &'static str) -> Item {
     Item {
         id,
         status,
@@ -45,7 +45,7 @@ pub fn absent(id: &'static str, status: Status, detail: &'static str) -> Item {
 /// Write a bundle for `spec_text` holding `items` into `dir`; returns its path. The items go
 /// through the redaction pass (with no rules, so their content is kept) and the bundle layout,
 /// as in `collect`.
-pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>) -> PathBuf {
+pub(super) fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>) -> PathBuf {
     let spec: Spec = spec::parse("fixture.toml", spec_text).expect("fixture spec loads");
     let raws: Vec<RawItem> = items
         .iter()
@@ -135,12 +135,12 @@ pub fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option<&str>)
         .path
 }
 
-pub fn builtin_text(name: &str) -> String {
+pub(super) fn builtin_text(name: &str) -> String {
     spec::builtin(name).expect("built-in spec").text.to_string()
 }
 
 /// `lines` numbered journal lines.
-pub fn journal(unit: &str, lines: usize) -> String {
+pub(super) fn journal(unit: &str, lines: usize) -> String {
     (1..=lines)
         .map(|n| {
             format!(
@@ -151,7 +151,7 @@ pub fn journal(unit: &str, lines: usize) -> String {
         .collect()
 }
 
-pub fn kestrel(dir: &Path, spec_text: &str, journal_lines: usize) -> PathBuf {
+pub(super) fn kestrel(dir: &Path, spec_text: &str, journal_lines: usize) -> PathBuf {
     let system =
         r#"{"arch":"x86_64","cpu_count":"4","kernel":"5.4.0","os":"Ubuntu","os_version":"20.04"}"#;
     let config = "[general]\nlog_level = \"info\"\n\n[performance]\nmetrics_port = 9090\n";
@@ -206,7 +206,7 @@ pub fn kestrel(dir: &Path, spec_text: &str, journal_lines: usize) -> PathBuf {
     )
 }
 
-pub fn gojinn(dir: &Path, spec_text: &str) -> PathBuf {
+pub(super) fn gojinn(dir: &Path, spec_text: &str) -> PathBuf {
     let caddyfile = "{\n\torder gojinn last\n}\n:8080 {\n\tgojinn ./functions/hello.wasm {\n\t\tenv GREETING hi\n\t}\n}\n";
     let mut wasm = b"\0asm\x01\0\0\0".to_vec();
     wasm.extend([0u8; 56]);
@@ -257,7 +257,7 @@ fn alert(n: usize) -> String {
 
 /// A Kestrel install as issue reports find it: no journal (a container), `rustc` only on the
 /// user's PATH under sudo, one rule that fails to load, pretty-printed alerts.
-pub fn kestrel_without_journal(dir: &Path) -> PathBuf {
+pub(super) fn kestrel_without_journal(dir: &Path) -> PathBuf {
     let system = r#"{"arch":"x86_64","kernel":"6.1.0-18-amd64","os":"Debian GNU/Linux","os_name":"Debian GNU/Linux 12 (bookworm)","os_version":"12.11"}"#;
     let validate = "2026-11-23T00:39:43.533996Z ERROR kestrel_rules: Failed to load rule path=/opt/kestrel/rules/notes.txt error=Invalid rule format\nError: Failed to load 1 rules\n";
     let alerts: String = (1..=6).map(alert).collect();
@@ -309,7 +309,7 @@ pub fn kestrel_without_journal(dir: &Path) -> PathBuf {
 
 /// A Gojinn setup on a stock Caddy: `caddy build-info` has no Gojinn line, and the Caddyfile
 /// names a module that is not there.
-pub fn gojinn_stock_caddy(dir: &Path) -> PathBuf {
+pub(super) fn gojinn_stock_caddy(dir: &Path) -> PathBuf {
     let caddyfile = "{\n\torder gojinn last\n}\n:8080 {\n\tgojinn ./functions/hello.wasm\n\troute /b {\n\t\tgojinn ./functions/missing.wasm\n\t}\n}\n";
     let mut wasm = b"\0asm\x01\0\0\0".to_vec();
     wasm.extend([0u8; 24]);

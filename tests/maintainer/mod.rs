@@ -18,23 +18,23 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::harness::Output;
-pub use crate::harness::Test;
+pub(crate) use crate::harness::Test;
 
 /// Run the binary with `args` in a fresh [`Test`].
-pub fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     Test::new().args(args).run()
 }
 
 /// Run and return (exit code, stdout, stderr), failing on a signal or a panic (exit 101).
 #[track_caller]
-pub fn run_code(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn run_code(args: &[&str]) -> (i32, String, String) {
     let out = run(args);
     (out.code(), out.stdout.clone(), out.stderr.clone())
 }
 
 /// `collect` on a demo machine: `<tmp>/spec.toml` against the sysroot `<tmp>/root`, into
 /// `<tmp>/out`.
-pub trait Collect {
+pub(crate) trait Collect {
     /// Run `collect`, whatever its outcome.
     fn collect_output(&self) -> Output;
     /// Run `collect`, assert it succeeded, and return the bundle's path.
@@ -65,7 +65,7 @@ impl Collect for Test {
 
 /// A demo project's spec: one version command, a TOML config, a log and a binary module,
 /// with checks on the version and the kernel (from `uname -r`).
-pub fn demo_spec() -> String {
+pub(crate) fn demo_spec() -> String {
     r#"schema = 1
 
 [project]
@@ -123,10 +123,10 @@ message = "Demo before 1.3 is unsupported"
 }
 
 /// The WASM bytes the demo machine holds (not valid UTF-8, so stored as binary).
-pub const WASM: &[u8] = b"\0asm\x01\0\0\0\x01\x85\x80\x80\x80\0\x01\x60\0\x01\x7f\xff\xfe";
+pub(crate) const WASM: &[u8] = b"\0asm\x01\0\0\0\x01\x85\x80\x80\x80\0\x01\x60\0\x01\x7f\xff\xfe";
 
 /// A demo machine at `version` on `kernel`, with `log` as its log.
-pub fn demo_machine(version: &str, kernel: &str, log: &str) -> Test {
+pub(crate) fn demo_machine(version: &str, kernel: &str, log: &str) -> Test {
     Test::new()
         .spec(&demo_spec())
         .fake_output("demo", &format!("demo {version}\n"))
@@ -140,7 +140,7 @@ pub fn demo_machine(version: &str, kernel: &str, log: &str) -> Test {
 }
 
 /// Replace what changes with the tool's version (the version itself and bundle ids).
-pub fn filter(text: &str, ids: &[(&str, &str)]) -> String {
+pub(crate) fn filter(text: &str, ids: &[(&str, &str)]) -> String {
     let mut out = text.replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
     for (id, label) in ids {
         out = out.replace(id, label).replace(&id[..12], label);
@@ -149,7 +149,7 @@ pub fn filter(text: &str, ids: &[(&str, &str)]) -> String {
 }
 
 /// The bundle id (sha256 of manifest.json) of a bundle, read directly with the zip crate.
-pub fn bundle_id(path: &Path) -> String {
+pub(crate) fn bundle_id(path: &Path) -> String {
     let entries = read_entries(path);
     let manifest = entries
         .iter()
@@ -159,7 +159,7 @@ pub fn bundle_id(path: &Path) -> String {
 }
 
 /// Every entry of a zip, in order (for tests that rebuild a bundle with a change).
-pub fn read_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn read_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).expect("open")).expect("zip");
     (0..zip.len())
         .map(|i| {
@@ -173,7 +173,7 @@ pub fn read_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Write `entries` as a plain zip (Deflate) at `path`.
-pub fn write_zip(path: &Path, entries: &[(String, Vec<u8>)]) {
+pub(crate) fn write_zip(path: &Path, entries: &[(String, Vec<u8>)]) {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).expect("create"));
     let opts = zip::write::SimpleFileOptions::DEFAULT
         .compression_method(zip::CompressionMethod::Deflated)
@@ -186,7 +186,7 @@ pub fn write_zip(path: &Path, entries: &[(String, Vec<u8>)]) {
 }
 
 /// Every file and directory under `dir`, relative, sorted.
-pub fn tree(dir: &Path) -> Vec<String> {
+pub(crate) fn tree(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
         let Ok(rd) = std::fs::read_dir(dir) else {
             return;
