@@ -8,7 +8,12 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 use support_bundle::item::Format;
-use support_bundle::redact::{Counts, Options, Redactor, testdata};
+use support_bundle::redact::{Counts, Options, Redactor};
+
+/// Generated logs and secrets, shared with the benches and the log generator.
+#[allow(dead_code, unreachable_pub)]
+#[path = "../tests/support/testdata.rs"]
+mod testdata;
 
 fn bench(c: &mut Criterion) {
     let mut data = Vec::new();

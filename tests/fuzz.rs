@@ -34,8 +34,13 @@ use support_bundle::bundle::{
     Bundle, Extra, Manifest, diff, extract, inspect, layout, sha256_hex, verify,
 };
 use support_bundle::item::{Format, Kind, RawItem};
-use support_bundle::redact::testdata::{self, Rng};
 use support_bundle::redact::{Counts, Options, Redactor, redact_items};
+use testdata::Rng;
+
+/// Generated logs and secrets, shared with the benches and the log generator.
+#[allow(dead_code, unreachable_pub)]
+#[path = "support/testdata.rs"]
+mod testdata;
 
 // ---------------------------------------------------------------------------------- driver
 

@@ -7,8 +7,13 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use support_bundle::item::Format;
-use support_bundle::redact::testdata::{self, Rng};
 use support_bundle::redact::{Counts, Options, Redactor, Vocabulary, report_json};
+use testdata::Rng;
+
+/// Generated logs and secrets, shared with the benches and the log generator.
+#[allow(dead_code, unreachable_pub)]
+#[path = "support/testdata.rs"]
+mod testdata;
 
 fn opts(dir: &Path) -> Options {
     Options {

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use support_bundle::item::Format;
-use support_bundle::redact::testdata::Rng;
 use support_bundle::redact::{Counts, Options, Redactor};
+use testdata::Rng;
 
 /// Which built-in file a sample's rule lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,11 @@ enum File {
     Secrets,
 }
 use File::{Secrets, Vendors};
+
+/// Generated logs and secrets, shared with the benches and the log generator.
+#[allow(dead_code, unreachable_pub)]
+#[path = "support/testdata.rs"]
+mod testdata;
 
 /// (file, rule id, token family, template). A family is a gitleaks default rule id, or
 /// `+name` for a family that file does not know.

@@ -30,7 +30,6 @@ mod rules;
 mod scan;
 mod structured;
 #[doc(hidden)]
-pub mod testdata;
 mod vocabulary;
 
 use std::collections::BTreeMap;

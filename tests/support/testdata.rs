@@ -1,5 +1,6 @@
 //! A deterministic generator of log lines with planted secrets among decoys, for the accuracy
-//! tests, the benchmark and `scripts/bench-redact.sh`. Not part of the stable API.
+//! tests, the benchmark and `scripts/bench-redact.sh`; included by each as a module, never part of
+//! the library.
 //!
 //! Every planted secret is random (from a seeded PRNG) in the exact shape its format has, and
 //! is recorded, so a test can assert that none survives. Decoy lines hold things that look
