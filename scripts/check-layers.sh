@@ -25,6 +25,7 @@ spec             0
 check            0
 checks           0
 facts            0
+completeness     0
 item             0
 sanitize         0
 atomic           0

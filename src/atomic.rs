@@ -91,7 +91,7 @@ const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60)
 
 /// Remove the temp files in `dir` that a killed run left behind (`SIGKILL` runs no handler),
 /// and list them. A temp file is stale when the process named in it is gone, or when it has
-/// not been written for [`STALE_AFTER`]; a live run's temp file (another `collect` into the
+/// not been written for `STALE_AFTER` (15 minutes); a live run's temp file (another `collect` into the
 /// same directory) is left alone. Best effort: what cannot be read or removed is skipped.
 pub fn remove_stale(dir: &Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {

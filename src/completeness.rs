@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::bundle::{ItemRecord, Manifest};
+use crate::bundle::manifest::{ItemRecord, Manifest};
 use crate::item::Status;
 use crate::sanitize::one_line;
 use crate::spec::{Item, SectionSource, Spec};
@@ -193,7 +193,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::bundle::FactRecord;
+    use crate::bundle::manifest::FactRecord;
     use crate::bundle::manifest::{ProjectRecord, SpecRecord, Tool};
     use crate::item::Kind;
 

@@ -13,7 +13,7 @@
 //!   around `[... support-bundle: N bytes omitted ...]`; `tail_lines` keeps the last lines
 //!   (still within `max_bytes`) after `[... support-bundle: first N bytes omitted ...]`. N
 //!   counts bytes of the file. Both end as `truncated`.
-//! - `format = "json"` content is cut at record boundaries (see [`tail`]): a tail starts at
+//! - `format = "json"` content is cut at record boundaries (see `collect::tail`): a tail starts at
 //!   a whole record, never mid-object, and the head of a head-and-tail cut ends after one.
 //! - The entry name is the file's base name. When two matches of one glob share a base name,
 //!   each of those is named by its path below the glob root with `/` replaced by `_`.
