@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{EPOCH, Test};
+use crate::harness::Test;
 
 /// A spec collecting `files` incompressible 4 MiB blobs from `<sysroot>/data`.
 fn blob_spec(project: &str, files: usize) -> String {
@@ -165,25 +165,20 @@ fn a_read_only_output_directory_is_one_clear_error() {
 
 /// `collect` of `<project>.toml` into `<tmp>/out`, started directly (the test needs its pid).
 fn spawn(t: &Test, project: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_support-bundle"))
-        .args(["collect", "--spec"])
-        .arg(t.join(&format!("{project}.toml")))
-        .arg("--sysroot")
-        .arg(t.join("root"))
-        .arg("--out")
-        .arg(t.join("out"))
-        .env_clear()
-        .env("PATH", t.path_env())
-        .env("HOME", t.join("home"))
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .env("SUPPORT_BUNDLE_PSEUDONYM_KEY", t.join("pseudonym.key"))
-        .env("NO_COLOR", "1")
-        .current_dir(t.join("work"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn support-bundle")
+    t.command([
+        "collect",
+        "--spec",
+        &format!("[TMP]/{project}.toml"),
+        "--sysroot",
+        "[TMP]/root",
+        "--out",
+        "[TMP]/out",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn support-bundle")
 }
 
 #[test]

@@ -223,6 +223,22 @@ impl Test {
         env
     }
 
+    /// The binary with `args` (`[TMP]` expanded), in the run's clean environment and working
+    /// directory, not started: for a test that needs the running child (its pid, a signal, a
+    /// stdout that blocks) rather than [`Test::run_with`]'s finished [`Output`].
+    pub(crate) fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_support-bundle"));
+        cmd.args(args.into_iter().map(|a| self.expand(a.as_ref())))
+            .env_clear()
+            .envs(self.environment())
+            .current_dir(self.join("work"));
+        cmd
+    }
+
     /// Run the binary with the builder's arguments and wait for it.
     pub(crate) fn run(&self) -> Output {
         self.run_with(&self.args)
@@ -238,12 +254,8 @@ impl Test {
         let args: Vec<String> = args.into_iter().map(|a| self.expand(a.as_ref())).collect();
         let cwd = self.join("work");
         let env = self.environment();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_support-bundle"));
-        cmd.args(&args)
-            .env_clear()
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .current_dir(&cwd)
-            .stdin(Stdio::piped())
+        let mut cmd = self.command(&args);
+        cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let started = Instant::now();

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::harness::{EPOCH, Test};
+use crate::harness::Test;
 
 /// A spec whose binary items are large enough that writing the zip takes a while.
 fn big_spec(files: usize) -> String {
@@ -55,25 +55,20 @@ fn machine(files: usize) -> Test {
 
 /// `collect` on [`machine`], started with the harness's environment.
 fn spawn(t: &Test, stdout: Stdio) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_support-bundle"))
-        .args(["collect", "--spec"])
-        .arg(t.join("big.toml"))
-        .arg("--sysroot")
-        .arg(t.join("root"))
-        .arg("--out")
-        .arg(t.join("out"))
-        .env_clear()
-        .env("PATH", t.path_env())
-        .env("HOME", t.join("home"))
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .env("SUPPORT_BUNDLE_PSEUDONYM_KEY", t.join("pseudonym.key"))
-        .env("NO_COLOR", "1")
-        .current_dir(t.join("work"))
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn support-bundle")
+    t.command([
+        "collect",
+        "--spec",
+        "[TMP]/big.toml",
+        "--sysroot",
+        "[TMP]/root",
+        "--out",
+        "[TMP]/out",
+    ])
+    .stdin(Stdio::null())
+    .stdout(stdout)
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn support-bundle")
 }
 
 /// Names in `dir` ending with `suffix`.
