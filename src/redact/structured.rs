@@ -164,10 +164,18 @@ pub(crate) fn pairs(line: &[u8], format: Format, mut f: impl FnMut(Pair)) {
         return;
     }
     let mut seen: Vec<(usize, usize)> = Vec::new();
+    // The widest value read so far: a value inside it (a bare TOML value runs to the end of a
+    // line of many `k=v`) was read with it, and reading it again would make the line cost
+    // the square of its length.
+    let mut read: Option<(usize, usize)> = None;
     let mut own = |p: Pair| {
         seen.push(p.value);
         f(p);
-        inside(line, &p, &mut f);
+        let (vs, ve) = p.value;
+        if !read.is_some_and(|(s, e)| s <= vs && ve <= e) {
+            inside(line, &p, &mut f);
+            read = Some(p.value);
+        }
     };
     match format {
         Format::Json => json(line, &mut own),
