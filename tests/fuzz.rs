@@ -221,13 +221,20 @@ fn fuzz(t: &Target) {
     }
     assert!(!corpus.is_empty(), "target `{}` has no seeds", t.name);
 
-    let mut rng = Rng::new(
-        std::time::SystemTime::now()
+    // A long run (`FUZZ_SECONDS`) explores from a fresh seed each time. A plain `cargo test`
+    // replays a fixed seed for a bounded number of mutations, so it asks the same questions on
+    // every machine and a red test is a regression, never luck.
+    let (mut rng, mut budget) = if explicit {
+        let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1),
-    );
-    while Instant::now() < deadline {
+            .unwrap_or(1);
+        (Rng::new(now), usize::MAX)
+    } else {
+        (Rng::new(0x5eed_f00d), PLAIN_TEST_MUTATIONS)
+    };
+    while Instant::now() < deadline && budget > 0 {
+        budget -= 1;
         let base = &corpus[rng.below(corpus.len())];
         let mut input = base.clone();
         let other = corpus[rng.below(corpus.len())].clone();
@@ -258,6 +265,9 @@ fn fuzz(t: &Target) {
         stored_count
     );
 }
+
+/// Mutations a plain `cargo test` tries per target after the corpus (fixed seed).
+const PLAIN_TEST_MUTATIONS: usize = 200;
 
 /// Save a failing input and fail the test with it.
 fn failed(target: &str, dir: &Path, input: &[u8], why: &str) -> ! {
