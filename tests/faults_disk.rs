@@ -5,32 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::Test;
-
-/// A spec collecting `files` incompressible 4 MiB blobs from `<sysroot>/data`.
-fn blob_spec(project: &str, files: usize) -> String {
-    let mut spec = format!("schema = 1\n\n[project]\nname = \"{project}\"\n");
-    for n in 0..files {
-        spec.push_str(&format!(
-            "\n[[collect]]\nid = \"blob-{n}\"\nkind = \"file\"\npath = \"/data/blob-{n}.bin\"\n\
-             binary = true\nmax_bytes = 16777216\n"
-        ));
-    }
-    spec
-}
-
-/// Incompressible bytes (xorshift), so the zip is as large as its input.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
+use crate::harness::{Test, blob_spec, noise};
 
 /// A test with `<tmp>/<project>.toml` collecting `files` blobs from `<tmp>/root/data`.
 fn machine(project: &str, files: usize) -> Test {

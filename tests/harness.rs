@@ -853,6 +853,32 @@ pub(crate) fn builtin_spec_text(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("collectors/{name}.toml"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
+/// A spec collecting `files` binary blobs, `<sysroot>/data/blob-N.bin`, of up to 16 MiB each:
+/// large enough that writing the zip takes a while.
+pub(crate) fn blob_spec(project: &str, files: usize) -> String {
+    let mut spec = format!("schema = 1\n\n[project]\nname = \"{project}\"\n");
+    for n in 0..files {
+        spec.push_str(&format!(
+            "\n[[collect]]\nid = \"blob-{n}\"\nkind = \"file\"\npath = \"/data/blob-{n}.bin\"\n\
+             binary = true\nmax_bytes = 16777216\n"
+        ));
+    }
+    spec
+}
+
+/// Incompressible bytes (xorshift), so deflate works on every one of them and a zip is as
+/// large as its input.
+pub(crate) fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {

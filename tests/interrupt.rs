@@ -14,35 +14,10 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::harness::Test;
-
-/// A spec whose binary items are large enough that writing the zip takes a while.
-fn big_spec(files: usize) -> String {
-    let mut spec = String::from("schema = 1\n\n[project]\nname = \"big\"\n");
-    for n in 0..files {
-        spec.push_str(&format!(
-            "\n[[collect]]\nid = \"blob-{n}\"\nkind = \"file\"\npath = \"/data/blob-{n}.bin\"\n\
-             binary = true\nmax_bytes = 16777216\n"
-        ));
-    }
-    spec
-}
-
-/// Incompressible bytes (xorshift), so deflate works on every one of them.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
+use crate::harness::{Test, blob_spec, noise};
 
 fn machine(files: usize) -> Test {
-    let mut t = Test::new().spec_file("big.toml", &big_spec(files));
+    let mut t = Test::new().spec_file("big.toml", &blob_spec("big", files));
     for n in 0..files {
         t = t.binary_file(
             &format!("root/data/blob-{n}.bin"),
