@@ -362,6 +362,11 @@ impl fmt::Debug for Output {
 }
 
 impl Output {
+    /// Assert the run ended within `limit`, printing the run when it did not.
+    pub(crate) fn finished_within(&self, limit: Duration) {
+        expect!(self, self.elapsed < limit, "took {:?}", self.elapsed);
+    }
+
     /// Assert the exit code.
     #[track_caller]
     pub(crate) fn status(&self, code: i32) -> &Output {
