@@ -378,3 +378,29 @@ fn on_a_terminal_the_link_is_a_short_hyperlinked_label() {
         "{link:?}"
     );
 }
+
+/// One id per system: the run keeps the item for the system it is on, and `specs NAME`
+/// shows both.
+#[test]
+fn items_for_another_system_are_left_out() {
+    let spec = SMALL_SPEC.replace(
+        "[[collect]]\nid = \"motd\"\nkind = \"file\"\npath = \"motd.txt\"\n",
+        "[[collect]]\nid = \"motd\"\nkind = \"file\"\npath = \"motd.txt\"\nos = [\"linux\"]\n\
+         [[collect]]\nid = \"motd\"\nkind = \"file\"\npath = \"motd-mac.txt\"\nos = [\"macos\"]\n\
+         [[collect]]\nid = \"launchd\"\nkind = \"command\"\nargv = [\"launchctl\", \"list\"]\nos = [\"macos\"]\n",
+    );
+    let t = small().spec(&spec);
+    let out = t.run_with(["collect", "--spec", "[TMP]/spec.toml", "--out", "a"]);
+    out.success();
+    let manifest = out.bundle().manifest;
+    let items = manifest["items"].as_array().unwrap();
+    let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["system", "motd", "app-log"]);
+    assert_eq!(out.bundle().text("files/motd/motd.txt"), "hello\n");
+
+    let listed = t.run_with(["specs", "[TMP]/spec.toml"]);
+    listed
+        .success()
+        .stdout_has("motd-mac.txt  (on macos only)")
+        .stdout_has("launchctl list  (on macos only)");
+}

@@ -33,6 +33,8 @@ struct ItemEntry {
     reads: String,
     required: bool,
     log: bool,
+    /// The systems it is collected on; empty for every system.
+    os: Vec<String>,
 }
 
 /// What `specs --json` prints.
@@ -96,6 +98,7 @@ fn items(name: &str, json: bool) -> anyhow::Result<Exit> {
                 reads: reads(i),
                 required: i.required,
                 log: i.log,
+                os: i.os.clone(),
             })
             .collect(),
     };
@@ -131,8 +134,13 @@ fn render_items(items: &Items) -> String {
             if i.required { "*" } else { " " },
             if i.log { "~" } else { " " }
         );
+        let os = if i.os.is_empty() {
+            String::new()
+        } else {
+            format!("  (on {} only)", i.os.join(", "))
+        };
         text.push_str(&format!(
-            "{marks} {:id_width$}  {:<7}  {}\n",
+            "{marks} {:id_width$}  {:<7}  {}{os}\n",
             i.id, i.kind, i.reads
         ));
     }

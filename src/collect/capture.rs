@@ -5,7 +5,8 @@
 //!   (`process_group(0)`), so the group id equals its pid.
 //! - The leader is never reaped before the group is signalled: its exit is observed with
 //!   `waitid(WNOWAIT)`, so the zombie keeps the pid (and with it the group id) reserved and
-//!   `killpg` can never hit an unrelated process that later took the number.
+//!   `killpg` can never hit an unrelated process that later took the number. (On Linux; where
+//!   `waitid` is missing the leader is reaped to learn its exit, see `leader_exited`.)
 //! - Each pipe is read on its own thread so a child writing a lot to one stream never blocks
 //!   on the other. Readers keep only the head of each stream (up to the cap) and count the
 //!   rest, but keep reading so the child never stalls on a full pipe.
@@ -25,7 +26,6 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, killpg};
-use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::Pid;
 
 /// How long pipes may stay open after the leader exited before the group is killed.
@@ -116,12 +116,12 @@ pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
         }
     };
     let ending = match pid {
-        Some(pid) => wait_leader(pid, limit, &flood),
+        Some(pid) => wait_leader(&mut child, pid, limit, &flood),
         None => Err(LeaderWait::Failed("process id out of range".to_string())),
     };
 
     let ending = match ending {
-        Ok(()) => {
+        Ok(reaped) => {
             // The leader is a zombie now. Give the pipes a moment to reach end of file; if a
             // grandchild still holds them, kill the group rather than wait on it.
             let grace = Instant::now() + EXIT_GRACE;
@@ -130,7 +130,7 @@ pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
                 kill_group(&mut child, pid);
             }
             forget();
-            match child.wait() {
+            match reaped.map_or_else(|| child.wait(), Ok) {
                 Ok(status) => Ending::Exited(status),
                 Err(e) => Ending::WaitFailed(e.to_string()),
             }
@@ -170,18 +170,22 @@ enum LeaderWait {
     Failed(String),
 }
 
-/// Poll until the leader has exited (without reaping it), `limit` passes, or a reader
-/// raised `flood`.
-fn wait_leader(pid: Pid, limit: Instant, flood: &AtomicBool) -> Result<(), LeaderWait> {
-    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+/// Poll until the leader has exited, `limit` passes, or a reader raised `flood`. Returns the
+/// exit status when the leader had to be reaped to learn it (see [`leader_exited`]).
+fn wait_leader(
+    child: &mut Child,
+    pid: Pid,
+    limit: Instant,
+    flood: &AtomicBool,
+) -> Result<Option<ExitStatus>, LeaderWait> {
     let mut pause = Duration::from_millis(1);
     loop {
         if flood.load(Ordering::Relaxed) {
             return Err(LeaderWait::Flooded);
         }
-        match waitid(Id::Pid(pid), flags) {
-            Ok(WaitStatus::StillAlive) => {}
-            Ok(_) => return Ok(()),
+        match leader_exited(child, pid) {
+            Ok(None) => {}
+            Ok(Some(reaped)) => return Ok(reaped),
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(LeaderWait::Failed(format!("waiting for the process: {e}"))),
         }
@@ -191,6 +195,32 @@ fn wait_leader(pid: Pid, limit: Instant, flood: &AtomicBool) -> Result<(), Leade
         }
         thread::sleep(pause.min(limit - now));
         pause = (pause * 2).min(MAX_POLL);
+    }
+}
+
+/// Whether the leader has exited: `None` while it runs. On Linux it is left a zombie
+/// (`waitid(WNOWAIT)`, see the module conventions), so `Some(None)`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn leader_exited(_child: &mut Child, pid: Pid) -> nix::Result<Option<Option<ExitStatus>>> {
+    use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    match waitid(Id::Pid(pid), flags)? {
+        WaitStatus::StillAlive => Ok(None),
+        _ => Ok(Some(None)),
+    }
+}
+
+/// Whether the leader has exited: `None` while it runs. Without `waitid` (macOS and the
+/// BSDs) the leader is reaped to learn it, so `Some(Some(status))`. The group id stays
+/// reserved while any member of the group lives, so `killpg` afterwards still reaches only
+/// the group; what is lost is only the leader's own pid.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn leader_exited(child: &mut Child, _pid: Pid) -> nix::Result<Option<Option<ExitStatus>>> {
+    match child.try_wait() {
+        Ok(status) => Ok(status.map(Some)),
+        Err(e) => Err(e
+            .raw_os_error()
+            .map_or(Errno::UnknownErrno, Errno::from_raw)),
     }
 }
 

@@ -65,9 +65,15 @@ pub fn kill_all() {
 /// Only for a process whose children are all commands run by the collectors: from then on
 /// [`reap_adopted`] kills every other child it has. A library host that starts processes of
 /// its own should not call it.
+///
+/// Linux only: elsewhere there is no subreaper, and this does nothing (an orphan is then
+/// stopped only by the process-group kill at its command's timeout).
 pub fn adopt_orphans() -> nix::Result<()> {
-    nix::sys::prctl::set_child_subreaper(true)?;
-    ADOPTING.store(true, Ordering::SeqCst);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        nix::sys::prctl::set_child_subreaper(true)?;
+        ADOPTING.store(true, Ordering::SeqCst);
+    }
     Ok(())
 }
 

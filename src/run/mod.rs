@@ -70,8 +70,11 @@ pub struct Options {
 
 impl Options {
     /// Options for `spec` with everything else taken from this process: current directory,
-    /// `HOME`, `PATH`, `SOURCE_DATE_EPOCH`.
-    pub fn from_env(spec: Spec) -> Result<Options, Error> {
+    /// `HOME`, `PATH`, `SOURCE_DATE_EPOCH`; the spec keeps only the items for this system
+    /// ([`Spec::keep_for_os`]).
+    pub fn from_env(mut spec: Spec) -> Result<Options, Error> {
+        // Items for other systems (`os = ["macos"]` on Linux) are not this machine's.
+        spec.keep_for_os(std::env::consts::OS);
         let created =
             Timestamp::from_source_date_epoch(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
         let cwd = std::env::current_dir().map_err(|e| Error::Io {

@@ -5,7 +5,7 @@
 //! do not apply to a kind, `from` references, check expressions) is validated in one pass that
 //! collects every problem.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use std::time::Duration;
@@ -100,6 +100,7 @@ struct RawItem {
     vars: Option<Spanned<Vec<String>>>,
     from: Option<Spanned<RawFrom>>,
     recursive: Option<Spanned<bool>>,
+    os: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -260,16 +261,31 @@ impl Validator {
                 ));
             }
         }
-        let mut seen = HashSet::new();
+        // Two items may share an id when they are for different systems (the same log read
+        // with `journalctl` on Linux and `log show` on macOS): each run keeps one of them.
+        let mut seen: HashMap<String, Vec<Vec<String>>> = HashMap::new();
         let mut items = Vec::new();
         for raw_item in raw.collect {
             let id_span = raw_item.id.span();
-            if !seen.insert(raw_item.id.get_ref().clone()) {
+            let os: Vec<String> = raw_item
+                .os
+                .as_ref()
+                .map(|l| l.get_ref().iter().map(|o| o.get_ref().clone()).collect())
+                .unwrap_or_default();
+            let earlier = seen.entry(raw_item.id.get_ref().clone()).or_default();
+            let overlaps = |other: &Vec<String>| {
+                os.is_empty() || other.is_empty() || other.iter().any(|o| os.contains(o))
+            };
+            if earlier.iter().any(overlaps) {
                 self.err(
                     id_span.clone(),
-                    format!("duplicate collector id `{}`", raw_item.id.get_ref()),
+                    format!(
+                        "duplicate collector id `{}` (items may share an id only when their `os` lists do not overlap)",
+                        raw_item.id.get_ref()
+                    ),
                 );
             }
+            earlier.push(os);
             self.placeholders(&raw_item, &raw.vars);
             if let Some(item) = self.item(raw_item) {
                 items.push(item);
@@ -400,6 +416,7 @@ impl Validator {
         self.kind_keys(&id, kind, &raw);
         self.sources(&id, &raw);
         let ok_exit = self.ok_exit(&id, kind, raw.ok_exit.as_ref());
+        let os = self.os(&id, raw.os.as_ref());
         let format = raw.format.as_ref().map_or(Format::Text, |f| self.format(f));
         let timeout = raw.timeout.as_ref().and_then(|t| self.duration(t));
         let max_bytes = raw
@@ -447,6 +464,7 @@ impl Validator {
             vars: raw.vars.map(Spanned::into_inner).unwrap_or_default(),
             from,
             recursive: raw.recursive.is_some_and(Spanned::into_inner),
+            os,
         })
     }
 
@@ -652,6 +670,35 @@ impl Validator {
             }
         }
         codes
+    }
+
+    /// `os`: the systems an item is collected on, each a name Rust uses.
+    fn os(&mut self, id: &str, raw: Option<&Spanned<Vec<Spanned<String>>>>) -> Vec<String> {
+        let Some(raw) = raw else {
+            return Vec::new();
+        };
+        if raw.get_ref().is_empty() {
+            self.err(
+                raw.span(),
+                format!("collector `{id}`: `os` is empty, so it would never be collected (leave it out for every system)"),
+            );
+        }
+        let mut names = Vec::new();
+        for name in raw.get_ref() {
+            if super::KNOWN_OS.contains(&name.get_ref().as_str()) {
+                names.push(name.get_ref().clone());
+            } else {
+                self.err(
+                    name.span(),
+                    format!(
+                        "collector `{id}`: unknown os `{}` (known: {})",
+                        name.get_ref(),
+                        super::KNOWN_OS.join(", ")
+                    ),
+                );
+            }
+        }
+        names
     }
 
     fn check_references(&mut self, items: &[Item], text: &str) {
@@ -1118,6 +1165,46 @@ mod tests {
             "t.toml:11:25: [issue] environment names fact `q_version`, which no collector extracts",
             "t.toml:12:25: [issue] environment: `Bad` is not a fact name",
             "t.toml:13:3: [issue] environment entry `` needs exactly one of `fact` and a non-empty `facts`",
+        ] {
+            assert!(shown.contains(needle), "missing {needle:?} in:\n{shown}");
+        }
+    }
+
+    const SYSTEMS: &str = "[[collect]]\nid = \"logs\"\nkind = \"command\"\nargv = [\"journalctl\"]\nos = [\"linux\"]\n\
+         [[collect]]\nid = \"logs\"\nkind = \"command\"\nargv = [\"log\", \"show\"]\nos = [\"macos\"]\n\
+         [[collect]]\nid = \"conf\"\nkind = \"file\"\npath = \"/etc/p.conf\"\nos = [\"macos\", \"freebsd\"]\n\
+         [[collect]]\nid = \"named\"\nkind = \"file\"\nfrom = { item = \"conf\", regex = \'include (\\S+)\' }\n";
+
+    #[test]
+    fn items_for_other_systems_are_dropped_with_what_follows_them() {
+        let spec = parse("t.toml", &format!("{BASE}{SYSTEMS}")).unwrap();
+        assert_eq!(spec.items.len(), 5);
+        let mut linux = spec.clone();
+        assert_eq!(linux.keep_for_os("linux"), ["logs", "conf", "named"]);
+        let argv: Vec<_> = linux.items.iter().map(|i| i.argv.join(" ")).collect();
+        assert_eq!(argv, ["p --version", "journalctl"]);
+        let mut mac = spec.clone();
+        assert_eq!(mac.keep_for_os("macos"), ["logs"]);
+        let ids: Vec<_> = mac.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["v", "logs", "conf", "named"]);
+        assert_eq!(mac.items[1].argv, ["log", "show"]);
+    }
+
+    #[test]
+    fn os_problems_point_at_their_line() {
+        let text = format!(
+            "{BASE}[[collect]]\nid = \"a\"\nkind = \"command\"\nargv = [\"x\"]\nos = [\"linux\", \"mac\"]\n\
+             [[collect]]\nid = \"b\"\nkind = \"command\"\nargv = [\"x\"]\nos = []\n\
+             [[collect]]\nid = \"a\"\nkind = \"command\"\nargv = [\"y\"]\nos = [\"linux\"]\n\
+             [[collect]]\nid = \"v\"\nkind = \"command\"\nargv = [\"y\"]\nos = [\"macos\"]\n"
+        );
+        let shown = problems(&text);
+        for needle in [
+            "t.toml:13:16: collector `a`: unknown os `mac` (known: linux, macos, windows,",
+            "t.toml:18:6: collector `b`: `os` is empty",
+            "t.toml:20:6: duplicate collector id `a` (items may share an id only when their `os` lists do not overlap)",
+            // `v` above is for every system, so no other `v` may exist.
+            "t.toml:25:6: duplicate collector id `v`",
         ] {
             assert!(shown.contains(needle), "missing {needle:?} in:\n{shown}");
         }

@@ -225,7 +225,25 @@ pub struct Item {
     pub from: Option<FromRef>,
     /// Descend into subdirectories (`listing`).
     pub recursive: bool,
+    /// The systems it is collected on, as Rust names them (`linux`, `macos`, `windows`);
+    /// empty means every system. See [`Spec::keep_for_os`].
+    pub os: Vec<String>,
 }
+
+/// The system names an item's `os` may list (Rust's `std::env::consts::OS` values).
+pub const KNOWN_OS: &[&str] = &[
+    "linux",
+    "macos",
+    "windows",
+    "freebsd",
+    "netbsd",
+    "openbsd",
+    "dragonfly",
+    "illumos",
+    "solaris",
+    "android",
+    "ios",
+];
 
 /// Whether a failing check fails the bundle or only warns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -442,6 +460,30 @@ impl Spec {
     /// The item with this id.
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
+    }
+
+    /// Drop the items meant for other systems than `os` (their `os` list does not name it),
+    /// and the items that read their paths from a dropped one. Returns the ids dropped.
+    pub fn keep_for_os(&mut self, os: &str) -> Vec<String> {
+        let mut dropped = Vec::new();
+        loop {
+            let before = dropped.len();
+            let ids: Vec<String> = self.items.iter().map(|i| i.id.clone()).collect();
+            self.items.retain(|i| {
+                let here = i.os.is_empty() || i.os.iter().any(|o| o == os);
+                let source_kept = i.from.as_ref().is_none_or(|f| ids.contains(&f.item))
+                    && !i.from.as_ref().is_some_and(|f| dropped.contains(&f.item));
+                if here && source_kept {
+                    true
+                } else {
+                    dropped.push(i.id.clone());
+                    false
+                }
+            });
+            if dropped.len() == before {
+                return dropped;
+            }
+        }
     }
 
     /// What fills the section `heading`: `[issue.sources]`, else what the heading names.
