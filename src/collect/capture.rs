@@ -58,7 +58,7 @@ pub(super) struct Stream {
 
 /// How the leader ended.
 #[derive(Debug)]
-pub(super) enum Ending {
+pub enum Ending {
     /// The leader exited (normally or by a signal) before the timeout.
     Exited(ExitStatus),
     /// The timeout passed; the group was killed.
