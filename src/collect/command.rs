@@ -295,7 +295,12 @@ pub struct Ran {
 /// directory, in its own process group with a scrubbed environment, killed with its group
 /// after `timeout`, at most `max_bytes` of output kept. The context's deadline is not
 /// consulted; `timeout` alone bounds the run.
-pub fn run(argv: &[String], timeout: Duration, max_bytes: u64, ctx: &Context) -> Result<Ran, NotRun> {
+pub fn run(
+    argv: &[String],
+    timeout: Duration,
+    max_bytes: u64,
+    ctx: &Context,
+) -> Result<Ran, NotRun> {
     let Some(program) = argv.first() else {
         return Err(NotRun::Failed("empty argv".to_string()));
     };

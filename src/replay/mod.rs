@@ -356,7 +356,10 @@ fn trusted_stored_spec(bundle: &mut Bundle, origin: &str) -> Result<Spec, Replay
     // The stored copy must still parse: a bundle whose spec.toml is damaged is refused like
     // any other that does not hold together.
     recheck::stored_spec(bundle)?;
-    Ok(spec::parse(&format!("built-in:{}", builtin.name), builtin.text)?)
+    Ok(spec::parse(
+        &format!("built-in:{}", builtin.name),
+        builtin.text,
+    )?)
 }
 
 /// Every variable the steps use has a value, and every value given is used.

@@ -46,7 +46,10 @@ pub fn plan(
         let cwd_template = step.cwd.as_deref().unwrap_or("{dir}");
         let expand = |entry: Option<&str>| -> (Vec<String>, String) {
             let fill = |text: &str| fill(text, &root, entry, vars);
-            (step.argv.iter().map(|a| fill(a)).collect(), fill(cwd_template))
+            (
+                step.argv.iter().map(|a| fill(a)).collect(),
+                fill(cwd_template),
+            )
         };
         let skip = |reason: String| {
             let (argv, cwd) = expand(None);
@@ -156,7 +159,10 @@ fn fill(text: &str, root: &str, entry: Option<&str>, vars: &BTreeMap<String, Str
 }
 
 /// The variables the steps use that `vars` lacks, each with the first step that uses it.
-pub fn missing_vars(steps: &[ReplayStep], vars: &BTreeMap<String, String>) -> Vec<(String, String)> {
+pub fn missing_vars(
+    steps: &[ReplayStep],
+    vars: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
     let mut missing: Vec<(String, String)> = Vec::new();
     for step in steps {
         for name in step.variables() {
@@ -235,7 +241,10 @@ mod tests {
         )];
         let runs = plan(&steps, &m, Path::new("/x"), &vars, Duration::from_secs(5));
         assert_eq!(runs.len(), 2);
-        assert_eq!(runs[1].argv, ["tool", "/x/files/dumps/b.json", "--rules=/r", "{x}"]);
+        assert_eq!(
+            runs[1].argv,
+            ["tool", "/x/files/dumps/b.json", "--rules=/r", "{x}"]
+        );
         assert_eq!(runs[1].cwd, "/x/files");
         assert_eq!(runs[1].entry.as_deref(), Some("files/dumps/b.json"));
         assert_eq!(runs[0].skip, None);
@@ -254,7 +263,10 @@ mod tests {
             step(&["t"], None, &["ghost"]),
         ];
         let runs = plan(&steps, &m, Path::new("/x"), &vars, Duration::from_secs(5));
-        let reasons: Vec<_> = runs.iter().map(|r| r.skip.clone().unwrap_or_default()).collect();
+        let reasons: Vec<_> = runs
+            .iter()
+            .map(|r| r.skip.clone().unwrap_or_default())
+            .collect();
         assert_eq!(
             reasons,
             [

@@ -25,7 +25,13 @@ pub fn render_plan(plan: &Plan<'_>) -> String {
     };
     let total = plan.runs.len();
     for (i, run) in plan.runs.iter().enumerate() {
-        let _ = writeln!(out, "  [{}/{total}] {}: {}", i + 1, s(&run.step), command_line(&run.argv));
+        let _ = writeln!(
+            out,
+            "  [{}/{total}] {}: {}",
+            i + 1,
+            s(&run.step),
+            command_line(&run.argv)
+        );
         match &run.skip {
             Some(reason) => {
                 let _ = writeln!(out, "        skipped: {}", s(reason));

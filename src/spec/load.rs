@@ -748,7 +748,12 @@ impl Validator {
                 format!("replay step id `{id}` must be lowercase letters, digits and `-`"),
             );
         }
-        if raw.argv.get_ref().first().is_none_or(|a| a.get_ref().is_empty()) {
+        if raw
+            .argv
+            .get_ref()
+            .first()
+            .is_none_or(|a| a.get_ref().is_empty())
+        {
             self.err(
                 raw.argv.span(),
                 format!("replay step `{id}`: argv must name a program"),
