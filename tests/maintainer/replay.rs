@@ -542,3 +542,24 @@ fn the_extraction_directory_must_be_empty() {
     out.status(2).stderr_has("is not empty");
     assert!(calls(&m).is_empty());
 }
+
+#[test]
+fn a_bad_replay_step_is_a_spec_error_with_its_line() {
+    let demo = demo_machine("1.3.0", "6.1.0", "started\n");
+    let bundle = demo.collect();
+    let spec = demo_spec() + "\n[[replay]]\nid = \"r\"\nargv = [\"demo\", \"{entry:modul}\"]\n";
+    let line = spec.lines().count();
+    let m = maintainer().spec(&spec);
+    let out = m.run_with([
+        "replay",
+        bundle.to_str().expect("utf-8"),
+        "--spec",
+        "[TMP]/spec.toml",
+        "--to",
+        "[TMP]/replayed",
+    ]);
+    out.status(2).stderr_has(&format!(
+        "spec.toml:{line}:17: replay step `r`: `{{entry:modul}}` names unknown collector `modul`"
+    ));
+    assert!(!m.join("replayed").exists());
+}
