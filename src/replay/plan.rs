@@ -123,7 +123,7 @@ fn unmet(step: &ReplayStep, manifest: &Manifest) -> Option<String> {
 }
 
 /// `text` with its placeholders filled in: `{dir}` the root, `{entry:…}` the entry's path
-/// under the root, `{name}` the variable.
+/// under the root, `{entry_dir:…}` the directory holding it, `{name}` the variable.
 fn fill(text: &str, root: &str, entry: Option<&str>, vars: &BTreeMap<String, String>) -> String {
     let Ok(segments) = replay_segments(text) else {
         return text.to_string();
@@ -141,6 +141,20 @@ fn fill(text: &str, root: &str, entry: Option<&str>, vars: &BTreeMap<String, Str
                 }
                 None => {
                     out.push_str("{entry:");
+                    out.push_str(id);
+                    out.push('}');
+                }
+            },
+            ReplaySegment::Placeholder(ReplayPlaceholder::EntryDir(id)) => match entry {
+                Some(path) => {
+                    out.push_str(root);
+                    if let Some((dir, _)) = path.rsplit_once('/') {
+                        out.push('/');
+                        out.push_str(dir);
+                    }
+                }
+                None => {
+                    out.push_str("{entry_dir:");
                     out.push_str(id);
                     out.push('}');
                 }
@@ -236,7 +250,7 @@ mod tests {
         let vars = BTreeMap::from([("rules".to_string(), "/r".to_string())]);
         let steps = [step(
             &["tool", "{entry:dumps}", "--rules={rules}", "{{x}}"],
-            Some("{dir}/files"),
+            Some("{entry_dir:dumps}"),
             &[],
         )];
         let runs = plan(&steps, &m, Path::new("/x"), &vars, Duration::from_secs(5));
@@ -245,7 +259,7 @@ mod tests {
             runs[1].argv,
             ["tool", "/x/files/dumps/b.json", "--rules=/r", "{x}"]
         );
-        assert_eq!(runs[1].cwd, "/x/files");
+        assert_eq!(runs[1].cwd, "/x/files/dumps");
         assert_eq!(runs[1].entry.as_deref(), Some("files/dumps/b.json"));
         assert_eq!(runs[0].skip, None);
     }

@@ -770,13 +770,15 @@ impl Validator {
                 }
             };
             for p in placeholders {
-                let ReplayPlaceholder::Entry(item) = p else {
-                    continue;
+                let (written, item) = match p {
+                    ReplayPlaceholder::Entry(item) => ("entry", item),
+                    ReplayPlaceholder::EntryDir(item) => ("entry_dir", item),
+                    _ => continue,
                 };
                 if !items.iter().any(|i| i.id == item) {
                     self.err(
                         value.span(),
-                        format!("replay step `{id}`: `{{entry:{item}}}` names unknown collector `{item}`"),
+                        format!("replay step `{id}`: `{{{written}:{item}}}` names unknown collector `{item}`"),
                     );
                 } else if !entry_items.iter().any(|e| e == item) {
                     if let Some(first) = entry_items.first() {
@@ -792,8 +794,14 @@ impl Validator {
             }
         }
         if let Some(program) = raw.argv.get_ref().first()
-            && super::replay_placeholders(program.get_ref())
-                .is_ok_and(|p| p.iter().any(|x| matches!(x, ReplayPlaceholder::Entry(_))))
+            && super::replay_placeholders(program.get_ref()).is_ok_and(|p| {
+                p.iter().any(|x| {
+                    matches!(
+                        x,
+                        ReplayPlaceholder::Entry(_) | ReplayPlaceholder::EntryDir(_)
+                    )
+                })
+            })
         {
             self.err(
                 program.span(),
@@ -1273,14 +1281,14 @@ mod tests {
     #[test]
     fn replay_steps_load() {
         let text = format!(
-            "{REPLAY_BASE}[[replay]]\nid = \"run\"\nargv = [\"tool\", \"replay\", \"{{entry:dumps}}\", \"--rules\", \"{{rules}}\", \"{{{{x}}}}\"]\ncwd = \"{{dir}}/files/dumps\"\ntimeout = \"90s\"\nrequires = [\"dumps\"]\n"
+            "{REPLAY_BASE}[[replay]]\nid = \"run\"\nargv = [\"tool\", \"replay\", \"{{entry:dumps}}\", \"--rules\", \"{{rules}}\", \"{{{{x}}}}\"]\ncwd = \"{{entry_dir:dumps}}\"\ntimeout = \"90s\"\nrequires = [\"dumps\"]\n"
         );
         let spec = parse("t.toml", &text).unwrap_or_else(|e| panic!("{e}"));
         let step = &spec.replay[0];
         assert_eq!(step.entry_item(), Some("dumps"));
         assert_eq!(step.variables(), ["rules"]);
         assert_eq!(step.timeout, Some(Duration::from_secs(90)));
-        assert_eq!(step.cwd.as_deref(), Some("{dir}/files/dumps"));
+        assert_eq!(step.cwd.as_deref(), Some("{entry_dir:dumps}"));
     }
 
     #[test]

@@ -275,7 +275,7 @@ impl ReplayStep {
     /// at most one such item per step).
     pub fn entry_item(&self) -> Option<&str> {
         self.placeholders().find_map(|p| match p {
-            ReplayPlaceholder::Entry(id) => Some(id),
+            ReplayPlaceholder::Entry(id) | ReplayPlaceholder::EntryDir(id) => Some(id),
             _ => None,
         })
     }
@@ -308,6 +308,9 @@ pub enum ReplayPlaceholder<'a> {
     Dir,
     /// `{entry:<item-id>}`: each extracted file of that item, one run per file.
     Entry(&'a str),
+    /// `{entry_dir:<item-id>}`: the directory holding each extracted file of that item (a
+    /// working directory next to the file), one run per file.
+    EntryDir(&'a str),
     /// `{<name>}`: a maintainer variable, given with `--var name=VALUE`.
     Var(&'a str),
 }
@@ -359,18 +362,25 @@ pub fn replay_segments(text: &str) -> Result<Vec<ReplaySegment<'_>>, String> {
         let inner = &tail[1..end];
         let placeholder = if inner == "dir" {
             ReplayPlaceholder::Dir
-        } else if let Some(id) = inner.strip_prefix("entry:") {
+        } else if let Some((kind, id)) = inner
+            .split_once(':')
+            .filter(|(kind, _)| matches!(*kind, "entry" | "entry_dir"))
+        {
             if !is_item_id(id) {
                 return Err(format!(
                     "`{{{inner}}}`: an entry placeholder names a collector id (lowercase letters, digits and `-`)"
                 ));
             }
-            ReplayPlaceholder::Entry(id)
+            if kind == "entry" {
+                ReplayPlaceholder::Entry(id)
+            } else {
+                ReplayPlaceholder::EntryDir(id)
+            }
         } else if is_var_name(inner) {
             ReplayPlaceholder::Var(inner)
         } else {
             return Err(format!(
-                "unknown placeholder `{{{inner}}}`; expected `{{dir}}`, `{{entry:<collector id>}}` or `{{<variable>}}`"
+                "unknown placeholder `{{{inner}}}`; expected `{{dir}}`, `{{entry:<collector id>}}`, `{{entry_dir:<collector id>}}` or `{{<variable>}}`"
             ));
         };
         if !literal.is_empty() {

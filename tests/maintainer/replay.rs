@@ -304,6 +304,11 @@ id = "no-tool"
 argv = ["gojinn-inspect", "{entry:crash-dumps}"]
 
 [[replay]]
+id = "module-dir"
+argv = ["gojinn", "replay", "{entry:wasm-modules}"]
+cwd = "{entry_dir:wasm-modules}"
+
+[[replay]]
 id = "needs-admin"
 argv = ["gojinn", "replay", "{dir}/files/admin-config/config.json"]
 requires = ["admin-config"]
@@ -378,9 +383,24 @@ fn each_step_reports_timeout_failure_missing_tool_or_skip_and_the_exit_is_1() {
         "{reason}"
     );
     assert!(skipped.get("output").is_none(), "{skipped:#}");
-    // Only the two gojinn runs reached a stand-in: the skipped one never started.
-    let gojinn_calls = calls(&m).iter().filter(|c| c.tool == "gojinn").count();
-    assert_eq!(gojinn_calls, 2);
+    // `{entry_dir:…}`: one run per module, each in the directory holding it.
+    let module_runs: Vec<_> = runs.iter().filter(|r| r["step"] == "module-dir").collect();
+    assert_eq!(module_runs.len(), 2, "{report:#}");
+    let calls = calls(&m);
+    for (run, module) in module_runs.iter().zip(["hello.wasm", "worker.wasm"]) {
+        let entry = format!("files/wasm-modules/{module}");
+        assert_eq!(run["entry"], entry.as_str(), "{run:#}");
+        let call = calls
+            .iter()
+            .find(|c| c.args.get(1).is_some_and(|a| a.ends_with(&entry)))
+            .unwrap_or_else(|| panic!("no call for {entry}: {calls:?}"));
+        let path = Path::new(&call.args[1]);
+        assert_eq!(Path::new(&call.cwd), path.parent().expect("parent"));
+        assert_eq!(call.sha["dump"], manifest_sha(&bundle, &entry));
+    }
+    // The skipped step never started: crash-replay, fails and the two module runs did.
+    let gojinn_calls = calls.iter().filter(|c| c.tool == "gojinn").count();
+    assert_eq!(gojinn_calls, 4, "{calls:?}");
 }
 
 #[test]
