@@ -66,6 +66,8 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out, "[{}/{total}] {}  {verdict}", i + 1, s(&run.step));
         if let Some(output) = run.output.as_deref().filter(|o| !o.is_empty()) {
+            // Stdout's own last newline and the separator's first would show as a blank line.
+            let output = output.replace("\n\n--- stderr ---\n", "\n--- stderr ---\n");
             for line in output.lines() {
                 let _ = writeln!(out, "  | {}", s(line));
             }
@@ -114,6 +116,60 @@ fn command_line(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::Run;
+
+    fn run(step: &str, result: Outcome, reason: Option<&str>, output: Option<&str>) -> Run {
+        Run {
+            step: step.into(),
+            entry: None,
+            argv: vec!["tool".into()],
+            cwd: "/x".into(),
+            timeout_secs: 1.0,
+            result,
+            exit_code: None,
+            reason: reason.map(String::from),
+            output: output.map(String::from),
+            output_dropped: 0,
+            duration_ms: output.map(|_| 1500),
+        }
+    }
+
+    #[test]
+    fn results_show_reason_output_and_counts() {
+        let report = Report {
+            bundle_id: "0".repeat(64),
+            spec: "built-in:demo".into(),
+            dir: "/x".into(),
+            kept: false,
+            dry_run: false,
+            runs: vec![
+                run(
+                    "a",
+                    Outcome::Ok,
+                    None,
+                    Some("out\n\n--- stderr ---\nerr\u{1b}[2J\n"),
+                ),
+                run("b", Outcome::Failed, Some("exit status 3"), Some("")),
+                run(
+                    "c",
+                    Outcome::Skipped,
+                    Some("requires `x`, which is missing"),
+                    None,
+                ),
+            ],
+        };
+        let expected = [
+            "[1/3] a  OK (1.5s)",
+            "  | out",
+            "  | --- stderr ---",
+            "  | err\\u{1b}[2J",
+            "[2/3] b  FAILED: exit status 3 (1.5s)",
+            "[3/3] c  SKIPPED: requires `x`, which is missing",
+            "3 run(s): 1 ok, 1 failed, 0 timed out, 0 tool missing, 1 skipped",
+        ];
+        assert_eq!(render(&report), expected.map(|l| format!("{l}\n")).concat());
+        assert!(report.failed());
+    }
 
     #[test]
     fn command_lines_quote_what_a_shell_would_split() {
