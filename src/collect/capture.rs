@@ -65,7 +65,7 @@ pub enum Ending {
     TimedOut,
     /// Waiting on the leader failed; the group was killed.
     WaitFailed(String),
-    /// A stream ran [`FLOOD_MARGIN`] bytes past the cap; the group was killed.
+    /// A stream ran far past the cap (by the module's flood margin); the group was killed.
     Flooded,
 }
 
