@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fail when a library module imports a module of a higher layer.
 #
-# Layers point one way: cli → run → issue → bundle → redact/collect → shared types. A module
+# Layers point one way: cli → run → issue/replay → bundle → redact/collect → shared types. A module
 # may use modules of its own layer or below, never above. The table below is the one place the
 # layers are written down (docs/design.md shows the same picture); a new top-level module must
 # be added to it, or this check fails.
@@ -17,6 +17,7 @@ layers='
 cli              5
 run              4
 issue            3
+replay           3
 bundle           2
 redact           1
 collect          1

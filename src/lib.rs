@@ -38,6 +38,7 @@ pub mod issue;
 pub mod item;
 pub mod policy;
 pub mod redact;
+pub mod replay;
 pub mod run;
 pub mod sanitize;
 pub mod spec;

@@ -14,7 +14,7 @@ use super::manifest::{
     CheckOutcome, CheckResult, FactRecord, ItemRecord, ProjectRecord, SpecRecord, Tool,
 };
 use super::reader::{Bundle, ReadError};
-use super::replay::stored_spec;
+use super::recheck::stored_spec;
 use super::sha256_hex;
 use crate::completeness::{self, State};
 use crate::sanitize::for_terminal;

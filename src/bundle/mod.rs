@@ -1,6 +1,7 @@
 //! Bundles: the deterministic zip and its manifest, and the maintainer side that reads them:
 //! the hostile-input-safe [`reader`] every command opens bundles through (`issue BUNDLE`
-//! included), then `verify`, `inspect`, `diff`, `extract`, check replay and re-redaction.
+//! included), then `verify`, `inspect`, `diff`, `extract`, checks run again ([`recheck`]), the project's own
+//! replay tools run on the extracted entries ([`crate::replay`]) and re-redaction.
 
 pub mod diff;
 pub mod extract;
@@ -8,7 +9,7 @@ pub mod inspect;
 pub mod layout;
 pub mod manifest;
 pub mod reader;
-pub mod replay;
+pub mod recheck;
 pub mod reredact;
 pub mod timestamp;
 pub mod verify;

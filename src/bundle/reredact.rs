@@ -15,7 +15,7 @@ use std::path::Path;
 use super::layout::{self, Paths, Placed};
 use super::manifest::{ItemRecord, Tool};
 use super::reader::{Bundle, ReadError};
-use super::replay::stored_spec;
+use super::recheck::stored_spec;
 use super::timestamp::Timestamp;
 use super::verify::{Problem, verify};
 use super::writer::Extra;

@@ -1,6 +1,6 @@
 //! `check BUNDLE`: run the spec's `[[check]]`s again against the bundle's facts.
 
-use support_bundle::bundle::replay;
+use support_bundle::bundle::recheck;
 use support_bundle::spec;
 
 use super::{BundleArg, Exit, output};
@@ -24,8 +24,8 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     }
     let newer = args.spec.as_deref().map(spec::load).transpose()?;
     let mut bundle = args.input.open()?;
-    let result = replay::replay_checks(&mut bundle, newer)?;
-    output::emit(&result, args.json, replay::render)?;
+    let result = recheck::replay_checks(&mut bundle, newer)?;
+    output::emit(&result, args.json, recheck::render)?;
     Ok(if result.failed() {
         Exit::Negative
     } else {

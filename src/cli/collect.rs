@@ -74,7 +74,7 @@ pub(super) struct Args {
     web: bool,
 }
 
-fn parse_var(s: &str) -> Result<(String, String), String> {
+pub(super) fn parse_var(s: &str) -> Result<(String, String), String> {
     let (name, value) = s
         .split_once('=')
         .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))?;

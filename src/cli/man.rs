@@ -154,8 +154,9 @@ const EXIT_STATUS: &[Status] = &[
     Status {
         code: "1",
         meaning: "A negative verdict: verify found an entry that differs from the manifest, \
-                  check a failing check, extract an entry that does not match the manifest.",
-        scope: Scope::Only(&["verify", "check", "extract"]),
+                  check a failing check, extract an entry that does not match the manifest, \
+                  replay a step that failed, timed out or whose program is not on PATH.",
+        scope: Scope::Only(&["verify", "check", "extract", "replay"]),
     },
     Status {
         code: "2",

@@ -14,6 +14,7 @@ mod issue;
 mod man;
 mod output;
 mod redact;
+mod replay;
 mod reveal;
 mod signals;
 mod specs;
@@ -57,6 +58,8 @@ enum Command {
     Extract(extract::Args),
     /// Run the spec's checks against a bundle's facts (exit 1 when one fails)
     Check(check::Args),
+    /// Run the project's own replay tools on a bundle's files (exit 1 when a step fails)
+    Replay(replay::Args),
     /// Re-render the issue body (or, with --url, the new-issue link) from a bundle
     Issue(issue::Args),
     /// Draft a collector spec from a project's SUPPORT.md
@@ -219,6 +222,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Extract(args) => extract::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Replay(args) => replay::run(&args),
         Command::Issue(args) => issue::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => completions::run(&args),

@@ -58,14 +58,14 @@ pub(super) struct Stream {
 
 /// How the leader ended.
 #[derive(Debug)]
-pub(super) enum Ending {
+pub enum Ending {
     /// The leader exited (normally or by a signal) before the timeout.
     Exited(ExitStatus),
     /// The timeout passed; the group was killed.
     TimedOut,
     /// Waiting on the leader failed; the group was killed.
     WaitFailed(String),
-    /// A stream ran [`FLOOD_MARGIN`] bytes past the cap; the group was killed.
+    /// A stream ran far past the cap (by the module's flood margin); the group was killed.
     Flooded,
 }
 

@@ -24,7 +24,8 @@ use regex::Regex;
 use serde::Serialize;
 
 use super::ansi::strip_ansi;
-use super::capture::{self, Ending, Stream};
+pub use super::capture::Ending;
+use super::capture::{self, Stream};
 use super::request::{self, Collector, Earlier, Vars, show_size};
 use super::{Context, DEFAULT_TIMEOUT, show_duration};
 use crate::item::{Format, Kind, RawItem, Status};
@@ -202,43 +203,14 @@ pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
     let Some(timeout) = ctx.time_left(req.timeout) else {
         return fail(Status::Timeout, super::NOT_STARTED.to_string());
     };
-
-    let mut cmd = Command::new(&resolved);
-    cmd.args(&req.argv[1..])
-        .current_dir(&ctx.cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .env_clear();
-    if let Some(path) = &ctx.path_env {
-        cmd.env("PATH", path);
-    }
-    if let Some(home) = &ctx.home {
-        cmd.env("HOME", home);
-    }
-    for name in PASSED_THROUGH {
-        if let Some(value) = std::env::var_os(name) {
-            cmd.env(name, value);
+    let finished = match spawn_and_capture(&resolved, req.argv, timeout, req.max_bytes, ctx) {
+        Ok(finished) => finished,
+        Err(NotRun::Denied(detail)) => return fail(Status::Denied, detail),
+        Err(NotRun::Failed(detail) | NotRun::NotFound(detail)) => {
+            return fail(Status::Failed, detail);
         }
-    }
-    cmd.env("LC_ALL", "C")
-        .env("NO_COLOR", "1")
-        .env("TERM", "dumb");
-
-    let child = match cmd.spawn() {
-        Ok(child) => child,
-        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
-            return fail(
-                Status::Denied,
-                format!("cannot run `{program}`: permission denied"),
-            );
-        }
-        Err(e) => return fail(Status::Failed, format!("cannot run `{program}`: {e}")),
     };
-
     let cap = usize::try_from(req.max_bytes).unwrap_or(usize::MAX);
-    let finished = capture::run(child, timeout, cap);
     let (data, dropped) = assemble(&finished.stdout, &finished.stderr, cap);
 
     let (status, mut detail) = match &finished.ending {
@@ -292,6 +264,102 @@ pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
             data,
         )
     }
+}
+
+/// Why [`run`] did not start the program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotRun {
+    /// It is not on `PATH` (or, for a path, does not exist).
+    NotFound(String),
+    /// It exists but may not be executed.
+    Denied(String),
+    /// Spawning it failed otherwise.
+    Failed(String),
+}
+
+/// A program [`run`] started, once it ended or was killed.
+#[derive(Debug)]
+pub struct Ran {
+    /// How it ended.
+    pub ending: Ending,
+    /// The head of stdout, then (when stderr is not empty) a `--- stderr ---` line and
+    /// stderr, together at most the cap.
+    pub output: Vec<u8>,
+    /// Output bytes beyond the cap, read and dropped.
+    pub dropped: u64,
+    /// A read error on one of the pipes.
+    pub read_error: Option<String>,
+}
+
+/// Run `argv` as a `command` item runs: found on the context's `PATH`, in its working
+/// directory, in its own process group with a scrubbed environment, killed with its group
+/// after `timeout`, at most `max_bytes` of output kept. The context's deadline is not
+/// consulted; `timeout` alone bounds the run.
+pub fn run(
+    argv: &[String],
+    timeout: Duration,
+    max_bytes: u64,
+    ctx: &Context,
+) -> Result<Ran, NotRun> {
+    let Some(program) = argv.first() else {
+        return Err(NotRun::Failed("empty argv".to_string()));
+    };
+    let resolved = resolve(program, ctx).map_err(NotRun::NotFound)?;
+    let finished = spawn_and_capture(&resolved, argv, timeout, max_bytes, ctx)?;
+    let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    let (output, dropped) = assemble(&finished.stdout, &finished.stderr, cap);
+    let read_error = read_error(&finished);
+    Ok(Ran {
+        ending: finished.ending,
+        output,
+        dropped,
+        read_error,
+    })
+}
+
+/// Spawn the resolved program with `argv[1..]` and wait for it under `timeout`.
+fn spawn_and_capture(
+    resolved: &std::path::Path,
+    argv: &[String],
+    timeout: Duration,
+    max_bytes: u64,
+    ctx: &Context,
+) -> Result<capture::Finished, NotRun> {
+    let program = argv.first().map_or("", String::as_str);
+    let mut cmd = Command::new(resolved);
+    cmd.args(argv.get(1..).unwrap_or_default())
+        .current_dir(&ctx.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .env_clear();
+    if let Some(path) = &ctx.path_env {
+        cmd.env("PATH", path);
+    }
+    if let Some(home) = &ctx.home {
+        cmd.env("HOME", home);
+    }
+    for name in PASSED_THROUGH {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
+    cmd.env("LC_ALL", "C")
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb");
+
+    let child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+            return Err(NotRun::Denied(format!(
+                "cannot run `{program}`: permission denied"
+            )));
+        }
+        Err(e) => return Err(NotRun::Failed(format!("cannot run `{program}`: {e}"))),
+    };
+    let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    Ok(capture::run(child, timeout, cap))
 }
 
 /// Find the program: a name with a `/` is a path (relative to the context's working

@@ -2,7 +2,7 @@
 //!
 //! The bundle is opened with the hostile-input-safe [`Bundle`] reader every maintainer command
 //! uses, so a bundle `verify` or `extract` would refuse is refused here too. From it come
-//! `manifest.json`, the stored spec ([`replay::stored_spec`]), [`REQUEST_ENTRY`] (the redacted
+//! `manifest.json`, the stored spec ([`recheck::stored_spec`]), [`REQUEST_ENTRY`] (the redacted
 //! title and description) and the text entries the manifest's items name, each capped at
 //! 16 MiB and all of them together at 128 MiB; everything else is ignored. Entries were redacted
 //! before the bundle was written, so the renderer may read them.
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{Contents, Filing, FilingOptions, Input, file, render};
-use crate::bundle::replay::{self, SpecReadError};
+use crate::bundle::recheck::{self, SpecReadError};
 use crate::bundle::{self, Bundle, Manifest};
 use crate::spec::Spec;
 
@@ -85,7 +85,7 @@ impl StoredBundle {
         };
         let mut bundle = Bundle::open(path).map_err(read_err)?;
         let (manifest, _) = bundle.manifest().map_err(read_err)?;
-        let mut spec = replay::stored_spec(&mut bundle).map_err(|e| match e {
+        let mut spec = recheck::stored_spec(&mut bundle).map_err(|e| match e {
             SpecReadError::Read(source) => read_err(source),
             source => ReadError::Spec {
                 path: shown.clone(),

@@ -16,8 +16,8 @@ use toml::Spanned;
 
 use super::{
     CHECKLIST_HEADING, Check, Diagnostic, EnvironmentEntry, FactMatches, FactSpec, ForgeKind,
-    FromRef, IssueSpec, Item, Kind, Level, Project, SCHEMA, SectionSource, Spec, SpecError,
-    suggest,
+    FromRef, IssueSpec, Item, Kind, Level, Project, ReplayPlaceholder, ReplayStep, SCHEMA,
+    SectionSource, Spec, SpecError, suggest,
 };
 use crate::check::Condition;
 use crate::item::Format;
@@ -35,7 +35,20 @@ struct RawSpec {
     collect: Vec<RawItem>,
     #[serde(default)]
     check: Vec<RawCheck>,
+    #[serde(default)]
+    replay: Vec<RawReplay>,
     issue: Option<RawIssue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReplay {
+    id: Spanned<String>,
+    argv: Spanned<Vec<Spanned<String>>>,
+    cwd: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    requires: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -307,12 +320,27 @@ impl Validator {
             })
             .collect();
         let issue = self.issue(raw.issue, &items);
+        let mut replay_ids = HashSet::new();
+        let replay = raw
+            .replay
+            .into_iter()
+            .map(|r| {
+                if !replay_ids.insert(r.id.get_ref().clone()) {
+                    self.err(
+                        r.id.span(),
+                        format!("duplicate replay step id `{}`", r.id.get_ref()),
+                    );
+                }
+                self.replay(r, &items)
+            })
+            .collect();
         Spec {
             project,
             vars: raw.vars,
             deny,
             items,
             checks,
+            replay,
             issue,
             origin: origin.to_string(),
             text: text.to_string(),
@@ -755,6 +783,102 @@ impl Validator {
             level: level?,
             message: raw.message,
         })
+    }
+
+    /// A `[[replay]]` step: its placeholders must be well formed and name collectors of this
+    /// spec (at most one per step, since each file of it is one run), and `requires` too.
+    fn replay(&mut self, raw: RawReplay, items: &[Item]) -> ReplayStep {
+        let id = raw.id.get_ref().clone();
+        if !is_slug(&id) {
+            self.err(
+                raw.id.span(),
+                format!("replay step id `{id}` must be lowercase letters, digits and `-`"),
+            );
+        }
+        if raw
+            .argv
+            .get_ref()
+            .first()
+            .is_none_or(|a| a.get_ref().is_empty())
+        {
+            self.err(
+                raw.argv.span(),
+                format!("replay step `{id}`: argv must name a program"),
+            );
+        }
+        let mut entry_items: Vec<String> = Vec::new();
+        let values = raw.argv.get_ref().iter().chain(&raw.cwd);
+        for value in values {
+            let placeholders = match super::replay_placeholders(value.get_ref()) {
+                Ok(p) => p,
+                Err(why) => {
+                    self.err(value.span(), format!("replay step `{id}`: {why}"));
+                    continue;
+                }
+            };
+            for p in placeholders {
+                let (written, item) = match p {
+                    ReplayPlaceholder::Entry(item) => ("entry", item),
+                    ReplayPlaceholder::EntryDir(item) => ("entry_dir", item),
+                    _ => continue,
+                };
+                if !items.iter().any(|i| i.id == item) {
+                    self.err(
+                        value.span(),
+                        format!("replay step `{id}`: `{{{written}:{item}}}` names unknown collector `{item}`"),
+                    );
+                } else if !entry_items.iter().any(|e| e == item) {
+                    if let Some(first) = entry_items.first() {
+                        self.err(
+                            value.span(),
+                            format!(
+                                "replay step `{id}` uses the files of `{first}` and `{item}`; a step runs once per file of one collector"
+                            ),
+                        );
+                    }
+                    entry_items.push(item.to_string());
+                }
+            }
+        }
+        if let Some(program) = raw.argv.get_ref().first()
+            && super::replay_placeholders(program.get_ref()).is_ok_and(|p| {
+                p.iter().any(|x| {
+                    matches!(
+                        x,
+                        ReplayPlaceholder::Entry(_) | ReplayPlaceholder::EntryDir(_)
+                    )
+                })
+            })
+        {
+            self.err(
+                program.span(),
+                format!("replay step `{id}`: the program cannot be a bundle entry (a bundle is never executed)"),
+            );
+        }
+        for item in &raw.requires {
+            if !items.iter().any(|i| &i.id == item.get_ref()) {
+                self.err(
+                    item.span(),
+                    format!(
+                        "replay step `{id}` requires unknown collector `{}`",
+                        item.get_ref()
+                    ),
+                );
+            }
+        }
+        let timeout = raw.timeout.as_ref().and_then(|t| self.duration(t));
+        ReplayStep {
+            id,
+            argv: raw
+                .argv
+                .into_inner()
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            cwd: raw.cwd.map(Spanned::into_inner),
+            timeout,
+            requires: raw.requires.into_iter().map(Spanned::into_inner).collect(),
+        }
     }
 
     fn issue(&mut self, raw: Option<RawIssue>, items: &[Item]) -> IssueSpec {
@@ -1237,5 +1361,54 @@ mod tests {
             assert!(shown.contains(needle), "missing {needle:?} in:\n{shown}");
         }
         assert_eq!(err.diagnostics.len(), 3, "{shown}");
+    }
+
+    const REPLAY_BASE: &str = "schema = 1\n[project]\nname = \"p\"\n[[collect]]\nid = \"dumps\"\nkind = \"file\"\npath = \"*.json\"\n";
+
+    #[test]
+    fn replay_steps_load() {
+        let text = format!(
+            "{REPLAY_BASE}[[replay]]\nid = \"run\"\nargv = [\"tool\", \"replay\", \"{{entry:dumps}}\", \"--rules\", \"{{rules}}\", \"{{{{x}}}}\"]\ncwd = \"{{entry_dir:dumps}}\"\ntimeout = \"90s\"\nrequires = [\"dumps\"]\n"
+        );
+        let spec = parse("t.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+        let step = &spec.replay[0];
+        assert_eq!(step.entry_item(), Some("dumps"));
+        assert_eq!(step.variables(), ["rules"]);
+        assert_eq!(step.timeout, Some(Duration::from_secs(90)));
+        assert_eq!(step.cwd.as_deref(), Some("{entry_dir:dumps}"));
+    }
+
+    #[test]
+    fn replay_problems_point_at_their_line() {
+        let text = format!(
+            "{REPLAY_BASE}[[replay]]\nid = \"Bad\"\nargv = [\"{{entry:dumps}}\"]\n[[replay]]\nid = \"b\"\nargv = [\"t\", \"{{entry:ghost}}\", \"{{Rules}}\", \"{{dir\"]\ncwd = \"{{entry:dumps}}}}\"\nrequires = [\"nope\"]\ntimeout = \"soon\"\n[[replay]]\nid = \"b\"\nargv = []\n"
+        );
+        let shown = problems(&text);
+        for needle in [
+            "t.toml:9:6: replay step id `Bad` must be lowercase",
+            "t.toml:10:9: replay step `Bad`: the program cannot be a bundle entry",
+            "t.toml:13:14: replay step `b`: `{entry:ghost}` names unknown collector `ghost`",
+            "t.toml:13:31: replay step `b`: unknown placeholder `{Rules}`",
+            "t.toml:13:42: replay step `b`: unclosed `{`",
+            "t.toml:14:7: replay step `b`: unmatched `}`",
+            "t.toml:15:13: replay step `b` requires unknown collector `nope`",
+            "t.toml:16:11: invalid duration `soon`",
+            "t.toml:18:6: duplicate replay step id `b`",
+            "t.toml:19:8: replay step `b`: argv must name a program",
+        ] {
+            assert!(shown.contains(needle), "missing {needle:?} in:\n{shown}");
+        }
+    }
+
+    #[test]
+    fn a_replay_step_uses_one_collector_s_files() {
+        let text = format!(
+            "{REPLAY_BASE}[[collect]]\nid = \"logs\"\nkind = \"file\"\npath = \"*.log\"\n[[replay]]\nid = \"r\"\nargv = [\"t\", \"{{entry:dumps}}\", \"{{entry:logs}}\"]\n"
+        );
+        assert!(
+            problems(&text).contains("uses the files of `dumps` and `logs`"),
+            "{}",
+            problems(&text)
+        );
     }
 }

@@ -40,6 +40,8 @@ pub struct Spec {
     pub items: Vec<Item>,
     /// Checks evaluated against the bundle's facts.
     pub checks: Vec<Check>,
+    /// The project's own replay tools, run by a maintainer on an extracted bundle.
+    pub replay: Vec<ReplayStep>,
     /// How the issue body is laid out.
     pub issue: IssueSpec,
     /// Where the spec came from (`built-in:kestrel` or the path given).
@@ -266,6 +268,156 @@ pub struct Check {
     pub level: Level,
     /// What to tell the user and maintainer.
     pub message: String,
+}
+
+/// One `[[replay]]` entry: a program a maintainer runs on the extracted bundle.
+///
+/// `argv` and `cwd` take the placeholders of [`ReplayPlaceholder`]; they were checked at load,
+/// and a variable's value comes only from the maintainer's `--var`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayStep {
+    /// Unique id, `[a-z0-9-]`.
+    pub id: String,
+    /// Program and arguments, placeholders as written.
+    pub argv: Vec<String>,
+    /// Working directory, placeholders as written; the extraction root when absent.
+    pub cwd: Option<String>,
+    /// Kill the process group after this long; the replay default when absent.
+    pub timeout: Option<Duration>,
+    /// Items that must all be `ok` in the bundle, else the step is skipped.
+    pub requires: Vec<String>,
+}
+
+impl ReplayStep {
+    /// The one item whose files `{entry:<id>}` runs the step for, if any (the loader allows
+    /// at most one such item per step).
+    pub fn entry_item(&self) -> Option<&str> {
+        self.placeholders().find_map(|p| match p {
+            ReplayPlaceholder::Entry(id) | ReplayPlaceholder::EntryDir(id) => Some(id),
+            _ => None,
+        })
+    }
+
+    /// The variables the step needs from `--var`, in order of appearance.
+    pub fn variables(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for p in self.placeholders() {
+            if let ReplayPlaceholder::Var(name) = p
+                && !names.contains(&name)
+            {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    fn placeholders(&self) -> impl Iterator<Item = ReplayPlaceholder<'_>> {
+        self.argv
+            .iter()
+            .chain(&self.cwd)
+            .flat_map(|text| replay_placeholders(text).unwrap_or_default())
+    }
+}
+
+/// A placeholder in a `[[replay]]` step's `argv` or `cwd`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayPlaceholder<'a> {
+    /// `{dir}`: the extraction root.
+    Dir,
+    /// `{entry:<item-id>}`: each extracted file of that item, one run per file.
+    Entry(&'a str),
+    /// `{entry_dir:<item-id>}`: the directory holding each extracted file of that item (a
+    /// working directory next to the file), one run per file.
+    EntryDir(&'a str),
+    /// `{<name>}`: a maintainer variable, given with `--var name=VALUE`.
+    Var(&'a str),
+}
+
+/// The placeholders of a `[[replay]]` value, in order; `{{` and `}}` are literal braces.
+/// An `Err` describes the first malformed one.
+pub fn replay_placeholders(text: &str) -> Result<Vec<ReplayPlaceholder<'_>>, String> {
+    Ok(replay_segments(text)?
+        .into_iter()
+        .filter_map(|s| match s {
+            ReplaySegment::Literal(_) => None,
+            ReplaySegment::Placeholder(p) => Some(p),
+        })
+        .collect())
+}
+
+/// A piece of a `[[replay]]` value: literal text or a placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplaySegment<'a> {
+    /// Text taken as it is (`{{` and `}}` already turned into single braces).
+    Literal(String),
+    /// A placeholder to fill in.
+    Placeholder(ReplayPlaceholder<'a>),
+}
+
+/// Split a `[[replay]]` value into literal text and placeholders.
+pub fn replay_segments(text: &str) -> Result<Vec<ReplaySegment<'_>>, String> {
+    let mut out = Vec::new();
+    let mut literal = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(['{', '}']) {
+        literal.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("{{").or_else(|| tail.strip_prefix("}}")) {
+            literal.push_str(&tail[..1]);
+            rest = after;
+            continue;
+        }
+        if tail.starts_with('}') {
+            return Err(format!(
+                "unmatched `}}` in `{text}` (write `}}}}` for a literal brace)"
+            ));
+        }
+        let Some(end) = tail.find('}') else {
+            return Err(format!(
+                "unclosed `{{` in `{text}` (write `{{{{` for a literal brace)"
+            ));
+        };
+        let inner = &tail[1..end];
+        let placeholder = if inner == "dir" {
+            ReplayPlaceholder::Dir
+        } else if let Some((kind, id)) = inner
+            .split_once(':')
+            .filter(|(kind, _)| matches!(*kind, "entry" | "entry_dir"))
+        {
+            if !is_item_id(id) {
+                return Err(format!(
+                    "`{{{inner}}}`: an entry placeholder names a collector id (lowercase letters, digits and `-`)"
+                ));
+            }
+            if kind == "entry" {
+                ReplayPlaceholder::Entry(id)
+            } else {
+                ReplayPlaceholder::EntryDir(id)
+            }
+        } else if is_var_name(inner) {
+            ReplayPlaceholder::Var(inner)
+        } else {
+            return Err(format!(
+                "unknown placeholder `{{{inner}}}`; expected `{{dir}}`, `{{entry:<collector id>}}`, `{{entry_dir:<collector id>}}` or `{{<variable>}}`"
+            ));
+        };
+        if !literal.is_empty() {
+            out.push(ReplaySegment::Literal(std::mem::take(&mut literal)));
+        }
+        out.push(ReplaySegment::Placeholder(placeholder));
+        rest = &tail[end + 1..];
+    }
+    literal.push_str(rest);
+    if !literal.is_empty() {
+        out.push(ReplaySegment::Literal(literal));
+    }
+    Ok(out)
+}
+
+fn is_item_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// The `[issue]` table.

@@ -1,4 +1,5 @@
-//! Maintainer commands (`verify`, `inspect`, `diff`, `extract`, `check`, `redact BUNDLE`)
+//! Maintainer commands (`verify`, `inspect`, `diff`, `extract`, `check`, `redact BUNDLE`,
+//! `replay`)
 //! against real bundles written by `collect`, and against hostile zips built here (which
 //! `issue BUNDLE` must refuse too).
 //!
@@ -12,6 +13,7 @@ mod diff_inspect;
 mod extract;
 mod hostile;
 mod redact;
+mod replay;
 mod verify;
 
 use std::io::{Read, Write};

@@ -1,4 +1,4 @@
-//! Replaying a spec against a bundle: the stored `spec.toml`, and its `[[check]]`s run again
+//! Checking a bundle again: the stored `spec.toml`, and its `[[check]]`s run again
 //! on the bundle's facts (with the stored spec or a newer one).
 //!
 //! The evaluation is the very one `collect` runs ([`crate::checks::evaluate`]), so a
