@@ -16,6 +16,7 @@ mod output;
 mod redact;
 mod reveal;
 mod signals;
+mod spec_source;
 mod specs;
 mod verify;
 
