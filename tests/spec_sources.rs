@@ -2,7 +2,7 @@
 //! project's own spec found from the working directory, or a URL served by a real loopback
 //! server, pinned or confirmed.
 
-use crate::harness::{Output, Server, Test, sha256_hex};
+use crate::harness::{Server, Test, sha256_hex};
 
 /// A spec whose one item runs the fake `probe`, so a run that happened leaves its output.
 fn spec(name: &str) -> String {
@@ -80,7 +80,10 @@ fn parents_are_searched_up_to_the_repository_root() {
         real(&t, "work")
     );
     assert!(stdout.contains(&expected), "{stdout}");
-    assert!(stdout.contains("work/support-bundle.toml (1 steps)"), "{stdout}");
+    assert!(
+        stdout.contains("work/support-bundle.toml (1 steps)"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -167,7 +170,10 @@ fn specs_without_a_project_spec_marks_the_built_in_default() {
 fn specs_shows_a_project_spec_that_does_not_load() {
     let t = Test::new()
         .file("work/.git/HEAD", "ref: refs/heads/main\n")
-        .spec_file("work/support-bundle.toml", "schema = 1\n[project]\nnom = 1\n");
+        .spec_file(
+            "work/support-bundle.toml",
+            "schema = 1\n[project]\nnom = 1\n",
+        );
     let out = t.run_with(["specs"]);
     out.success()
         .stdout_has("support-bundle.toml  does not load: ")
@@ -225,7 +231,9 @@ fn an_unpinned_url_is_shown_and_refused_without_yes() {
     let t = project();
     let out = t.run_with(["collect", "--spec", &url, "--out", "[TMP]/out"]);
     out.status(2)
-        .stderr_has(&format!("spec {url} is not pinned; it will run, read and request:"))
+        .stderr_has(&format!(
+            "spec {url} is not pinned; it will run, read and request:"
+        ))
         .stderr_has("command probe")
         .stderr_has("pass --yes, or pin it with --spec")
         .stderr_has(&format!("{url}#sha256={}", sha256_hex(text.as_bytes())));
@@ -320,4 +328,70 @@ fn specs_lists_the_items_of_a_url() {
     let server = served(&spec("remote"));
     let out = Test::new().run_with(["specs", &server.url("/s.toml")]);
     out.success().stdout_has("probe").stdout_has("command");
+}
+
+/// `collect --spec URL` run on a terminal (a pty from util-linux `script`), with `typed` as
+/// what the user types: exit code and everything the terminal showed.
+fn on_terminal(t: &Test, url: &str, typed: &str) -> Option<(Option<i32>, String)> {
+    let script = std::path::Path::new("/usr/bin/script");
+    if !script.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "script (util-linux) is missing, and CI is expected to have it"
+        );
+        eprintln!("skipping: script (util-linux) is not installed");
+        return None;
+    }
+    let inner = t.command(["collect", "--spec", url, "--out", "[TMP]/out"]);
+    let line = std::iter::once(inner.get_program())
+        .chain(inner.get_args())
+        .map(|a| format!("'{}'", a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = std::process::Command::new(script);
+    cmd.args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env_clear()
+        .env("SHELL", "/bin/sh")
+        .current_dir(t.join("work"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in inner.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    let mut child = cmd.spawn().expect("spawn script");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(typed.as_bytes()).expect("type");
+    }
+    let out = child.wait_with_output().expect("wait for script");
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned()
+        + &String::from_utf8_lossy(&out.stderr);
+    Some((out.status.code(), shown))
+}
+
+#[test]
+fn an_unpinned_url_asks_on_a_terminal() {
+    let server = served(&spec("remote"));
+    let url = server.url("/s.toml");
+
+    let t = project();
+    let Some((code, shown)) = on_terminal(&t, &url, "y\n") else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("Run it? [y/N]"), "{shown}");
+    assert!(shown.contains("command probe"), "{shown}");
+    assert!(t.join("out").read_dir().is_ok_and(|mut d| d.next().is_some()));
+
+    let t = project();
+    let Some((code, shown)) = on_terminal(&t, &url, "n\n") else {
+        return;
+    };
+    assert_eq!(code, Some(2), "{shown}");
+    assert!(shown.contains("not confirmed; nothing was run"), "{shown}");
+    assert!(!t.join("out").exists(), "{shown}");
 }

@@ -75,7 +75,11 @@ pub enum FetchError {
 }
 
 /// Fetch `remote`, check it against its pin and load it, within `timeout` and `max_bytes`.
-pub fn fetch(remote: &RemoteSpec, timeout: Duration, max_bytes: u64) -> Result<Fetched, FetchError> {
+pub fn fetch(
+    remote: &RemoteSpec,
+    timeout: Duration,
+    max_bytes: u64,
+) -> Result<Fetched, FetchError> {
     let bytes = get(remote, timeout, max_bytes)?;
     let sha256 = remote.verify(&bytes)?;
     let text = String::from_utf8(bytes).map_err(|_| FetchError::NotText(remote.url.clone()))?;

@@ -15,7 +15,11 @@ use sha2::{Digest, Sha256};
 
 /// Whether `--spec` takes `value` as a URL: it starts with `http://` or `https://`.
 pub fn is_url(value: &str) -> bool {
-    let lower = value.trim_start().get(..8).unwrap_or(value).to_ascii_lowercase();
+    let lower = value
+        .trim_start()
+        .get(..8)
+        .unwrap_or(value)
+        .to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
@@ -225,7 +229,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(r.pinned(PIN), format!("https://example.org/s.toml#sha256={PIN}"));
+        assert_eq!(
+            r.pinned(PIN),
+            format!("https://example.org/s.toml#sha256={PIN}")
+        );
     }
 
     #[test]
