@@ -368,8 +368,8 @@ fn on_terminal(t: &Test, url: &str, typed: &str) -> Option<(Option<i32>, String)
         stdin.write_all(typed.as_bytes()).expect("type");
     }
     let out = child.wait_with_output().expect("wait for script");
-    let shown = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let shown =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     Some((out.status.code(), shown))
 }
 
@@ -385,7 +385,11 @@ fn an_unpinned_url_asks_on_a_terminal() {
     assert_eq!(code, Some(0), "{shown}");
     assert!(shown.contains("Run it? [y/N]"), "{shown}");
     assert!(shown.contains("command probe"), "{shown}");
-    assert!(t.join("out").read_dir().is_ok_and(|mut d| d.next().is_some()));
+    assert!(
+        t.join("out")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+    );
 
     let t = project();
     let Some((code, shown)) = on_terminal(&t, &url, "n\n") else {

@@ -44,7 +44,7 @@ pub(crate) struct Cli {
 enum Command {
     /// Collect a bundle and an issue body (default spec: any Rust project and machine)
     Collect(collect::Args),
-    /// List the built-in specs
+    /// List the project's own spec (when found) and the built-in specs
     Specs(specs::Args),
     /// Redact a file or stdin to stdout, or re-redact a bundle into --out NEW.zip
     Redact(redact::Args),
