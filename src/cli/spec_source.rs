@@ -15,7 +15,15 @@ pub(super) struct Chosen {
     /// One line saying which spec and why, when `--spec` did not name it outright.
     pub(super) reason: Option<String>,
     /// A spec fetched from a URL without a pin: it runs only once confirmed.
-    pub(super) unpinned: Option<Fetched>,
+    pub(super) unpinned: Option<Unpinned>,
+}
+
+/// Where an unpinned spec came from, for the confirmation.
+pub(super) struct Unpinned {
+    /// The URL fetched.
+    url: String,
+    /// The URL pinned to what was fetched: what to pass to skip the question next time.
+    pinned: String,
 }
 
 /// The spec `--spec VALUE` names, or without it the project's or the built-in default.
@@ -50,7 +58,10 @@ pub(super) fn choose(value: Option<&str>) -> anyhow::Result<Chosen> {
                 "not pinned"
             }
         );
-        let unpinned = fetched.remote.pin.is_none().then(|| fetched.clone());
+        let unpinned = fetched.remote.pin.is_none().then(|| Unpinned {
+            url: fetched.remote.url.clone(),
+            pinned: fetched.remote.pinned(&fetched.sha256),
+        });
         return Ok(Chosen {
             spec: fetched.spec,
             reason: Some(reason),
@@ -79,9 +90,8 @@ pub(super) fn fetch(value: &str) -> anyhow::Result<Fetched> {
 
 /// Show an unpinned remote spec's plan (`plan`, as `--dry-run` prints it) on stderr and go on
 /// only with `--yes` or a "y" typed at a terminal.
-pub(super) fn confirm(fetched: &Fetched, plan: &str, yes: bool) -> anyhow::Result<()> {
-    let url = &fetched.remote.url;
-    let pinned = fetched.remote.pinned(&fetched.sha256);
+pub(super) fn confirm(unpinned: &Unpinned, plan: &str, yes: bool) -> anyhow::Result<()> {
+    let Unpinned { url, pinned } = unpinned;
     eprintln!(
         "spec {} is not pinned; it will run, read and request:\n{}",
         for_terminal(url),
@@ -95,21 +105,28 @@ pub(super) fn confirm(fetched: &Fetched, plan: &str, yes: bool) -> anyhow::Resul
         bail!(
             "refusing to run an unpinned remote spec without confirmation: pass --yes, or pin \
              it with --spec '{}'",
-            for_terminal(&pinned)
+            for_terminal(pinned)
         );
     }
     eprint!("Run it? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    stdin
+    let read = stdin
         .lock()
         .read_line(&mut answer)
         .context("reading the answer")?;
+    if read == 0 {
+        // `--describe -` read the terminal to its end: there is no answer left to read.
+        bail!(
+            "no answer (stdin is closed); pass --yes, or pin the spec with --spec '{}'",
+            for_terminal(pinned)
+        );
+    }
     if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
         return Ok(());
     }
     bail!(
         "not confirmed; nothing was run (to skip the question, pin the spec with --spec '{}')",
-        for_terminal(&pinned)
+        for_terminal(pinned)
     )
 }

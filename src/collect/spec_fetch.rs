@@ -143,3 +143,129 @@ fn get(remote: &RemoteSpec, timeout: Duration, max_bytes: u64) -> Result<Vec<u8>
     }
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    const SPEC: &str = "schema = 1\n\n[project]\nname = \"served\"\n";
+
+    /// A loopback server answering one connection with `response` after reading the request
+    /// head (or, with `None`, never answering); its URL.
+    fn serve(response: Option<Vec<u8>>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            let Ok((mut stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            match response {
+                Some(bytes) => {
+                    let _ = stream.write_all(&bytes);
+                }
+                None => std::thread::sleep(Duration::from_secs(10)),
+            }
+        });
+        format!("http://127.0.0.1:{port}/support-bundle.toml")
+    }
+
+    fn ok(body: &str) -> Option<Vec<u8>> {
+        Some(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+    }
+
+    fn fetch_url(url: &str, timeout: Duration, max: u64) -> Result<Fetched, FetchError> {
+        fetch(&RemoteSpec::parse(url).expect("url"), timeout, max)
+    }
+
+    #[test]
+    fn a_served_spec_loads_with_its_url_pinned_as_origin() {
+        let url = serve(ok(SPEC));
+        let fetched = fetch_url(&url, Duration::from_secs(10), MAX_SPEC_BYTES).expect("fetch");
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(SPEC.as_bytes()));
+        assert_eq!(fetched.sha256, sha);
+        assert_eq!(fetched.spec.project.name, "served");
+        assert_eq!(fetched.spec.origin, format!("{url}#sha256={sha}"));
+        assert_eq!(fetched.spec.text, SPEC);
+    }
+
+    #[test]
+    fn a_body_of_exactly_the_cap_is_accepted_and_one_more_byte_refused() {
+        let max = SPEC.len() as u64;
+        let url = serve(ok(SPEC));
+        fetch_url(&url, Duration::from_secs(10), max).expect("exactly the cap");
+        let url = serve(ok(SPEC));
+        let err = fetch_url(&url, Duration::from_secs(10), max - 1).expect_err("over the cap");
+        assert!(matches!(err, FetchError::TooLarge { .. }), "{err}");
+    }
+
+    #[test]
+    fn error_statuses_and_redirects_are_errors() {
+        let url = serve(Some(
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+        ));
+        let err = fetch_url(&url, Duration::from_secs(10), MAX_SPEC_BYTES).expect_err("404");
+        assert!(err.to_string().contains("HTTP 404 Not Found"), "{err}");
+
+        let url = serve(Some(
+            b"HTTP/1.1 302 Found\r\nLocation: http://192.0.2.1/s.toml\r\nContent-Length: 0\r\n\
+              Connection: close\r\n\r\n"
+                .to_vec(),
+        ));
+        let err = fetch_url(&url, Duration::from_secs(10), MAX_SPEC_BYTES).expect_err("302");
+        assert!(
+            err.to_string().contains("redirects are not followed"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_silent_server_times_out() {
+        let url = serve(None);
+        let started = Instant::now();
+        let err = fetch_url(&url, Duration::from_millis(500), MAX_SPEC_BYTES).expect_err("silent");
+        assert!(matches!(err, FetchError::Transport { .. }), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_are_refused() {
+        let url = serve(Some(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n\xff\xfe".to_vec(),
+        ));
+        let err = fetch_url(&url, Duration::from_secs(10), MAX_SPEC_BYTES).expect_err("binary");
+        assert!(matches!(err, FetchError::NotText(_)), "{err}");
+    }
+
+    #[test]
+    fn nothing_listening_is_a_transport_error() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let url = format!("http://127.0.0.1:{port}/s.toml");
+        let err = fetch_url(&url, Duration::from_secs(5), MAX_SPEC_BYTES).expect_err("refused");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("fetching spec {url}: ")),
+            "{err}"
+        );
+    }
+}
