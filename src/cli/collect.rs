@@ -172,10 +172,10 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
         })?;
         return Ok(Exit::Success);
     }
-    if let Some(fetched) = &chosen.unpinned {
+    if let Some(unpinned) = &chosen.unpinned {
         let steps = opts.plan()?;
         let redactor = opts.redactor()?;
-        spec_source::confirm(fetched, &plan_text(&steps, &redactor), args.yes)?;
+        spec_source::confirm(unpinned, &plan_text(&steps, &redactor), args.yes)?;
     }
 
     let bar = progress_bar(args.no_progress || args.json, opts.spec.items.len());

@@ -56,6 +56,7 @@ struct ProjectEntry {
     dir: String,
     /// The spec's project name, when it loads.
     project: Option<String>,
+    /// Its `[project] description`, when it loads.
     description: Option<String>,
     /// Why it does not load (first problem, `FILE:LINE:COL: message`), when it does not.
     error: Option<String>,
