@@ -31,4 +31,5 @@ mod redact_leaks;
 mod redact_pipes;
 mod reproducible;
 mod spec_errors;
+mod spec_sources;
 mod timeouts;

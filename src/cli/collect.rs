@@ -11,9 +11,8 @@ use support_bundle::run::select::{LogWindow, Selection};
 use support_bundle::run::summary::{Link, Summary};
 use support_bundle::run::{self, Event, Step};
 use support_bundle::sanitize::for_terminal;
-use support_bundle::spec::{self, DEFAULT_SPEC};
 
-use super::{Exit, IssueArgs, RedactionArgs, browser, output, signals};
+use super::{Exit, IssueArgs, RedactionArgs, browser, output, signals, spec_source};
 
 /// Longest `--timeout`: a day is far beyond any collection, and a bound keeps the deadline
 /// arithmetic from overflowing.
@@ -21,10 +20,15 @@ const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// Built-in spec name (see `specs`) or path to a spec file
-    #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_SPEC,
+    /// Built-in spec name (see `specs`), path to a spec file, or https URL (pinned with
+    /// `URL#sha256=HEX`); default: the project's .github/support-bundle.toml or
+    /// support-bundle.toml, else the built-in `rust`
+    #[arg(long, value_name = "NAME|PATH|URL",
           value_parser = super::completions::SpecName, hide_possible_values = true)]
-    spec: String,
+    spec: Option<String>,
+    /// Run a spec fetched from an unpinned URL without asking
+    #[arg(long)]
+    yes: bool,
     /// Directory to write the bundle and issue file to
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
@@ -119,10 +123,8 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     // Daemons a command starts (`setsid`) become ours to stop when the run ends. Without it
     // (a kernel that refuses) they are still stopped at a timeout while their parents live.
     let _ = support_bundle::collect::running::adopt_orphans();
-    if let Some(note) = spec::shadowed_file_note(&args.spec) {
-        eprintln!("note: {}", for_terminal(&note));
-    }
-    let mut spec = spec::load(&args.spec)?;
+    let chosen = spec_source::choose(args.spec.as_deref())?;
+    let mut spec = chosen.spec;
     let selection = Selection {
         only: args.only.clone(),
         skip: args.skip.clone(),
@@ -165,8 +167,15 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
                 .map(|s| redacted_step(s, &redactor))
                 .collect::<anyhow::Result<_>>()?,
         };
-        output::emit(&plan, args.json, |_| dry_run_text(&opts, &steps, &redactor))?;
+        output::emit(&plan, args.json, |_| {
+            dry_run_text(&opts, &steps, &redactor, chosen.reason.as_deref())
+        })?;
         return Ok(Exit::Success);
+    }
+    if let Some(unpinned) = &chosen.unpinned {
+        let steps = opts.plan()?;
+        let redactor = opts.redactor()?;
+        spec_source::confirm(unpinned, &plan_text(&steps, &redactor), args.yes)?;
     }
 
     let bar = progress_bar(args.no_progress || args.json, opts.spec.items.len());
@@ -185,7 +194,8 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     } else {
         Link::Raw
     };
-    output::emit(&Summary::new(&outcome), args.json, |s| s.render_with(link))?;
+    let summary = Summary::new(&outcome).with_spec_source(chosen.reason);
+    output::emit(&summary, args.json, |s| s.render_with(link))?;
     if args.web {
         match &outcome.filing.url {
             Some(url) => {
@@ -211,17 +221,32 @@ fn progress_bar(hidden: bool, total: usize) -> indicatif::ProgressBar {
     bar
 }
 
-fn dry_run_text(opts: &run::Options, steps: &[Step], redactor: &Redactor) -> String {
+fn dry_run_text(
+    opts: &run::Options,
+    steps: &[Step],
+    redactor: &Redactor,
+    reason: Option<&str>,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "spec {} ({} steps); nothing will be written",
-        opts.spec.origin,
+        for_terminal(&opts.spec.origin),
         steps.len()
     );
+    if let Some(reason) = reason {
+        let _ = writeln!(out, "using {}", for_terminal(reason));
+    }
     if let Some(root) = &opts.sysroot {
         let _ = writeln!(out, "sysroot {}", root.display());
     }
+    out.push_str(&plan_text(steps, redactor));
+    out
+}
+
+/// One line per step: its kind, id and what it runs, reads or requests, redacted.
+fn plan_text(steps: &[Step], redactor: &Redactor) -> String {
+    let mut out = String::new();
     let width = steps.iter().map(|s| s.id.len()).max().unwrap_or(0);
     for step in steps {
         let _ = writeln!(

@@ -17,6 +17,7 @@ mod redact;
 mod replay;
 mod reveal;
 mod signals;
+mod spec_source;
 mod specs;
 mod verify;
 
@@ -44,7 +45,7 @@ pub(crate) struct Cli {
 enum Command {
     /// Collect a bundle and an issue body (default spec: any Rust project and machine)
     Collect(collect::Args),
-    /// List the built-in specs
+    /// List the project's own spec (when found) and the built-in specs
     Specs(specs::Args),
     /// Redact a file or stdin to stdout, or re-redact a bundle into --out NEW.zip
     Redact(redact::Args),

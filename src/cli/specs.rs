@@ -1,16 +1,17 @@
-//! `specs`: one line per built-in spec, or with a name, one line per item of that spec
-//! (like `sos report -l`), so `--only`/`--skip` can be chosen.
+//! `specs`: the project's own spec when one is found from here, and one line per built-in
+//! spec; or with a name, one line per item of that spec (like `sos report -l`), so
+//! `--only`/`--skip` can be chosen.
 
 use serde::Serialize;
 use support_bundle::sanitize::for_terminal;
 use support_bundle::spec::{self, BUILTINS, DEFAULT_SPEC, Item, Kind};
 
-use super::{Exit, output};
+use super::{Exit, output, spec_source};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// List this spec's items (a built-in name or a spec file)
-    #[arg(value_name = "NAME|PATH", value_parser = super::completions::SpecName,
+    /// List this spec's items (a built-in name, a spec file or a URL)
+    #[arg(value_name = "NAME|PATH|URL", value_parser = super::completions::SpecName,
           hide_possible_values = true)]
     name: Option<String>,
     /// Print the list as JSON
@@ -40,7 +41,27 @@ struct ItemEntry {
 /// What `specs --json` prints.
 #[derive(Serialize)]
 struct Specs {
+    /// The project's own spec found from the current directory, used by `collect` without
+    /// `--spec`; `null` when there is none.
+    project: Option<ProjectEntry>,
     specs: Vec<Entry>,
+}
+
+/// The project spec `specs` lists.
+#[derive(Serialize)]
+struct ProjectEntry {
+    /// The file, as found.
+    path: String,
+    /// Its name relative to the directory it was found in.
+    name: &'static str,
+    /// That directory.
+    dir: String,
+    /// The spec's project name, when it loads.
+    project: Option<String>,
+    /// Its `[project] description`, when it loads.
+    description: Option<String>,
+    /// Why it does not load (first problem, `FILE:LINE:COL: message`), when it does not.
+    error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -54,7 +75,24 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     if let Some(name) = &args.name {
         return items(name, args.json);
     }
+    let cwd = std::env::current_dir()?;
+    let project = spec::discover(&cwd).map(|found| {
+        let (project, description, error) = match spec::load_file(&found.path) {
+            Ok(s) => (Some(s.project.name), s.project.description, None),
+            Err(e) => (None, None, e.to_string().lines().next().map(str::to_string)),
+        };
+        ProjectEntry {
+            path: found.path.display().to_string(),
+            name: found.name,
+            dir: found.dir.display().to_string(),
+            project,
+            description,
+            error,
+        }
+    });
+    let has_project = project.is_some();
     let specs = Specs {
+        project,
         specs: BUILTINS
             .iter()
             .map(|b| Entry {
@@ -63,7 +101,7 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
                     .ok()
                     .and_then(|s| s.project.description)
                     .unwrap_or_default(),
-                default: b.name == DEFAULT_SPEC,
+                default: !has_project && b.name == DEFAULT_SPEC,
             })
             .collect(),
     };
@@ -74,18 +112,34 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
 fn render(specs: &Specs) -> String {
     let width = specs.specs.iter().map(|s| s.name.len()).max().unwrap_or(0);
     let mut text = String::new();
+    if let Some(p) = &specs.project {
+        let what = match (&p.error, &p.description) {
+            (Some(error), _) => format!("does not load: {error}"),
+            (None, Some(description)) => description.clone(),
+            (None, None) => String::new(),
+        };
+        text.push_str(&format!(
+            "{}  {what} (default: the project's own, found in {})\n",
+            p.name, p.dir
+        ));
+    }
     for s in &specs.specs {
         let default = if s.default { " (default)" } else { "" };
         text.push_str(&format!("{:width$}  {}{default}\n", s.name, s.description));
     }
-    text
+    for_terminal(&text).into_owned()
 }
 
 fn items(name: &str, json: bool) -> anyhow::Result<Exit> {
-    if let Some(note) = spec::shadowed_file_note(name) {
-        eprintln!("note: {}", for_terminal(&note));
-    }
-    let spec = spec::load(name)?;
+    // Listing runs nothing, so a URL needs no confirmation; a pin is still checked.
+    let spec = if spec::is_url(name) {
+        spec_source::fetch(name)?.spec
+    } else {
+        if let Some(note) = spec::shadowed_file_note(name) {
+            eprintln!("note: {}", for_terminal(&note));
+        }
+        spec::load(name)?
+    };
     let items = Items {
         spec: spec.origin.clone(),
         project: spec.project.name.clone(),

@@ -24,6 +24,7 @@ pub mod listing;
 pub mod paths;
 pub mod request;
 pub mod running;
+pub mod spec_fetch;
 pub mod system;
 
 mod ansi;

@@ -552,10 +552,10 @@ fn with_repository_from_facts<'a>(
     }
 }
 
-/// The spec's origin as recorded: built-in name, or a file's base name only (a full path
-/// can carry a user name).
+/// The spec's origin as recorded: built-in name, a URL pinned to what was fetched, or a
+/// file's base name only (a full path can carry a user name).
 fn spec_origin(origin: &str) -> String {
-    if origin.starts_with("built-in:") {
+    if origin.starts_with("built-in:") || crate::spec::is_url(origin) {
         return origin.to_string();
     }
     Path::new(origin)
@@ -624,6 +624,16 @@ kind = "system"
         assert!(!texts.title().unwrap().contains("s3cr3t"));
         assert_eq!(texts.origin, "demo.toml");
         assert_eq!(texts.counts.total(), 2);
+    }
+
+    #[test]
+    fn a_fetched_spec_records_its_url_and_sha256() {
+        // A real digest: high-entropy hex that a secret rule must not take for a key.
+        let sha = bundle::sha256_hex(SPEC.as_bytes());
+        let origin = format!("https://specs.example.org/demo.toml#sha256={sha}");
+        let (_, warnings, texts) = shown(&origin);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(texts.origin, origin);
     }
 
     #[test]

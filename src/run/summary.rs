@@ -33,6 +33,10 @@ pub struct Summary<'a> {
     pub filing: &'a Filing,
     /// The manifest as written.
     pub manifest: &'a Manifest,
+    /// Which spec ran and why, when the user did not name it (the project's own, the
+    /// built-in default, or one fetched from a URL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec_source: Option<String>,
 }
 
 impl<'a> Summary<'a> {
@@ -47,7 +51,14 @@ impl<'a> Summary<'a> {
             redactions: in_items + outcome.other_redactions.total(),
             filing: &outcome.filing,
             manifest: &outcome.manifest,
+            spec_source: None,
         }
+    }
+
+    /// The summary, saying which spec ran and why (see [`Summary::spec_source`]).
+    pub fn with_spec_source(mut self, reason: Option<String>) -> Summary<'a> {
+        self.spec_source = reason;
+        self
     }
 
     /// The text `collect` prints: one line per item, the counts, failing and warning checks,
@@ -66,6 +77,9 @@ impl<'a> Summary<'a> {
             for_terminal(&m.project.display),
             for_terminal(&m.spec.origin)
         );
+        if let Some(reason) = &self.spec_source {
+            let _ = writeln!(out, "using {}", for_terminal(reason));
+        }
         let width = m.items.iter().map(|i| i.id.len()).max().unwrap_or(0);
         for item in &m.items {
             let detail = item

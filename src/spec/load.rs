@@ -152,7 +152,15 @@ struct RawEnvironmentEntry {
 /// Load a spec by built-in name or file path: a value containing a `/` or ending in `.toml`
 /// is a path; anything else is a built-in name, even when a file of that name exists in the
 /// current directory (a built binary called `kestrel`, say): write `./kestrel` for the file.
+///
+/// A URL is not fetched here (see [`super::RemoteSpec`]): it is an error naming the URL.
 pub fn load(name_or_path: &str) -> Result<Spec, SpecError> {
+    if super::is_url(name_or_path) {
+        return Err(SpecError::whole_file(
+            name_or_path,
+            "a spec URL is fetched by the command line (`collect --spec URL`), not loaded as a file",
+        ));
+    }
     if looks_like_path(name_or_path) {
         return load_file(Path::new(name_or_path));
     }

@@ -7,7 +7,9 @@
 
 mod builtin;
 mod diagnostic;
+mod discover;
 mod load;
+mod remote;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -16,7 +18,9 @@ use regex::Regex;
 
 pub use builtin::{BUILTINS, Builtin, DEFAULT_SPEC, builtin};
 pub use diagnostic::{Diagnostic, Location, SpecError, suggest};
+pub use discover::{DEFAULT_REASON, Discovered, PROJECT_SPEC_FILES, discover};
 pub use load::{load, load_file, looks_like_path, parse, shadowed_file_note};
+pub use remote::{RemoteError, RemoteSpec, is_url};
 
 pub use crate::item::Kind;
 
