@@ -1,9 +1,11 @@
 //! Bundles: the deterministic zip and its manifest, and the maintainer side that reads them:
 //! the hostile-input-safe [`reader`] every command opens bundles through (`issue BUNDLE`
-//! included), then `verify`, `inspect`, `diff`, `extract`, check replay and re-redaction.
+//! included), then `verify`, `inspect`, `diff` (as text or an [`html`] page), `extract`,
+//! check replay and re-redaction.
 
 pub mod diff;
 pub mod extract;
+pub mod html;
 pub mod inspect;
 pub mod layout;
 pub mod manifest;
