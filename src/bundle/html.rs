@@ -960,19 +960,37 @@ mod tests {
         assert!(page.contains("<script>(function ()"), "{page}");
         assert!(!page.contains("<img") && !page.contains("<a href=\"javascript"));
         assert!(page.contains("&lt;script&gt;document.title=&#39;INJECTED&#39;&lt;/script&gt;"));
-        assert!(page.contains("&quot;&gt;&lt;img src=x onerror=&quot;"), "{page}");
-        assert!(page.contains("<title>Demo &quot;&gt;&lt;script&gt;"), "{page}");
+        assert!(
+            page.contains("&quot;&gt;&lt;img src=x onerror=&quot;"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<title>Demo &quot;&gt;&lt;script&gt;"),
+            "{page}"
+        );
         assert!(page.contains("<code>1.0&quot;&gt;&lt;img src=x"), "{page}");
-        assert!(page.contains("&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;"), "{page}");
-        assert!(page.contains("&lt;b onmouseover=&#39;alert(1)&#39;&gt;"), "{page}");
+        assert!(
+            page.contains("&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;"),
+            "{page}"
+        );
+        assert!(
+            page.contains("&lt;b onmouseover=&#39;alert(1)&#39;&gt;"),
+            "{page}"
+        );
         let csp = page.find("Content-Security-Policy").expect("policy");
         assert!(csp < page.find("<title>").expect("title"));
     }
 
     #[test]
     fn the_same_bundle_gives_the_same_page() {
-        let (one, two) = (tempfile::tempdir().expect("a"), tempfile::tempdir().expect("b"));
-        let (a, b) = (hostile_bundle(one.path(), HOSTILE), hostile_bundle(two.path(), HOSTILE));
+        let (one, two) = (
+            tempfile::tempdir().expect("a"),
+            tempfile::tempdir().expect("b"),
+        );
+        let (a, b) = (
+            hostile_bundle(one.path(), HOSTILE),
+            hostile_bundle(two.path(), HOSTILE),
+        );
         let page = page_of(&a, Limits::default());
         assert_eq!(page, page_of(&a, Limits::default()));
         assert_eq!(page, page_of(&b, Limits::default()));
@@ -994,7 +1012,10 @@ mod tests {
         };
         let page = page_of(&hostile_bundle(dir.path(), &log), limits);
         // The log keeps its end, from a whole line; the config after it is past the budget.
-        assert!(page.contains("line 4999") && !page.contains("line 4800\n"), "{page}");
+        assert!(
+            page.contains("line 4999") && !page.contains("line 4800\n"),
+            "{page}"
+        );
         assert!(page.contains("Shown: the last"), "{page}");
         assert!(page.contains("Not shown: the page already shows"), "{page}");
         assert!(page.contains("<pre class=\"text\">line 4990\n"), "{page}");
