@@ -95,7 +95,7 @@ h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.6rem 0 .5rem;bo
 h3{font-size:1rem;margin:1rem 0 .3rem}code,pre{font:12.5px/1.4 ui-monospace,monospace}
 pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:.5rem;overflow:auto;max-height:32rem;white-space:pre-wrap;word-break:break-all;margin:.2rem 0}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.2rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
-th{background:#fafafa}td.n{text-align:right;white-space:nowrap}
+th{background:#fafafa}td.n{text-align:right;white-space:nowrap}td.k,td a{white-space:nowrap}
 dl{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem;margin:.5rem 0}dt{color:#666}dd{margin:0}
 nav a{margin-right:.8rem}.note{color:#666;font-size:.9em;margin:.2rem 0}
 .b{display:inline-block;min-width:4.2em;text-align:center;border-radius:3px;padding:0 .3em;font-weight:600;font-size:.85em}
@@ -403,7 +403,7 @@ impl Page {
         for c in checks {
             self.out.push_str("<tr><td>");
             self.badge(c.outcome.as_str());
-            self.out.push_str("</td><td>");
+            self.out.push_str("</td><td class=\"k\">");
             self.text(&c.id);
             self.out.push_str("</td><td><code>");
             self.text(&c.when);
