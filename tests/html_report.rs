@@ -281,6 +281,45 @@ fn a_diff_report_shows_both_sides_in_a_browser() {
     }
 }
 
+/// The filter box keeps only matching lines. The page is driven by a script appended to a copy
+/// whose policy is removed (the report's own policy would rightly refuse the driver).
+#[test]
+fn the_filter_box_keeps_only_matching_lines() {
+    let Some(browser) = chromium() else { return };
+    let (t, bundle) = hostile_bundle();
+    let page = inspect_html(&t, &bundle, "report.html");
+    let html = std::fs::read_to_string(&page).expect("read");
+    let policy_line = html
+        .lines()
+        .find(|l| l.contains("Content-Security-Policy"))
+        .expect("policy line");
+    let driver = "<script>var box = document.getElementById('filter'); box.value = 'WORKER 5'; \
+        box.dispatchEvent(new Event('input'));</script>";
+    let driven = html
+        .replace(policy_line, "")
+        .replace("</body>", &format!("{driver}</body>"));
+    let copy = t.join("driven.html");
+    std::fs::write(&copy, driven).expect("write copy");
+    let dom = dump_dom(&browser, &copy);
+    // `worker 5` and `worker 50`..`worker 59` match, case-insensitively; nothing else stays.
+    assert!(dom.contains("11 matching lines"), "{dom}");
+    assert!(dom.contains("data-hits=\"1\">worker 5 ok</pre>"), "{dom}");
+    assert!(
+        dom.contains("data-hits=\"10\">worker 50 ok\nworker 51 ok"),
+        "{dom}"
+    );
+    assert!(
+        !dom.contains("worker 4 ok") && !dom.contains("starting"),
+        "{dom}"
+    );
+    // The config item has no match and is hidden; the folded lines were opened.
+    assert!(dom.contains("<details open=\"\">"), "{dom}");
+    assert!(
+        dom.contains("<section class=\"content\" id=\"c2\" hidden=\"\">"),
+        "{dom}"
+    );
+}
+
 /// Like [`assert_nothing_injected`], for a page that has no script of its own.
 fn assert_nothing_injected_but_no_script(dom: &str) {
     assert!(!title(dom).starts_with("INJECTED"), "{}", title(dom));
@@ -325,6 +364,27 @@ fn the_report_is_the_same_bytes_every_time_and_private() {
         .filter(|n| n.ends_with(".html") || n.contains(".tmp"))
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn a_tampered_bundle_still_gets_a_report_that_says_so() {
+    let (t, bundle) = hostile_bundle();
+    let bad = t.join("tampered.zip");
+    let mut entries = crate::maintainer::read_entries(&bundle);
+    let log = entries
+        .iter_mut()
+        .find(|(n, _)| n.ends_with("demo.log"))
+        .expect("log entry");
+    log.1 = b"rewritten after the fact\n".to_vec();
+    crate::maintainer::write_zip(&bad, &entries);
+    let page = inspect_html(&t, &bad, "tampered.html");
+    let html = std::fs::read_to_string(page).expect("read");
+    assert!(html.contains("Verify: TAMPERED, 2 problems"), "{html}");
+    assert!(
+        html.contains("files/log/demo.log: content changed"),
+        "{html}"
+    );
+    assert!(html.contains("rewritten after the fact"), "{html}");
 }
 
 #[test]

@@ -85,6 +85,8 @@ const SCRIPT: &str = r#"(function () {
     });
     count.textContent = q ? total + " matching lines" : "";
   });
+  // A log's tail opens at its last line.
+  document.querySelectorAll("pre.tail").forEach(function (p) { p.scrollTop = p.scrollHeight; });
   document.documentElement.setAttribute("data-filter", "ready");
 })();
 "#;
@@ -467,6 +469,10 @@ impl Page {
             "<section id=\"facts\"><h2>Facts</h2>\n<table><tr><th>Fact</th><th>Value</th>\
              <th>From item</th><th>Line</th></tr>\n",
         );
+        if info.facts.is_empty() {
+            self.out
+                .push_str("<tr><td colspan=\"4\" class=\"note\">No facts.</td></tr>\n");
+        }
         for (name, fact) in &info.facts {
             self.out.push_str("<tr><td>");
             self.text(name);
@@ -611,7 +617,7 @@ impl Page {
             self.text(&lines[..split].join("\n"));
             self.out.push_str("</pre></details>\n");
         }
-        self.out.push_str("<pre class=\"text\">");
+        self.out.push_str("<pre class=\"text tail\">");
         self.text(&lines[split..].join("\n"));
         self.out.push_str("</pre>\n");
     }
@@ -647,6 +653,10 @@ impl Page {
              </tr>\n",
         );
         let names: BTreeSet<&String> = a.facts.keys().chain(b.facts.keys()).collect();
+        if names.is_empty() {
+            self.out
+                .push_str("<tr><td colspan=\"3\" class=\"note\">No facts.</td></tr>\n");
+        }
         for name in names {
             let va = a.facts.get(name).map(|f| f.value.as_str());
             let vb = b.facts.get(name).map(|f| f.value.as_str());
@@ -667,6 +677,10 @@ impl Page {
         };
         let (oa, ob) = (outcomes(a), outcomes(b));
         let ids: BTreeSet<&String> = oa.keys().chain(ob.keys()).collect();
+        if ids.is_empty() {
+            self.out
+                .push_str("<tr><td colspan=\"3\" class=\"note\">No checks.</td></tr>\n");
+        }
         for id in ids {
             let (x, y) = (oa.get(id).copied(), ob.get(id).copied());
             let _ = write!(
@@ -1018,7 +1032,10 @@ mod tests {
         );
         assert!(page.contains("Shown: the last"), "{page}");
         assert!(page.contains("Not shown: the page already shows"), "{page}");
-        assert!(page.contains("<pre class=\"text\">line 4990\n"), "{page}");
+        assert!(
+            page.contains("<pre class=\"text tail\">line 4990\n"),
+            "{page}"
+        );
         assert!(page.len() < 20_000, "{} bytes", page.len());
     }
 
@@ -1093,7 +1110,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.ends_with("<pre class=\"text\">three\nfour</pre>\n"),
+            out.ends_with("<pre class=\"text tail\">three\nfour</pre>\n"),
             "{out}"
         );
     }
