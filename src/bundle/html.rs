@@ -778,11 +778,38 @@ impl Page {
                 self.out.push_str("</p>\n");
             }
             if let Some(text) = &i.text_diff {
-                self.unified(text);
+                self.bounded_diff(text);
             }
             self.out.push_str("</section>\n");
         }
         self.out.push_str("</section>\n");
+    }
+
+    /// A diff cut to the item and page caps (its lines are few, but a line may be long).
+    fn bounded_diff(&mut self, text: &str) {
+        if self.budget == 0 {
+            let _ = writeln!(
+                self.out,
+                "<p class=\"note\">Not shown: the page already shows {} of content.</p>",
+                size(self.limits.page_bytes)
+            );
+            return;
+        }
+        let cap = usize::try_from(self.limits.item_bytes.min(self.budget)).unwrap_or(usize::MAX);
+        let mut end = text.len().min(cap);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.budget = self.budget.saturating_sub(end as u64);
+        if end < text.len() {
+            let _ = writeln!(
+                self.out,
+                "<p class=\"note\">Shown: the first {} of {} of diff.</p>",
+                size(end as u64),
+                size(text.len() as u64)
+            );
+        }
+        self.unified(&text[..end]);
     }
 
     /// A unified diff with added, removed, hunk and header lines marked.
@@ -1134,6 +1161,36 @@ mod tests {
         );
         assert!(out.contains("<span class=\"head\">+++ b/x</span>"), "{out}");
         assert!(!out.contains("<script"), "{out}");
+    }
+
+    #[test]
+    fn long_diffs_are_cut_to_the_caps() {
+        let mut page = Page::new(Limits {
+            item_bytes: 100,
+            page_bytes: 150,
+            tail_lines: 10,
+        });
+        let long = format!("@@ -1 +1 @@\n-{}\n+{}\n", "é".repeat(200), "x".repeat(200));
+        page.bounded_diff(&long);
+        // Cut on a character boundary: one byte short of the cap.
+        assert!(
+            page.out.contains("Shown: the first 99 B of"),
+            "{}",
+            page.out
+        );
+        page.bounded_diff(&long);
+        assert!(
+            page.out.contains("Shown: the first 51 B of"),
+            "{}",
+            page.out
+        );
+        page.bounded_diff(&long);
+        assert!(
+            page.out.contains("Not shown: the page already shows"),
+            "{}",
+            page.out
+        );
+        assert!(page.out.len() < 1000, "{}", page.out);
     }
 
     #[test]
