@@ -22,6 +22,7 @@ mod faults_files;
 mod faults_http;
 mod faults_user;
 mod hostile_input;
+mod html_report;
 mod interrupt;
 mod issue;
 mod maintainer;

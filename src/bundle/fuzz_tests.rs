@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use super::manifest::{ProjectRecord, SpecRecord, Tool};
 use super::reader::Bundle;
 use super::timestamp::Timestamp;
-use super::{Extra, Manifest, diff, extract, inspect, layout, verify, write_bundle};
+use super::{Extra, Manifest, diff, extract, html, inspect, layout, verify, write_bundle};
 use crate::item::{Format, Kind, RawItem};
 use crate::redact::{Counts, Redactor, redact_items};
 
@@ -83,8 +83,15 @@ fn exercise(bytes: &[u8]) {
     };
     let _ = verify::verify(&mut bundle);
     let _ = inspect::inspect(&mut bundle);
+    let _ = html::inspect_page(&mut bundle, html::Limits::default());
     if let Ok(mut other) = Bundle::open(&path) {
         let _ = diff::diff(&mut bundle, &mut other, diff::Options::default());
+        let _ = html::diff_page(
+            &mut bundle,
+            &mut other,
+            diff::Options::default(),
+            html::Limits::default(),
+        );
     }
     let to = dir.path().join("out");
     let _ = extract::extract(&mut bundle, &to, false);

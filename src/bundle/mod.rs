@@ -1,10 +1,12 @@
 //! Bundles: the deterministic zip and its manifest, and the maintainer side that reads them:
 //! the hostile-input-safe [`reader`] every command opens bundles through (`issue BUNDLE`
-//! included), then `verify`, `inspect`, `diff`, `extract`, checks run again ([`recheck`]), the project's own
-//! replay tools run on the extracted entries ([`crate::replay`]) and re-redaction.
+//! included), then `verify`, `inspect`, `diff` (as text or an [`html`] page), `extract`,
+//! checks run again ([`recheck`]), the project's own replay tools run on the extracted
+//! entries ([`crate::replay`]) and re-redaction.
 
 pub mod diff;
 pub mod extract;
+pub mod html;
 pub mod inspect;
 pub mod layout;
 pub mod manifest;

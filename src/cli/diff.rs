@@ -1,8 +1,9 @@
-//! `diff A B`: differing facts, items and check outcomes, with bounded text diffs.
+//! `diff A B`: differing facts, items and check outcomes, with bounded text diffs; as text,
+//! JSON or a self-contained HTML page (`--html FILE`).
 
 use std::path::PathBuf;
 
-use support_bundle::bundle::diff;
+use support_bundle::bundle::{diff, html};
 
 use super::{Exit, open_bundle, output};
 
@@ -15,8 +16,11 @@ pub(super) struct Args {
     #[arg(value_name = "B")]
     b: PathBuf,
     /// Print the same as JSON
-    #[arg(long)]
+    #[arg(long, conflicts_with = "html")]
     json: bool,
+    /// Write a self-contained HTML report to FILE instead (one file, loads nothing)
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Most lines of unified diff shown per changed text item
     #[arg(long, value_name = "N", default_value_t = 200)]
     max_lines: usize,
@@ -29,6 +33,11 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
         max_lines: args.max_lines,
         ..diff::Options::default()
     };
+    if let Some(path) = &args.html {
+        let page = html::diff_page(&mut a, &mut b, opts, html::Limits::default())?;
+        super::inspect::write_page(path, &page)?;
+        return Ok(Exit::Success);
+    }
     let result = diff::diff(&mut a, &mut b, opts)?;
     output::emit(&result, args.json, diff::render)?;
     Ok(Exit::Success)
