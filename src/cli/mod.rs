@@ -17,6 +17,7 @@ mod redact;
 mod reveal;
 mod signals;
 mod specs;
+mod triage;
 mod verify;
 
 use std::io::Read as _;
@@ -67,6 +68,8 @@ enum Command {
     Man(man::Args),
     /// Show what a pseudonym (host-…, ip-…, user-…) made on this machine stands for
     Reveal(reveal::Args),
+    /// Summarize attached bundles as an issue comment: verdict, checks, completeness, facts
+    Triage(triage::Args),
 }
 
 /// The bundle argument of the commands that read one bundle (`verify`, `inspect`, `extract`,
@@ -224,6 +227,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
         Command::Reveal(args) => reveal::run(&args),
+        Command::Triage(args) => triage::run(&args),
     };
     match result {
         Ok(code) => code.into(),
