@@ -62,6 +62,9 @@ pub struct BundleTriage {
     /// One line on what changed since the previous bundle given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since_previous: Option<String>,
+    /// The same line with every value from the bundles escaped for Markdown.
+    #[serde(skip)]
+    since_previous_markdown: Option<String>,
 }
 
 /// Whether a bundle can be taken at its word.
@@ -131,7 +134,9 @@ impl Triage {
         for i in 1..paths.len() {
             let both_read = bundles[i - 1].summary.is_some() && bundles[i].summary.is_some();
             if both_read {
-                bundles[i].since_previous = Some(since_previous(paths[i - 1], paths[i]));
+                let (plain, markdown) = since_previous(paths[i - 1], paths[i]);
+                bundles[i].since_previous = Some(plain);
+                bundles[i].since_previous_markdown = Some(markdown);
             }
         }
         Triage { bundles }
@@ -157,9 +162,10 @@ impl Triage {
 
 /// Triage one bundle.
 fn one(path: &Path) -> BundleTriage {
-    let file = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
     let refused = |file: String, reason: String| BundleTriage {
         file,
         verdict: Verdict::Refused,
@@ -167,6 +173,7 @@ fn one(path: &Path) -> BundleTriage {
         id: None,
         summary: None,
         since_previous: None,
+        since_previous_markdown: None,
     };
     let mut bundle = match Bundle::open(path) {
         Ok(b) => b,
@@ -195,6 +202,7 @@ fn one(path: &Path) -> BundleTriage {
         id: (!id.is_empty()).then_some(id),
         summary,
         since_previous: None,
+        since_previous_markdown: None,
     }
 }
 
@@ -254,34 +262,40 @@ fn summarize(bundle: &mut Bundle, m: &Manifest) -> Summary {
     }
 }
 
-/// One line on what changed from `previous` to `later` (both already read once).
-fn since_previous(previous: &Path, later: &Path) -> String {
+/// One line on what changed from `previous` to `later` (both already read once): as plain
+/// text, and with the bundles' values escaped for Markdown.
+fn since_previous(previous: &Path, later: &Path) -> (String, String) {
     let compared = Bundle::open(previous).and_then(|mut a| {
         let mut b = Bundle::open(later)?;
         diff::diff(&mut a, &mut b, diff::Options::default())
     });
     match compared {
-        Ok(d) => diff_line(&d),
-        Err(e) => format!("could not be compared with the previous bundle: {e}"),
+        Ok(d) => (diff_line(&d, &str::to_string), diff_line(&d, &inline)),
+        Err(e) => {
+            let why = e.to_string();
+            let line = |reason: &str| format!("could not be compared with it: {reason}");
+            (line(&why), line(&inline(&why)))
+        }
     }
 }
 
-/// The diff on one line: facts `a → b`, checks `a → b`, and how many items changed.
-fn diff_line(d: &BundleDiff) -> String {
+/// The diff on one line: facts `a → b`, checks `a → b`, and how many items changed; every
+/// value from the bundles passes through `esc`.
+fn diff_line(d: &BundleDiff, esc: &dyn Fn(&str) -> String) -> String {
     if d.is_empty() {
         return "no differences in facts, items or checks".to_string();
     }
-    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".to_string());
+    let show = |v: &Option<String>| v.as_deref().map_or_else(|| "(absent)".to_string(), esc);
     let mut parts = Vec::new();
     let facts: Vec<String> = d
         .facts
         .iter()
-        .map(|f| format!("{} {} → {}", f.name, show(&f.a), show(&f.b)))
+        .map(|f| format!("{} {} → {}", esc(&f.name), show(&f.a), show(&f.b)))
         .collect();
     let checks: Vec<String> = d
         .checks
         .iter()
-        .map(|c| format!("{} {} → {}", c.id, show(&c.a), show(&c.b)))
+        .map(|c| format!("{} {} → {}", esc(&c.id), show(&c.a), show(&c.b)))
         .collect();
     for (what, list) in [("facts", facts), ("checks", checks)] {
         if list.is_empty() {
@@ -352,7 +366,10 @@ fn bundle_section(out: &mut String, b: &BundleTriage, n: usize, of: usize) {
             let id = b.id.as_deref().map_or(String::new(), |id| {
                 format!(" (bundle {})", code(id.get(..12).unwrap_or(id)))
             });
-            let _ = writeln!(out, "**Verify: intact**{id}: every entry matches the manifest.");
+            let _ = writeln!(
+                out,
+                "**Verify: intact**{id}: every entry matches the manifest."
+            );
         }
         Verdict::Tampered => {
             let _ = writeln!(
@@ -371,8 +388,8 @@ fn bundle_section(out: &mut String, b: &BundleTriage, n: usize, of: usize) {
             list_problems(out, &b.problems);
         }
     }
-    if let Some(line) = &b.since_previous {
-        let _ = writeln!(out, "\n**Since the previous bundle:** {}", inline(line));
+    if let Some(line) = &b.since_previous_markdown {
+        let _ = writeln!(out, "\n**Since the previous bundle:** {line}");
     }
     let Some(s) = &b.summary else {
         out.push('\n');
@@ -452,49 +469,59 @@ fn list_problems(out: &mut String, problems: &[String]) {
 /// `text` from a bundle as inert Markdown on one line, safe inside a list item or a table
 /// cell: no link, autolink, mention, HTML, entity, emphasis, table or code-fence breakout.
 ///
-/// Markdown punctuation is backslash-escaped; what GitHub links after parsing (URLs, `www.`,
-/// `@mentions`, e-mail addresses, `#123` references) is broken with a zero-width joiner,
+/// Markdown punctuation is backslash-escaped (`#123` references included); what GitHub links
+/// after parsing (`scheme://`, `www.`, `@mentions`, e-mail addresses) is broken with a
+/// zero-width joiner,
 /// which shows nothing but keeps the pattern from matching. Control and bidirectional
 /// characters are dropped, whitespace runs become one space, and the text is cut to
 /// [`MAX_VALUE_CHARS`].
 pub fn inline(text: &str) -> String {
     const ZWJ: char = '\u{200d}';
     let text = clip(text);
+    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 16);
-    let mut prev = ' ';
-    for c in text.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         match c {
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!'
             | '|' | '<' | '>' | '~' | '&' | '"' | '\'' | '=' | '$' | '^' => {
                 out.push('\\');
                 out.push(c);
             }
+            // Mentions and e-mail autolinks.
             '@' => {
                 out.push('@');
                 out.push(ZWJ);
             }
-            // `http://`, `https://`, `ftp://` and the like.
-            ':' => {
+            // `http://`, `ftp://` and the like.
+            ':' if chars.get(i + 1) == Some(&'/') => {
                 out.push(':');
                 out.push(ZWJ);
             }
-            // `www.example.com`, `example.com` (GitHub links bare domains in some contexts).
-            '.' if prev.is_alphanumeric() => {
+            // `www.example.com`.
+            '.' if i >= 3
+                && chars[i - 3..i]
+                    .iter()
+                    .collect::<String>()
+                    .eq_ignore_ascii_case("www") =>
+            {
                 out.push(ZWJ);
                 out.push('.');
             }
             c => out.push(c),
         }
-        prev = c;
     }
     out
 }
 
 /// `text` as an inline code span: inert by construction (no links, mentions or HTML inside
 /// code), its backticks turned into `'` so it cannot close early, and its pipes escaped, which
-/// a table cell needs even inside code.
+/// a table cell needs even inside code. `@` is still followed by a zero-width joiner, so a
+/// renderer or notifier that looked inside code would find no mention either.
 pub fn code(text: &str) -> String {
-    let text = clip(text).replace('`', "'").replace('|', "\\|");
+    let text = clip(text)
+        .replace('`', "'")
+        .replace('|', "\\|")
+        .replace('@', "@\u{200d}");
     // A span that starts or ends with a space would lose it; padding keeps `\` last safe too.
     format!("` {text} `")
 }

@@ -12,6 +12,7 @@ mod diff_inspect;
 mod extract;
 mod hostile;
 mod redact;
+mod triage;
 mod verify;
 
 use std::io::{Read, Write};

@@ -332,6 +332,9 @@ mod tests {
         let form = &kit.files[1].text;
         let docs = yaml_rust2::YamlLoader::load_from_str(form).unwrap();
         let body = docs[0]["body"].as_vec().unwrap();
-        assert!(body.iter().all(|f| f["type"].as_str() != Some("input")), "{form}");
+        assert!(
+            body.iter().all(|f| f["type"].as_str() != Some("input")),
+            "{form}"
+        );
     }
 }
