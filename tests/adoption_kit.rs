@@ -130,7 +130,7 @@ fn kits_from_the_real_policies_load_run_and_validate() {
         ]);
         run.success();
         let bundle = run.bundle();
-        assert_eq!(bundle.fact("os").is_some(), true, "{project}: system facts");
+        assert!(bundle.fact("os").is_some(), "{project}: system facts");
         if spec.project.repository.is_some() {
             run.stdout_has("template=bug_report.yml");
             for id in &spec_ids {
