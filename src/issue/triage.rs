@@ -37,6 +37,9 @@ const MAX_VALUE_CHARS: usize = 200;
 /// Fact, check and item changes named in a diff line before "and N more".
 const DIFF_LINE_CHANGES: usize = 4;
 
+/// Rows of each list shown (checks, missing items, facts) before "and N more".
+const MAX_ROWS: usize = 50;
+
 /// The triage of every bundle given, in order.
 #[derive(Debug, Clone, Serialize)]
 pub struct Triage {
@@ -335,6 +338,21 @@ pub fn render_markdown(t: &Triage) -> String {
     for (i, b) in t.bundles.iter().enumerate().rev() {
         let mut section = String::new();
         bundle_section(&mut section, b, i + 1, t.bundles.len());
+        let newest = i + 1 == t.bundles.len();
+        if newest && out.len() + section.len() > MAX_COMMENT_BYTES {
+            // The newest bundle is always shown, cut at a line if it must be.
+            let room = MAX_COMMENT_BYTES.saturating_sub(out.len() + 200);
+            let mut end = room.min(section.len());
+            while !section.is_char_boundary(end) {
+                end -= 1;
+            }
+            let end = section[..end].rfind('\n').map_or(0, |n| n + 1);
+            section.truncate(end);
+            section.push_str(
+                "\n_The rest is left out: the comment would be too long. Run `support-bundle \
+                 inspect` on the bundle._\n\n",
+            );
+        }
         if out.len() + section.len() > MAX_COMMENT_BYTES {
             let _ = writeln!(
                 out,
@@ -406,7 +424,7 @@ fn bundle_section(out: &mut String, b: &BundleTriage, n: usize, of: usize) {
         let _ = writeln!(out, "\n**Checks:** none fails or warns.");
     } else {
         let _ = writeln!(out, "\n**Checks**\n");
-        for c in &s.flagged_checks {
+        for c in s.flagged_checks.iter().take(MAX_ROWS) {
             let _ = writeln!(
                 out,
                 "- **{}** {}: {}",
@@ -415,6 +433,7 @@ fn bundle_section(out: &mut String, b: &BundleTriage, n: usize, of: usize) {
                 inline(&c.message)
             );
         }
+        more(out, s.flagged_checks.len(), "checks");
     }
     match &s.completeness_note {
         Some(note) => {
@@ -433,7 +452,7 @@ fn bundle_section(out: &mut String, b: &BundleTriage, n: usize, of: usize) {
                 "\n**Completeness:** {} of {} required items present; missing:\n",
                 s.present, s.required
             );
-            for m in &s.missing {
+            for m in s.missing.iter().take(MAX_ROWS) {
                 let _ = writeln!(
                     out,
                     "- {} ({}): {}\n  - to supply it: {}",
@@ -443,17 +462,31 @@ fn bundle_section(out: &mut String, b: &BundleTriage, n: usize, of: usize) {
                     inline(&m.hint)
                 );
             }
+            more(out, s.missing.len(), "missing items");
         }
     }
     if s.facts.is_empty() {
         let _ = writeln!(out, "\n**Facts:** none found.");
     } else {
         let _ = writeln!(out, "\n| Fact | Value |\n|---|---|");
-        for (k, v) in &s.facts {
+        for (k, v) in s.facts.iter().take(MAX_ROWS) {
             let _ = writeln!(out, "| {} | {} |", code(k), code(v));
         }
+        more(out, s.facts.len(), "facts");
     }
     out.push('\n');
+}
+
+/// "and N more" after a list cut to [`MAX_ROWS`] (a blank line first, so it does not join a
+/// table).
+fn more(out: &mut String, total: usize, what: &str) {
+    if total > MAX_ROWS {
+        let _ = writeln!(
+            out,
+            "\n_and {} more {what}: see `support-bundle inspect`._",
+            total - MAX_ROWS
+        );
+    }
 }
 
 fn list_problems(out: &mut String, problems: &[String]) {
@@ -581,6 +614,51 @@ mod tests {
         assert_eq!(s.matches('`').count(), 2, "{s}");
         assert!(!s.contains(" | "), "{s}");
         assert!(!s.contains('\n'));
+    }
+
+    #[test]
+    fn a_huge_bundle_is_cut_to_a_postable_comment() {
+        let facts = (0..5000)
+            .map(|i| (format!("fact_{i:05}"), "@x|".repeat(100)))
+            .collect();
+        let summary = Summary {
+            project: "p".into(),
+            tool_version: "1".into(),
+            created: "now".into(),
+            flagged_checks: Vec::new(),
+            present: 0,
+            required: 100,
+            missing: (0..100)
+                .map(|i| MissingItem {
+                    id: format!("item-{i}"),
+                    label: "<@[".repeat(100),
+                    reason: "<@[".repeat(100),
+                    hint: "<@[".repeat(100),
+                })
+                .collect(),
+            completeness_note: None,
+            facts,
+        };
+        let one = BundleTriage {
+            file: "a.zip".into(),
+            verdict: Verdict::Intact,
+            problems: Vec::new(),
+            id: None,
+            summary: Some(summary),
+            since_previous: None,
+            since_previous_markdown: None,
+        };
+        let t = Triage {
+            bundles: vec![one.clone(), one.clone(), one],
+        };
+        let text = render_markdown(&t);
+        assert!(text.len() <= MAX_COMMENT_BYTES + 300, "{}", text.len());
+        assert!(text.contains("### Bundle 3 of 3"));
+        // The newest bundle's section alone is too long: it is cut at a line, and the older
+        // bundles are left out.
+        assert!(text.contains("The rest is left out"), "{text}");
+        assert!(text.contains("2 more bundle(s) left out"), "{text}");
+        assert!(text.ends_with("</sub>\n"));
     }
 
     #[test]
