@@ -32,7 +32,7 @@ pub const COMMENT_MARKER: &str = "<!-- support-bundle-triage -->";
 pub const MAX_COMMENT_BYTES: usize = 60_000;
 
 /// Longest value from a bundle shown in one place, in characters.
-const MAX_VALUE_CHARS: usize = 200;
+pub const MAX_VALUE_CHARS: usize = 200;
 
 /// Fact, check and item changes named in a diff line before "and N more".
 const DIFF_LINE_CHANGES: usize = 4;
