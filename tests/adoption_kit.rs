@@ -415,6 +415,30 @@ fn kit_is_never_written_over_without_force_nor_half_written() {
     );
     assert!(validate_issue_form(&text).is_ok());
 
+    // --json reports the files written (and prints no "wrote" lines).
+    let out = t.run_with([
+        "init",
+        "--from",
+        "[TMP]/SUPPORT.md",
+        "--kit",
+        "[TMP]/repo",
+        "--force",
+        "--json",
+    ]);
+    out.success();
+    assert!(!out.stderr.contains("wrote"), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(v["format_version"], 1);
+    let written: Vec<&str> = v["kit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(written.len(), 4, "{written:?}");
+    assert!(written[0].ends_with(KIT_FILES[0]), "{written:?}");
+    assert!(v["toml"].as_str().unwrap().contains("[issue.form]"));
+
     t.run_with(["init", "--from", "[TMP]/SUPPORT.md", "--kit", "[TMP]/nope"])
         .status(2)
         .stderr_has("is not a directory");

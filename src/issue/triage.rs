@@ -91,6 +91,8 @@ pub struct Summary {
     pub tool_version: String,
     /// Creation time.
     pub created: String,
+    /// Collected with `--security`: not meant for a public issue.
+    pub private: bool,
     /// Checks that fail or warn.
     pub flagged_checks: Vec<FlaggedCheck>,
     /// Required items present, of `required`.
@@ -252,6 +254,7 @@ fn summarize(bundle: &mut Bundle, m: &Manifest) -> Summary {
         project: m.project.name.clone(),
         tool_version: m.tool.version.clone(),
         created: m.created.clone(),
+        private: m.private,
         flagged_checks,
         present,
         required,
@@ -420,6 +423,13 @@ fn bundle_section(out: &mut String, b: &BundleTriage, n: usize, of: usize) {
         code(&s.created),
         code(&s.tool_version)
     );
+    if s.private {
+        let _ = writeln!(
+            out,
+            "\n**This bundle is marked private** (collected with `--security`): it describes a \
+             vulnerability report and should not stay on a public issue."
+        );
+    }
     if s.flagged_checks.is_empty() {
         let _ = writeln!(out, "\n**Checks:** none fails or warns.");
     } else {
@@ -625,6 +635,7 @@ mod tests {
             project: "p".into(),
             tool_version: "1".into(),
             created: "now".into(),
+            private: false,
             flagged_checks: Vec::new(),
             present: 0,
             required: 100,

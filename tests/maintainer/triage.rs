@@ -253,3 +253,27 @@ fn hostile_bundle_renders_inert() {
         assert_eq!(cells, 2, "table breakout: {row}\n{html}");
     }
 }
+
+#[test]
+fn a_private_bundle_on_an_issue_is_flagged() {
+    let m = demo_machine("1.3.0", "6.1.0-18-amd64", "ok\n");
+    let out = m.run_with([
+        "collect",
+        "--no-progress",
+        "--security",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--sysroot",
+        "[TMP]/root",
+        "--out",
+        "[TMP]/out",
+    ]);
+    out.success();
+    let bundle = out.bundle().path;
+    let (code, text, err) = triage(&[s(&bundle)]);
+    assert_eq!(code, 0, "{text}{err}");
+    assert!(text.contains("**This bundle is marked private**"), "{text}");
+    let other = demo_machine("1.3.0", "6.1.0-18-amd64", "ok\n");
+    let (_, public, _) = triage(&[s(&other.collect())]);
+    assert!(!public.contains("marked private"), "{public}");
+}
