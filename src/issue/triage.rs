@@ -130,6 +130,9 @@ pub struct MissingItem {
     pub reason: String,
     /// How to supply it.
     pub hint: String,
+    /// `hint` is this tool's own advice (the item has none), not text from the bundle.
+    #[serde(skip)]
+    generic_hint: bool,
 }
 
 impl Triage {
@@ -239,6 +242,7 @@ fn summarize(bundle: &mut Bundle, m: &Manifest) -> Summary {
                             .hint
                             .clone()
                             .unwrap_or_else(|| generic_hint(status).to_string()),
+                        generic_hint: r.item.hint.is_none(),
                     }),
                 }
             }
@@ -469,7 +473,11 @@ fn bundle_section(out: &mut String, b: &BundleTriage, n: usize, of: usize) {
                     inline(&m.label),
                     code(&m.id),
                     inline(&m.reason),
-                    inline(&m.hint)
+                    if m.generic_hint {
+                        m.hint.clone()
+                    } else {
+                        inline(&m.hint)
+                    }
                 );
             }
             more(out, s.missing.len(), "missing items");
@@ -645,6 +653,7 @@ mod tests {
                     label: "<@[".repeat(100),
                     reason: "<@[".repeat(100),
                     hint: "<@[".repeat(100),
+                    generic_hint: false,
                 })
                 .collect(),
             completeness_note: None,
