@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{Draft, DraftOptions};
+use crate::sanitize::json_text;
 use crate::spec::{self, CHECKLIST_HEADING, Spec};
 
 /// Where the spec goes, relative to the kit directory (a repository's root).
@@ -287,13 +288,15 @@ fn snippet(spec: &Spec) -> String {
     )
 }
 
-/// A YAML double-quoted scalar: JSON string syntax is a subset of it.
+/// A YAML double-quoted scalar: JSON string syntax is a subset of it. DEL, C1 and
+/// bidirectional controls, which JSON leaves raw but YAML and TOML refuse or hide, are written
+/// as `\u` escapes too.
 fn yaml_string(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
+    let json = serde_json::Value::String(s.to_string()).to_string();
+    json_text(&json).into_owned()
 }
 
-/// A TOML basic string: JSON string escapes are valid TOML escapes, except for `\/`, which
-/// JSON does not produce.
+/// A TOML basic string: the escapes [`yaml_string`] writes are valid TOML escapes as well.
 fn toml_string(s: &str) -> String {
     yaml_string(s)
 }
@@ -326,15 +329,40 @@ mod tests {
     }
 
     #[test]
+    fn controls_are_escaped_for_toml_and_yaml() {
+        let s = "a\u{7f}b\u{85}c\u{202e}d\"e\\f\ng";
+        let quoted = toml_string(s);
+        assert!(!quoted.chars().any(|c| c.is_control()), "{quoted}");
+        let toml: toml::Value = toml::from_str(&format!("k = {quoted}")).unwrap();
+        assert_eq!(toml["k"].as_str(), Some(s));
+        let yaml = yaml_rust2::YamlLoader::load_from_str(&format!("k: {quoted}")).unwrap();
+        assert_eq!(yaml[0]["k"].as_str(), Some(s));
+    }
+
+    #[test]
     fn hostile_headings_stay_quoted_scalars() {
-        let policy = "# Evil\n\nPlease include:\n- \"Description\n  - type: input\"\n";
-        let kit = kit(policy, &DraftOptions::default()).unwrap();
-        let form = &kit.files[1].text;
-        let docs = yaml_rust2::YamlLoader::load_from_str(form).unwrap();
+        let heading = "Logs\"\n  - type: input\n    id: injected\n# '";
+        let text = format!(
+            "schema = 1\n[project]\nname = \"x\"\ndisplay = \"X: {{y}}\"\n\
+             [[collect]]\nid = \"os\"\nkind = \"system\"\n\
+             [issue]\nsections = [\"Description\", {}]\n",
+            toml_string(heading)
+        );
+        let spec = spec::parse("t.toml", &text).unwrap();
+        let fields = form_fields(&spec.issue.sections);
+        let form = issue_form(&spec, &fields);
+        let docs = yaml_rust2::YamlLoader::load_from_str(&form).unwrap();
         let body = docs[0]["body"].as_vec().unwrap();
+        // markdown, the bundle, two sections and the checklist: nothing injected.
+        assert_eq!(body.len(), 5, "{form}");
         assert!(
             body.iter().all(|f| f["type"].as_str() != Some("input")),
             "{form}"
+        );
+        assert_eq!(body[3]["attributes"]["label"].as_str(), Some(heading));
+        assert_eq!(
+            docs[0]["description"].as_str(),
+            Some("Report a problem with X: {y}, with a support bundle")
         );
     }
 }
