@@ -5,6 +5,8 @@
 mod harness;
 mod fixtures;
 
+mod adoption_kit;
+
 mod caddy_real;
 mod cargo_workspace;
 mod cli_misc;

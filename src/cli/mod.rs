@@ -19,6 +19,7 @@ mod reveal;
 mod signals;
 mod spec_source;
 mod specs;
+mod triage;
 mod verify;
 
 use std::io::Read as _;
@@ -71,6 +72,8 @@ enum Command {
     Man(man::Args),
     /// Show what a pseudonym (host-…, ip-…, user-…) made on this machine stands for
     Reveal(reveal::Args),
+    /// Summarize attached bundles as an issue comment: verdict, checks, completeness, facts
+    Triage(triage::Args),
 }
 
 /// The bundle argument of the commands that read one bundle (`verify`, `inspect`, `extract`,
@@ -229,6 +232,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
         Command::Reveal(args) => reveal::run(&args),
+        Command::Triage(args) => triage::run(&args),
     };
     match result {
         Ok(code) => code.into(),

@@ -94,7 +94,7 @@ fn is_optional(heading: &str) -> bool {
 }
 
 /// How to supply an item that has no `hint`, by why it is missing.
-fn generic_hint(status: Option<Status>) -> &'static str {
+pub(crate) fn generic_hint(status: Option<Status>) -> &'static str {
     match status {
         Some(Status::Missing) | None => {
             "install it or point the spec at it (`--var NAME=VALUE`), then run `collect` again; \

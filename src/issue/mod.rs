@@ -16,6 +16,8 @@
 //! - `issue BUNDLE` re-renders from a bundle opened through the hostile-input-safe
 //!   [`crate::bundle::Bundle`] reader, with the title and description `collect` stored as
 //!   [`bundle_read::REQUEST_ENTRY`] (see [`bundle_read`]).
+//! - `triage BUNDLE...` renders a maintainer's first look at attached bundles as an issue
+//!   comment ([`triage`]); everything in it read from a bundle is made inert Markdown.
 
 mod body;
 pub mod bundle_read;
@@ -23,6 +25,7 @@ mod checklist;
 pub mod filing;
 pub mod form;
 mod section;
+pub mod triage;
 pub mod url;
 
 use std::collections::BTreeMap;

@@ -12,12 +12,13 @@
 //! security section is carried over as `[project] security`. Whatever could not be mapped, or
 //! was guessed, is marked with a `# TODO` comment. The draft always loads as a spec.
 //!
-//! Decoding lives in `decode`, reading the policy's lists in `classify`, and writing the
-//! TOML in `emit`.
+//! Decoding lives in `decode`, reading the policy's lists in `classify`, writing the TOML in
+//! `emit`, and the files a project adopts (`init --kit`: spec, issue form, workflow) in [`kit`].
 
 mod classify;
 mod decode;
 mod emit;
+pub mod kit;
 
 use regex::Regex;
 
@@ -28,6 +29,9 @@ pub use decode::{decode, repair_mojibake};
 pub struct DraftOptions {
     /// The project's short name; default: from the policy's title.
     pub name: Option<String>,
+    /// Point the spec at this issue form (a file name in `.github/ISSUE_TEMPLATE/`) instead
+    /// of the template the policy links; [`kit`] sets it.
+    pub issue_form: Option<String>,
 }
 
 /// A drafted spec.
@@ -67,7 +71,7 @@ fn project_info(text: &str, opts: &DraftOptions) -> emit::ProjectInfo {
         name,
         display,
         repository: repository(text),
-        template: issue_template(text),
+        template: opts.issue_form.clone().or_else(|| issue_template(text)),
         security: classify::security_section(text),
     }
 }

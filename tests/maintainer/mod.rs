@@ -14,6 +14,7 @@ mod extract;
 mod hostile;
 mod redact;
 mod replay;
+mod triage;
 mod verify;
 
 use std::io::{Read, Write};
