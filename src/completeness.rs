@@ -253,6 +253,7 @@ environment = [{ label = "Gojinn version", fact = "gojinn_version" }]
             spec: SpecRecord {
                 origin: String::new(),
                 sha256: String::new(),
+                os: None,
             },
             created: String::new(),
             private: false,

@@ -411,6 +411,7 @@ fn bundle_seed(entries: &[(&str, &str)]) -> Vec<u8> {
         spec: SpecRecord {
             origin: "built-in:fuzz".into(),
             sha256: "0".repeat(64),
+            os: None,
         },
         created: "1980-01-01T00:00:00Z".into(),
         private: false,

@@ -28,9 +28,6 @@ use crate::item::Status;
 use crate::sanitize::is_unsafe;
 use crate::spec::Spec;
 
-/// Largest `spec.toml` read (for which items are logs and which are required).
-const MAX_SPEC_SIZE: u64 = 1024 * 1024;
-
 /// Bounds on the text a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -188,9 +185,7 @@ pub fn diff_page(
 
 /// The spec stored in the bundle, when it can be read: which items are logs, which required.
 fn stored_spec(bundle: &mut Bundle) -> Option<Spec> {
-    let bytes = bundle.read_entry("spec.toml", MAX_SPEC_SIZE).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    crate::spec::parse("spec.toml (in bundle)", &text).ok()
+    super::recheck::stored_spec(bundle).ok()
 }
 
 /// Append `text` to `out`, escaped for HTML text and double-quoted attribute values alike.
@@ -937,6 +932,7 @@ mod tests {
             spec: SpecRecord {
                 origin: "built-in:demo".into(),
                 sha256: "0".repeat(64),
+                os: None,
             },
             created: "1980-01-01T00:00:00Z".into(),
             private: false,

@@ -72,6 +72,18 @@ pub struct SpecRecord {
     pub origin: String,
     /// sha256 of `spec.toml`.
     pub sha256: String,
+    /// The system it ran on, as Rust names it (`linux`, `macos`): which of the spec's
+    /// `os`-specific items apply to this bundle. Absent in bundles from before items had
+    /// systems, which were all collected on Linux.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+}
+
+impl SpecRecord {
+    /// The system the spec ran on ([`SpecRecord::os`], Linux when absent).
+    pub fn system(&self) -> &str {
+        self.os.as_deref().unwrap_or("linux")
+    }
 }
 
 /// A fact and the item it came from.

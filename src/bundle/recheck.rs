@@ -33,11 +33,16 @@ pub enum SpecReadError {
     Invalid(String),
 }
 
-/// The spec stored in the bundle as `spec.toml`, parsed.
+/// The spec stored in the bundle as `spec.toml`, parsed, with the items of the system the
+/// bundle was collected on (as `collect` ran it; see [`Spec::keep_for_os`]).
 pub fn stored_spec(bundle: &mut Bundle) -> Result<Spec, SpecReadError> {
     let bytes = bundle.read_entry("spec.toml", MAX_SPEC_SIZE)?;
     let text = String::from_utf8(bytes).map_err(|_| SpecReadError::NotUtf8)?;
-    crate::spec::parse(STORED_SPEC_ORIGIN, &text).map_err(|e| SpecReadError::Invalid(e.to_string()))
+    let mut spec = crate::spec::parse(STORED_SPEC_ORIGIN, &text)
+        .map_err(|e| SpecReadError::Invalid(e.to_string()))?;
+    let (manifest, _) = bundle.manifest()?;
+    spec.keep_for_os(manifest.spec.system());
+    Ok(spec)
 }
 
 /// The checks run again, next to what the bundle recorded.

@@ -356,6 +356,7 @@ mod tests {
             spec: SpecRecord {
                 origin: "built-in:demo".into(),
                 sha256: "0".repeat(64),
+                os: None,
             },
             created: "2026-11-22T23:39:24Z".into(),
             private: false,

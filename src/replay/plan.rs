@@ -221,6 +221,7 @@ mod tests {
             spec: crate::bundle::manifest::SpecRecord {
                 origin: "p.toml".into(),
                 sha256: String::new(),
+                os: None,
             },
             created: "1980-01-01T00:00:00Z".into(),
             private: false,

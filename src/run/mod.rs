@@ -367,6 +367,7 @@ fn manifest(
         spec: SpecRecord {
             origin: texts.origin.clone(),
             sha256: bundle::sha256_hex(texts.spec_text.as_bytes()),
+            os: Some(std::env::consts::OS.to_string()),
         },
         created: opts.created.rfc3339(),
         private: opts.security,

@@ -113,6 +113,7 @@ pub(super) fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option
         spec: SpecRecord {
             origin: "fixture.toml".into(),
             sha256: bundle::sha256_hex(spec_text.as_bytes()),
+            os: None,
         },
         created: "1980-01-01T00:00:00Z".into(),
         private: false,
