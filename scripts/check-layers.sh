@@ -17,6 +17,7 @@ layers='
 cli              5
 run              4
 issue            3
+index            3
 bundle           2
 redact           1
 collect          1
