@@ -8,6 +8,8 @@ mod completions;
 mod diff;
 mod exit;
 mod extract;
+#[cfg(feature = "index")]
+mod index;
 mod init;
 mod inspect;
 mod issue;
@@ -67,6 +69,9 @@ enum Command {
     Man(man::Args),
     /// Show what a pseudonym (host-…, ip-…, user-…) made on this machine stands for
     Reveal(reveal::Args),
+    /// Upsert bundles into a SQLite database for triage with SQL (exit 1 when one is refused)
+    #[cfg(feature = "index")]
+    Index(index::Args),
 }
 
 /// The bundle argument of the commands that read one bundle (`verify`, `inspect`, `extract`,
@@ -224,6 +229,8 @@ pub(crate) fn run() -> ExitCode {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
         Command::Reveal(args) => reveal::run(&args),
+        #[cfg(feature = "index")]
+        Command::Index(args) => index::run(&args),
     };
     match result {
         Ok(code) => code.into(),

@@ -10,6 +10,11 @@ use crate::bundle::verify::{self, Problem};
 use crate::bundle::{Bundle, FORMAT, Manifest};
 use crate::sanitize::json_text;
 
+/// The verdict of a bundle `verify` finds intact.
+pub const INTACT: &str = "intact";
+/// The verdict of a bundle whose content differs from its manifest.
+pub const TAMPERED: &str = "tampered";
+
 /// One row of one table; serialized as a JSON object whose `table` names the table and whose
 /// other keys are the columns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -175,9 +180,9 @@ pub(super) fn read(path: &Path, shown: &str) -> Result<BundleRows, String> {
         ));
     }
     let verdict = if verification.intact() {
-        "intact"
+        INTACT
     } else {
-        "tampered"
+        TAMPERED
     };
     Ok(flatten(
         verification.id,
