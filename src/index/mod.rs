@@ -75,8 +75,8 @@ pub enum IndexError {
         /// The cause.
         source: rusqlite::Error,
     },
-    /// The database file could not be created.
-    #[error("cannot create index database `{path}`: {source}")]
+    /// The database file could not be created, or is no regular file.
+    #[error("cannot use `{path}` as the index database: {source}")]
     Create {
         /// The database path.
         path: PathBuf,
@@ -361,7 +361,14 @@ fn create_private(path: &Path) -> Result<(), IndexError> {
         .open(path)
     {
         Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // A FIFO opened read-write would block SQLite's first read forever.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => Err(IndexError::Create {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("it exists and is not a regular file"),
+            }),
+            _ => Ok(()),
+        },
         Err(source) => Err(IndexError::Create {
             path: path.to_path_buf(),
             source,
@@ -443,6 +450,9 @@ mod tests {
         .unwrap();
         let err = Index::open(&text).unwrap_err();
         assert!(matches!(err, IndexError::NotSqlite { .. }), "{err}");
+
+        let err = Index::open(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("is not a regular file"), "{err}");
     }
 
     #[test]
