@@ -69,7 +69,7 @@ enum Command {
     Man(man::Args),
     /// Show what a pseudonym (host-…, ip-…, user-…) made on this machine stands for
     Reveal(reveal::Args),
-    /// Upsert bundles into a SQLite database for triage with SQL (exit 1 when one is refused)
+    /// Upsert bundles into a SQLite database to query with SQL
     #[cfg(feature = "index")]
     Index(index::Args),
 }
