@@ -18,6 +18,7 @@ cli              5
 run              4
 issue            3
 replay           3
+index            3
 bundle           2
 redact           1
 collect          1

@@ -34,6 +34,8 @@ pub mod checks;
 pub mod collect;
 pub mod completeness;
 pub mod facts;
+#[cfg(feature = "index")]
+pub mod index;
 pub mod issue;
 pub mod item;
 pub mod policy;

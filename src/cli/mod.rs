@@ -8,6 +8,8 @@ mod completions;
 mod diff;
 mod exit;
 mod extract;
+#[cfg(feature = "index")]
+mod index;
 mod init;
 mod inspect;
 mod issue;
@@ -74,6 +76,9 @@ enum Command {
     Reveal(reveal::Args),
     /// Summarize attached bundles as an issue comment: verdict, checks, completeness, facts
     Triage(triage::Args),
+    /// Upsert bundles into a SQLite database to query with SQL
+    #[cfg(feature = "index")]
+    Index(index::Args),
 }
 
 /// The bundle argument of the commands that read one bundle (`verify`, `inspect`, `extract`,
@@ -233,6 +238,8 @@ pub(crate) fn run() -> ExitCode {
         Command::Man(args) => man::run(&args),
         Command::Reveal(args) => reveal::run(&args),
         Command::Triage(args) => triage::run(&args),
+        #[cfg(feature = "index")]
+        Command::Index(args) => index::run(&args),
     };
     match result {
         Ok(code) => code.into(),

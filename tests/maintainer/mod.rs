@@ -1,7 +1,6 @@
 //! Maintainer commands (`verify`, `inspect`, `diff`, `extract`, `check`, `redact BUNDLE`,
-//! `replay`)
-//! against real bundles written by `collect`, and against hostile zips built here (which
-//! `issue BUNDLE` must refuse too).
+//! `replay`, `triage`, `index`) against real bundles written by `collect`, and against hostile
+//! zips built here (which `issue BUNDLE` must refuse too).
 //!
 //! A demo machine is a [`Test`] whose fake-bin dir holds the project's commands, whose
 //! `<tmp>/root` is the sysroot and whose `<tmp>/spec.toml` is the spec; [`Collect::collect`]
@@ -12,6 +11,8 @@ mod check;
 mod diff_inspect;
 mod extract;
 mod hostile;
+#[cfg(feature = "index")]
+mod index;
 mod redact;
 mod replay;
 mod triage;
