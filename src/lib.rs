@@ -27,6 +27,37 @@
 //! # Ok::<(), support_bundle::redact::RuleError>(())
 //! ```
 
+/// Chainable `with_<field>` setters (named in full, to be greppable) for an options struct, so hosts build options that can
+/// grow fields (they are `#[non_exhaustive]`) without struct literals. `some` makes setters
+/// for `Option` fields that take the value itself, `into` setters that take anything
+/// convertible (paths).
+macro_rules! builder_methods {
+    (some $( $(#[$doc:meta])* $name:ident => $field:ident : $ty:ty; )*) => { $(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+            self.$field = Some(value.into());
+            self
+        }
+    )* };
+    (into $( $(#[$doc:meta])* $name:ident => $field:ident : $ty:ty; )*) => { $(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+            self.$field = value.into();
+            self
+        }
+    )* };
+    ($( $(#[$doc:meta])* $name:ident => $field:ident : $ty:ty; )*) => { $(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$field = value;
+            self
+        }
+    )* };
+}
+
 pub mod atomic;
 pub mod bundle;
 pub mod check;

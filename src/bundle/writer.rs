@@ -22,6 +22,7 @@ use crate::redact::{RedactedText, Report};
 
 /// An error writing a bundle.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WriteError {
     /// The output directory could not be written.
     #[error("cannot write bundle in `{dir}`: {source}")]

@@ -125,10 +125,9 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let _ = support_bundle::collect::running::adopt_orphans();
     let chosen = spec_source::choose(args.spec.as_deref())?;
     let mut spec = chosen.spec;
-    let selection = Selection {
-        only: args.only.clone(),
-        skip: args.skip.clone(),
-    };
+    let selection = Selection::default()
+        .with_only(args.only.clone())
+        .with_skip(args.skip.clone());
     selection.apply(&mut spec)?;
     let journals = LogWindow::new(args.since.as_deref(), args.lines)?.apply(&mut spec);
     if args.since.is_some() && journals == 0 {
@@ -180,9 +179,10 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
 
     let bar = progress_bar(args.no_progress || args.json, opts.spec.items.len());
     let on_event = |e: Event<'_>| {
-        let Event::Finished { id, done, .. } = e;
-        bar.set_position(done as u64);
-        bar.set_message(id.to_string());
+        if let Event::Finished { id, done, .. } = e {
+            bar.set_position(done as u64);
+            bar.set_message(id.to_string());
+        }
     };
     let outcome = run::collect(&opts, &on_event)?;
     bar.finish_and_clear();

@@ -34,8 +34,10 @@ use crate::{checks, facts, issue};
 /// Default overall deadline for a whole run.
 pub const DEFAULT_OVERALL_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Everything `collect` needs, resolved from the command line or by a host tool.
+/// Everything `collect` needs, resolved from the command line or by a host tool: start
+/// from [`Options::from_env`], then the `with_*` methods.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Options {
     /// The spec to run.
     pub spec: Spec,
@@ -99,6 +101,48 @@ impl Options {
         })
     }
 
+    builder_methods! {
+        into
+        /// Where the bundle and issue file go.
+        with_out_dir => out_dir: PathBuf;
+        /// Relative spec paths resolve here.
+        with_cwd => cwd: PathBuf;
+    }
+    builder_methods! {
+        /// `--var NAME=VALUE` overrides of the spec's `[vars]`.
+        with_vars => vars: BTreeMap<String, String>;
+        /// How to build the redactor: rules, literals, where the pseudonym key lives.
+        with_redaction => redaction: redact::Options;
+        /// Overall deadline for collection.
+        with_timeout => timeout: Duration;
+        /// The bundle's timestamp.
+        with_created => created: Timestamp;
+        /// Mark the bundle private and show the security contact instead of a public link.
+        with_security => security: bool;
+    }
+    builder_methods! {
+        some
+        /// Resolve absolute spec paths under this directory.
+        with_sysroot => sysroot: PathBuf;
+        /// The issue title.
+        with_title => title: String;
+        /// The user's own description of the problem.
+        with_description => description: String;
+        /// The user's home, for `~/`.
+        with_home => home: PathBuf;
+        /// The PATH commands run with.
+        with_path_env => path_env: OsString;
+        /// A local checkout of the project, to read the spec's `issue_form` from.
+        with_repo_dir => repo_dir: PathBuf;
+    }
+
+    /// Set one spec variable, as `--var NAME=VALUE` does.
+    #[must_use]
+    pub fn with_var(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.vars.insert(name.into(), value.into());
+        self
+    }
+
     /// The collector context these options describe; the deadline starts now.
     pub fn context(&self) -> Result<Context, Error> {
         let deny = DenyList::new(&self.spec.deny).map_err(|e| Error::Deny(e.to_string()))?;
@@ -130,6 +174,7 @@ impl Options {
 
 /// Why `collect` could not write a bundle.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A redaction rule file is bad.
     #[error(transparent)]

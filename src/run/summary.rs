@@ -148,6 +148,7 @@ impl<'a> Summary<'a> {
 
 /// How the new-issue link is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Link {
     /// The whole URL, which pipes, logs and any terminal can use.
     #[default]
