@@ -19,10 +19,7 @@ fn bench(c: &mut Criterion) {
     let mut data = Vec::new();
     testdata::write_logs(42, 8 << 20, &mut data).expect("in-memory write");
     let dir = tempfile::tempdir().expect("tempdir");
-    let opts = Options {
-        pseudonym_key: Some(dir.path().join("key")),
-        ..Options::default()
-    };
+    let opts = Options::default().with_pseudonym_key(dir.path().join("key"));
     let r = Redactor::new(&opts).expect("default rules compile");
     let mut g = c.benchmark_group("redact");
     g.throughput(Throughput::Bytes(data.len() as u64));

@@ -103,6 +103,7 @@ impl fmt::Display for Condition {
 
 /// What evaluating a condition against facts gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Verdict {
     /// The condition holds: the check's level applies.
     Holds,

@@ -28,6 +28,7 @@ pub struct Requirement<'a> {
 
 /// Whether a required item counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum State {
     /// Collected in full, with the facts the issue shows from it.
     Present {

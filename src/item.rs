@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// How collecting one item ended. Recorded in the manifest; never fatal to a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Status {
     /// Collected in full.
     Ok,
@@ -58,6 +59,7 @@ impl std::fmt::Display for Status {
 /// into the manifest (as the same lowercase name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Kind {
     /// OS, kernel, architecture, CPU and memory facts.
     System,
@@ -126,6 +128,7 @@ impl PartialEq<&str> for Kind {
 /// How content is to be read by the key-based redaction rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Format {
     /// Plain text or log lines: pattern rules only (plus `key=value` and header forms).
     #[default]

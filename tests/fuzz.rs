@@ -422,11 +422,11 @@ fn bundle_seed(entries: &[(&str, &str)]) -> Vec<u8> {
     };
     // Seeds go through the real pass and layout, as `collect` writes them: `(kind, id, name,
     // content)`, plus the stored spec and issue body as the writer's typed extras.
-    let mut redactor = Redactor::new(&Options {
-        no_default_rules: true,
-        keep_identifiers: true,
-        ..Default::default()
-    })
+    let mut redactor = Redactor::new(
+        &Options::default()
+            .with_no_default_rules(true)
+            .with_keep_identifiers(true),
+    )
     .expect("redactor without rules");
     let mut raws = Vec::new();
     let mut extras = Vec::new();
@@ -677,14 +677,12 @@ fn rules_run(input: &[u8]) -> Outcome {
     let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
     let path = dir.path().join("rules.toml");
     std::fs::write(&path, input).map_err(|e| format!("write: {e}"))?;
-    let opts = Options {
-        rule_files: vec![path],
-        no_default_rules: true,
-        pseudonym_key: Some(dir.path().join("pseudonym.key")),
-        hostnames: Some(vec!["web01".into()]),
-        usernames: Some(vec!["alice".into()]),
-        ..Options::default()
-    };
+    let opts = Options::default()
+        .with_rule_files(vec![path])
+        .with_no_default_rules(true)
+        .with_pseudonym_key(dir.path().join("pseudonym.key"))
+        .with_hostnames(vec!["web01".into()])
+        .with_usernames(vec!["alice".into()]);
     match Redactor::new(&opts) {
         Ok(r) => {
             let mut counts = Counts::default();
@@ -752,12 +750,12 @@ fn redactor() -> &'static Redactor {
     static R: std::sync::OnceLock<(Redactor, tempfile::TempDir)> = std::sync::OnceLock::new();
     &R.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir");
-        let r = Redactor::new(&Options {
-            pseudonym_key: Some(dir.path().join("pseudonym.key")),
-            hostnames: Some(vec!["web01".into(), "web01.corp.example.net".into()]),
-            usernames: Some(vec!["alice".into()]),
-            ..Options::default()
-        })
+        let r = Redactor::new(
+            &Options::default()
+                .with_pseudonym_key(dir.path().join("pseudonym.key"))
+                .with_hostnames(vec!["web01".into(), "web01.corp.example.net".into()])
+                .with_usernames(vec!["alice".into()]),
+        )
         .expect("default rules compile");
         (r, dir)
     })

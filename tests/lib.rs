@@ -27,6 +27,7 @@ mod hostile_input;
 mod html_report;
 mod interrupt;
 mod issue;
+mod library_api;
 mod maintainer;
 mod man_pages;
 mod redact_identity;

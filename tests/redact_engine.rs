@@ -16,12 +16,10 @@ use testdata::Rng;
 mod testdata;
 
 fn opts(dir: &Path) -> Options {
-    Options {
-        pseudonym_key: Some(dir.join("pseudonym.key")),
-        hostnames: Some(vec!["web01".into(), "web01.corp.example.net".into()]),
-        usernames: Some(vec!["alice".into()]),
-        ..Options::default()
-    }
+    Options::default()
+        .with_pseudonym_key(dir.join("pseudonym.key"))
+        .with_hostnames(vec!["web01".into(), "web01.corp.example.net".into()])
+        .with_usernames(vec!["alice".into()])
 }
 
 fn redactor() -> (Redactor, tempfile::TempDir) {
@@ -455,11 +453,9 @@ fn pseudonym_key_from_env() {
 #[test]
 #[ignore = "run by pseudonym_key_from_env in a child process with the env var set"]
 fn env_key_child() {
-    let o = Options {
-        hostnames: Some(vec![]),
-        usernames: Some(vec![]),
-        ..Options::default()
-    };
+    let o = Options::default()
+        .with_hostnames(vec![])
+        .with_usernames(vec![]);
     let r = Redactor::new(&o).unwrap();
     println!(
         "CHILD:{}",
@@ -579,11 +575,9 @@ fn gitleaks_default_config_loads_and_runs() {
         return;
     };
     let d = tempfile::tempdir().unwrap();
-    let o = Options {
-        rule_files: vec![path.clone()],
-        no_default_rules: true,
-        ..opts(d.path())
-    };
+    let o = opts(d.path())
+        .with_rule_files(vec![path.clone()])
+        .with_no_default_rules(true);
     let r = Redactor::new(&o).expect("gitleaks config loads unchanged");
     let w = r.warnings();
     assert!(
@@ -611,10 +605,7 @@ fn gitleaks_default_config_loads_and_runs() {
         out.contains("[REDACTED:github-pat:1]") || out.contains("[REDACTED:aws-access-token:1]")
     );
     // Together with the defaults, too.
-    let o = Options {
-        rule_files: vec![path],
-        ..opts(d.path())
-    };
+    let o = opts(d.path()).with_rule_files(vec![path]);
     let r = Redactor::new(&o).unwrap();
     let (out, _) = red(&r, &c.text, Format::Text);
     let survivors = survivors(&out, &c.secrets);
@@ -626,10 +617,7 @@ fn bad_rule_files_name_file_line_and_rule() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("x.toml");
     std::fs::write(&f, "[[rules]]\nid = \"foo\"\nkeywords = [\"a\"]\nregex = '''(oops'''\n\n[[rules]]\nid = \"bar\"\nregex = 'ok'\nsecretGroup = 3\n").unwrap();
-    let o = Options {
-        rule_files: vec![f.clone()],
-        ..opts(d.path())
-    };
+    let o = opts(d.path()).with_rule_files(vec![f.clone()]);
     let e = Redactor::new(&o).unwrap_err().to_string();
     let lines: Vec<&str> = e.lines().collect();
     assert_eq!(lines.len(), 2, "{e}");
@@ -641,10 +629,7 @@ fn bad_rule_files_name_file_line_and_rule() {
         lines[1].starts_with(&format!("{}:9: rule `bar`: secretGroup 3", f.display())),
         "{e}"
     );
-    let o = Options {
-        rule_files: vec![d.path().join("missing.toml")],
-        ..opts(d.path())
-    };
+    let o = opts(d.path()).with_rule_files(vec![d.path().join("missing.toml")]);
     assert!(
         Redactor::new(&o)
             .unwrap_err()
@@ -658,10 +643,7 @@ fn user_rules_extend_and_pseudonymize() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("mine.toml");
     std::fs::write(&f, "# ours\n[[rules]]\nid = \"ticket-id\"\nregex = '''\\bCASE-(\\d{6})\\b'''\nkeywords = [\"case-\"]\naction = \"pseudonymize\"\nprefix = \"case\"\n\n[[keys]]\nid = \"internal\"\npattern = '(?i)^internal_code$'\nkeywords = [\"internal_code\"]\n").unwrap();
-    let o = Options {
-        rule_files: vec![f],
-        ..opts(d.path())
-    };
+    let o = opts(d.path()).with_rule_files(vec![f]);
     let r = Redactor::new(&o).unwrap();
     let (out, c) = red(
         &r,
@@ -679,10 +661,7 @@ fn user_rules_extend_and_pseudonymize() {
 #[test]
 fn no_default_rules_turns_builtins_off() {
     let d = tempfile::tempdir().unwrap();
-    let o = Options {
-        no_default_rules: true,
-        ..opts(d.path())
-    };
+    let o = opts(d.path()).with_no_default_rules(true);
     let r = Redactor::new(&o).unwrap();
     let text = "password=hunter22 from 10.1.1.1 AKIAIOSFODNN7EXAMPLF\n";
     assert_eq!(red(&r, text, Format::Text).0, text);
@@ -1560,10 +1539,7 @@ fn many_keywords_load_quickly() {
     text.push_str(&keys);
     let path = d.path().join("many.toml");
     std::fs::write(&path, text).unwrap();
-    let o = Options {
-        rule_files: vec![path],
-        ..opts(d.path())
-    };
+    let o = opts(d.path()).with_rule_files(vec![path]);
     let started = std::time::Instant::now();
     let r = Redactor::new(&o).expect("loads");
     let took = started.elapsed();

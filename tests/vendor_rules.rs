@@ -1709,12 +1709,10 @@ fn root() -> &'static Path {
 
 /// Options with no machine-specific identifiers, so results do not depend on the host.
 fn options(dir: &Path) -> Options {
-    Options {
-        pseudonym_key: Some(dir.join("pseudonym.key")),
-        hostnames: Some(Vec::new()),
-        usernames: Some(Vec::new()),
-        ..Options::default()
-    }
+    Options::default()
+        .with_pseudonym_key(dir.join("pseudonym.key"))
+        .with_hostnames(Vec::new())
+        .with_usernames(Vec::new())
 }
 
 /// A redactor running one built-in file alone, so a finding can be attributed to its rule.
@@ -1723,11 +1721,9 @@ fn alone(file: File, dir: &Path) -> Redactor {
         Vendors => "vendors.toml",
         Secrets => "secrets.toml",
     };
-    let o = Options {
-        rule_files: vec![root().join("redaction-rules").join(name)],
-        no_default_rules: true,
-        ..options(dir)
-    };
+    let o = options(dir)
+        .with_rule_files(vec![root().join("redaction-rules").join(name)])
+        .with_no_default_rules(true);
     Redactor::new(&o).expect("built-in rule file loads")
 }
 

@@ -18,8 +18,9 @@ use super::reader::{Bundle, ReadError};
 use super::sha256_hex;
 use crate::sanitize::for_terminal;
 
-/// Bounds on the text diffs.
+/// Bounds on the text diffs: [`Options::default`], then the `with_*` methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Options {
     /// Bytes read from each side of a changed text item.
     pub max_input: u64,
@@ -28,6 +29,17 @@ pub struct Options {
     /// Time all text diffs of one comparison may take together; past it a diff is coarser,
     /// and items after it only say that their content changed.
     pub max_diff_time: Duration,
+}
+
+impl Options {
+    builder_methods! {
+        /// Bytes read from each side of a changed text item.
+        with_max_input => max_input: u64;
+        /// Lines of unified diff kept per item.
+        with_max_lines => max_lines: usize;
+        /// Time all text diffs of one comparison may take together.
+        with_max_diff_time => max_diff_time: Duration;
+    }
 }
 
 impl Default for Options {

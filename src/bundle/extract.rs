@@ -18,6 +18,7 @@ use super::reader::{Bundle, ReadError};
 
 /// Why extraction stopped.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExtractError {
     /// The bundle could not be read.
     #[error(transparent)]

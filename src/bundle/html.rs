@@ -28,8 +28,9 @@ use crate::item::Status;
 use crate::sanitize::is_unsafe;
 use crate::spec::Spec;
 
-/// Bounds on the text a page shows.
+/// Bounds on the text a page shows: [`Limits::default`], then the `with_*` methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Bytes of one item's content shown: the start of a file, the end of a log.
     pub item_bytes: u64,
@@ -37,6 +38,17 @@ pub struct Limits {
     pub page_bytes: u64,
     /// Lines of a log shown open; the rest sits in a collapsed block above them.
     pub tail_lines: usize,
+}
+
+impl Limits {
+    builder_methods! {
+        /// Bytes of one item's content shown.
+        with_item_bytes => item_bytes: u64;
+        /// Bytes of content shown over the whole page.
+        with_page_bytes => page_bytes: u64;
+        /// Lines of a log shown open.
+        with_tail_lines => tail_lines: usize;
+    }
 }
 
 impl Default for Limits {

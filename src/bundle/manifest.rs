@@ -167,6 +167,7 @@ impl CheckOutcome {
 /// What a check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum CheckResult {
     /// The condition does not hold.
     Pass,

@@ -23,7 +23,9 @@ mod fuzz_tests;
 pub use layout::Placed;
 pub use manifest::{CheckOutcome, CheckResult, FactRecord, FileRecord, ItemRecord, Manifest};
 pub use reader::{Bundle, EntryInfo, Limits, ReadError};
-pub use writer::{Extra, WriteError, Written, write_bundle, write_bundle_to};
+pub use writer::{
+    Encoded, Extra, WriteError, Written, write_bundle, write_bundle_into, write_bundle_to,
+};
 
 /// The manifest's `format` value; bumped on incompatible changes.
 pub const FORMAT: &str = "support-bundle/1";

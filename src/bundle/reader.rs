@@ -23,8 +23,9 @@ use zip::ZipArchive;
 use super::manifest::Manifest;
 use crate::sanitize::for_terminal;
 
-/// How much of a bundle the reader accepts.
+/// How much of a bundle the reader accepts: [`Limits::default`], then the `with_*` methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Most entries in one bundle.
     pub max_entries: u64,
@@ -39,6 +40,23 @@ pub struct Limits {
     /// Past this much content in all, the whole bundle is held to [`Limits::max_ratio`] too:
     /// many entries just under [`Limits::ratio_floor`] must not add up to a bomb.
     pub total_ratio_floor: u64,
+}
+
+impl Limits {
+    builder_methods! {
+        /// Most entries in one bundle.
+        with_max_entries => max_entries: u64;
+        /// Largest uncompressed size of one entry.
+        with_max_entry_size => max_entry_size: u64;
+        /// Largest uncompressed size of all entries together.
+        with_max_total_size => max_total_size: u64;
+        /// Highest uncompressed-to-compressed ratio.
+        with_max_ratio => max_ratio: u64;
+        /// Entries up to this size are not ratio-checked.
+        with_ratio_floor => ratio_floor: u64;
+        /// Past this much content in all, the whole bundle is ratio-checked too.
+        with_total_ratio_floor => total_ratio_floor: u64;
+    }
 }
 
 impl Default for Limits {
@@ -58,6 +76,7 @@ impl Default for Limits {
 
 /// Why a bundle was refused or could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadError {
     /// The file could not be opened or read.
     #[error("cannot read `{path}`: {source}")]

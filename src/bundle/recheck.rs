@@ -21,6 +21,7 @@ pub const STORED_SPEC_ORIGIN: &str = "spec.toml (in bundle)";
 
 /// Why a stored spec could not be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SpecReadError {
     /// The bundle could not be read.
     #[error(transparent)]

@@ -28,6 +28,7 @@ const OTHER_KEY: &str = "(issue.md, spec.toml, facts: re-redaction)";
 
 /// Why a bundle could not be re-redacted.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReredactError {
     /// The bundle could not be read.
     #[error(transparent)]

@@ -5,10 +5,11 @@
 //! differ in output); no extra fields; a seekable writer, because the streaming one adds data
 //! descriptors. Options start from `SimpleFileOptions::DEFAULT`, not `default()`, which stamps
 //! the current time. The zip is written to a temp file in the output directory, fsync'd and
-//! renamed, so no half bundle ever sits at the final path.
+//! renamed, so no half bundle ever sits at the final path; a host tool that keeps the bundle
+//! elsewhere (in memory, in its own archive) has the same bytes from [`write_bundle_into`].
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
 use zip::CompressionMethod;
@@ -22,12 +23,19 @@ use crate::redact::{RedactedText, Report};
 
 /// An error writing a bundle.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WriteError {
     /// The output directory could not be written.
     #[error("cannot write bundle in `{dir}`: {source}")]
     Io {
         /// The output directory.
         dir: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The caller's writer failed ([`write_bundle_into`]).
+    #[error("cannot write the bundle: {source}")]
+    Output {
         /// The cause.
         source: std::io::Error,
     },
@@ -52,6 +60,18 @@ pub struct Written {
     pub manifest: Manifest,
     /// Temp files of earlier, killed writes into the same directory, removed first.
     pub removed_stale: Vec<PathBuf>,
+}
+
+/// A bundle written to a caller's writer ([`write_bundle_into`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Encoded {
+    /// sha256 of `manifest.json`.
+    pub id: String,
+    /// The manifest as written.
+    pub manifest: Manifest,
+    /// The file name `collect` would give it: `<project>-bundle-<id12>.zip`.
+    pub file_name: String,
 }
 
 /// An entry that is not an item's content. Each constructor names its entry and takes
@@ -136,11 +156,7 @@ pub fn write_bundle(
 ) -> Result<Written, WriteError> {
     let entries = entries(items, extras);
     let (manifest, manifest_json, id) = finish_manifest(manifest, &entries);
-    let final_path = out_dir.join(format!(
-        "{}-bundle-{}.zip",
-        manifest.project.name,
-        &id[..12]
-    ));
+    let final_path = out_dir.join(file_name(&manifest, &id));
     let removed_stale = crate::atomic::remove_stale(out_dir);
     write_zip(out_dir, &final_path, &entries, &manifest_json, created)?;
     Ok(Written {
@@ -173,6 +189,34 @@ pub fn write_bundle_to(
         manifest,
         removed_stale,
     })
+}
+
+/// Like [`write_bundle`], but into `out`: written from position 0, the same bytes as the file
+/// [`write_bundle`] writes for the same inputs (from a later position the zip's offsets count
+/// from the start of `out`, as in a self-extracting archive). Nothing is flushed or synced; a
+/// failure leaves `out` holding part of a zip. [`crate::run::collect_into`] runs a whole `collect`
+/// into a writer.
+pub fn write_bundle_into<W: Write + Seek + ?Sized>(
+    out: &mut W,
+    manifest: Manifest,
+    items: &[Placed],
+    extras: &[Extra],
+    created: Timestamp,
+) -> Result<Encoded, WriteError> {
+    let entries = entries(items, extras);
+    let (manifest, manifest_json, id) = finish_manifest(manifest, &entries);
+    let io_err = |source| WriteError::Output { source };
+    zip_into(out, &entries, &manifest_json, created, &io_err)?;
+    Ok(Encoded {
+        file_name: file_name(&manifest, &id),
+        id,
+        manifest,
+    })
+}
+
+/// `<project>-bundle-<id12>.zip`.
+fn file_name(manifest: &Manifest, id: &str) -> String {
+    format!("{}-bundle-{}.zip", manifest.project.name, &id[..12])
 }
 
 /// Every entry by path: the items' content, then the extras.
@@ -215,37 +259,47 @@ fn write_zip(
         source,
     };
     crate::atomic::write_announced(final_path, crate::atomic::PRIVATE, io_err, |file| {
-        let sink = Sink::new(file);
-        let quiet = sink.quiet.clone();
-        let mut zip = ZipWriter::new(sink);
-        let filled = fill_zip(&mut zip, entries, manifest_json, created, dir);
-        if let Err(e) = filled {
-            // The zip crate's Drop finalizes an unfinished archive and prints any failure to
-            // stderr; the temp file is thrown away, so finish into nothing instead.
-            quiet.set(true);
-            let _ = zip.finish();
-            return Err(e);
-        }
-        zip.finish()
-            .map_err(|source| zip_error(dir, "(central directory)", source))?;
-        if quiet.get() {
-            // A write failed and the zip crate carried on regardless: never rename that.
-            return Err(WriteError::Io {
-                dir: dir.to_path_buf(),
-                source: std::io::Error::other("a write to the temp file failed"),
-            });
-        }
-        Ok(())
+        zip_into(file, entries, manifest_json, created, &io_err)
     })
 }
 
-/// Write every entry, then `manifest.json`, in path order.
-fn fill_zip(
-    zip: &mut ZipWriter<Sink<'_>>,
+/// Write the zip into `out`; `io_err` says where an I/O failure happened.
+fn zip_into<W: Write + Seek + ?Sized>(
+    out: &mut W,
     entries: &BTreeMap<&str, &[u8]>,
     manifest_json: &[u8],
     created: Timestamp,
-    dir: &Path,
+    io_err: &dyn Fn(std::io::Error) -> WriteError,
+) -> Result<(), WriteError> {
+    let sink = Sink::new(out);
+    let quiet = sink.quiet.clone();
+    let mut zip = ZipWriter::new(sink);
+    let filled = fill_zip(&mut zip, entries, manifest_json, created, io_err);
+    if let Err(e) = filled {
+        // The zip crate's Drop finalizes an unfinished archive and prints any failure to
+        // stderr; the output is thrown away, so finish into nothing instead.
+        quiet.set(true);
+        let _ = zip.finish();
+        return Err(e);
+    }
+    zip.finish()
+        .map_err(|source| zip_error(io_err, "(central directory)", source))?;
+    if quiet.get() {
+        // A write failed and the zip crate carried on regardless: never keep that.
+        return Err(io_err(std::io::Error::other(
+            "a write to the output failed",
+        )));
+    }
+    Ok(())
+}
+
+/// Write every entry, then `manifest.json`, in path order.
+fn fill_zip<W: Write + Seek + ?Sized>(
+    zip: &mut ZipWriter<Sink<'_, W>>,
+    entries: &BTreeMap<&str, &[u8]>,
+    manifest_json: &[u8],
+    created: Timestamp,
+    io_err: &dyn Fn(std::io::Error) -> WriteError,
 ) -> Result<(), WriteError> {
     let options = SimpleFileOptions::DEFAULT
         .compression_method(CompressionMethod::Deflated)
@@ -259,23 +313,21 @@ fn fill_zip(
     all.sort_by(|a, b| a.0.cmp(b.0));
     for (path, data) in all {
         zip.start_file(path, options)
-            .map_err(|source| zip_error(dir, path, source))?;
-        zip.write_all(data).map_err(|source| WriteError::Io {
-            dir: dir.to_path_buf(),
-            source,
-        })?;
+            .map_err(|source| zip_error(io_err, path, source))?;
+        zip.write_all(data).map_err(io_err)?;
     }
     Ok(())
 }
 
-/// A zip error as a [`WriteError`]: an I/O failure (disk full, say) is about the output
-/// directory, not the entry that happened to be written when it struck.
-fn zip_error(dir: &Path, path: &str, source: zip::result::ZipError) -> WriteError {
+/// A zip error as a [`WriteError`]: an I/O failure (disk full, say) is about the output,
+/// not the entry that happened to be written when it struck.
+fn zip_error(
+    io_err: &dyn Fn(std::io::Error) -> WriteError,
+    path: &str,
+    source: zip::result::ZipError,
+) -> WriteError {
     match source {
-        zip::result::ZipError::Io(source) => WriteError::Io {
-            dir: dir.to_path_buf(),
-            source,
-        },
+        zip::result::ZipError::Io(source) => io_err(source),
         source => WriteError::Zip {
             path: path.to_string(),
             source,
@@ -283,16 +335,17 @@ fn zip_error(dir: &Path, path: &str, source: zip::result::ZipError) -> WriteErro
     }
 }
 
-/// The temp file as the zip writer sees it. After the first write error, or once told to be
-/// `quiet`, writes are discarded: the zip crate then has nothing to complain about when it
-/// finalizes on drop, and the error already went to the caller.
-struct Sink<'a> {
-    file: &'a mut std::fs::File,
+/// The output (the temp file, or the caller's writer) as the zip writer sees it. After the
+/// first write error, or once told to be `quiet`, writes are discarded: the zip crate then
+/// has nothing to complain about when it finalizes on drop, and the error already went to the
+/// caller.
+struct Sink<'a, W: ?Sized> {
+    file: &'a mut W,
     quiet: std::rc::Rc<std::cell::Cell<bool>>,
 }
 
-impl<'a> Sink<'a> {
-    fn new(file: &'a mut std::fs::File) -> Sink<'a> {
+impl<'a, W: ?Sized> Sink<'a, W> {
+    fn new(file: &'a mut W) -> Sink<'a, W> {
         Sink {
             file,
             quiet: std::rc::Rc::default(),
@@ -308,7 +361,7 @@ impl<'a> Sink<'a> {
     }
 }
 
-impl Write for Sink<'_> {
+impl<W: Write + ?Sized> Write for Sink<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.quiet.get() {
             return Ok(buf.len());
@@ -326,7 +379,7 @@ impl Write for Sink<'_> {
     }
 }
 
-impl std::io::Seek for Sink<'_> {
+impl<W: Seek + ?Sized> Seek for Sink<'_, W> {
     fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
         let sought = self.file.seek(pos);
         self.noting(sought)
@@ -407,6 +460,51 @@ mod tests {
     fn write(dir: &Path) -> Written {
         let t = Timestamp::from_source_date_epoch(Some("1795393164")).unwrap();
         write_bundle(dir, manifest(), &items(), &[], t).unwrap()
+    }
+
+    #[test]
+    fn a_writer_gets_the_bytes_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let written = write(dir.path());
+        let t = Timestamp::from_source_date_epoch(Some("1795393164")).unwrap();
+        let mut out = std::io::Cursor::new(Vec::new());
+        let encoded = write_bundle_into(&mut out, manifest(), &items(), &[], t).unwrap();
+        let file = std::fs::read(&written.path).unwrap();
+        assert_eq!(out.into_inner(), file);
+        assert_eq!(encoded.id, written.id);
+        assert_eq!(
+            Some(std::ffi::OsStr::new(&encoded.file_name)),
+            written.path.file_name()
+        );
+    }
+
+    #[test]
+    fn a_failing_writer_is_an_output_error() {
+        /// Takes 100 bytes, then fails.
+        struct Full(std::io::Cursor<Vec<u8>>);
+        impl Write for Full {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.0.position() + buf.len() as u64 > 100 {
+                    return Err(std::io::Error::other("no space"));
+                }
+                self.0.write(buf)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl Seek for Full {
+            fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+                self.0.seek(pos)
+            }
+        }
+        let t = Timestamp::from_source_date_epoch(Some("1795393164")).unwrap();
+        let mut out = Full(std::io::Cursor::new(Vec::new()));
+        let err = write_bundle_into(&mut out, manifest(), &items(), &[], t).unwrap_err();
+        assert!(
+            matches!(&err, WriteError::Output { source } if source.to_string().contains("no space")),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! `collect`: run a spec, write the bundle and issue file, print a one-screen summary.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::bail;
 use support_bundle::redact::{Counts, Redactor};
 use support_bundle::run::select::{LogWindow, Selection};
-use support_bundle::run::summary::{Link, Summary};
+use support_bundle::run::summary::{Link, Summary, dry_run_text, plan_text, warnings_text};
 use support_bundle::run::{self, Event, Step};
 use support_bundle::sanitize::for_terminal;
 
@@ -125,10 +124,9 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let _ = support_bundle::collect::running::adopt_orphans();
     let chosen = spec_source::choose(args.spec.as_deref())?;
     let mut spec = chosen.spec;
-    let selection = Selection {
-        only: args.only.clone(),
-        skip: args.skip.clone(),
-    };
+    let selection = Selection::default()
+        .with_only(args.only.clone())
+        .with_skip(args.skip.clone());
     selection.apply(&mut spec)?;
     let journals = LogWindow::new(args.since.as_deref(), args.lines)?.apply(&mut spec);
     if args.since.is_some() && journals == 0 {
@@ -180,15 +178,14 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
 
     let bar = progress_bar(args.no_progress || args.json, opts.spec.items.len());
     let on_event = |e: Event<'_>| {
-        let Event::Finished { id, done, .. } = e;
-        bar.set_position(done as u64);
-        bar.set_message(id.to_string());
+        if let Event::Finished { id, done, .. } = e {
+            bar.set_position(done as u64);
+            bar.set_message(id.to_string());
+        }
     };
     let outcome = run::collect(&opts, &on_event)?;
     bar.finish_and_clear();
-    for w in &outcome.warnings {
-        eprintln!("warning: {}", for_terminal(w));
-    }
+    eprint!("{}", warnings_text(&outcome.warnings));
     let link = if output::stdout_is_tty() {
         Link::Hyperlink
     } else {
@@ -219,43 +216,4 @@ fn progress_bar(hidden: bool, total: usize) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-fn dry_run_text(
-    opts: &run::Options,
-    steps: &[Step],
-    redactor: &Redactor,
-    reason: Option<&str>,
-) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "spec {} ({} steps); nothing will be written",
-        for_terminal(&opts.spec.origin),
-        steps.len()
-    );
-    if let Some(reason) = reason {
-        let _ = writeln!(out, "using {}", for_terminal(reason));
-    }
-    if let Some(root) = &opts.sysroot {
-        let _ = writeln!(out, "sysroot {}", root.display());
-    }
-    out.push_str(&plan_text(steps, redactor));
-    out
-}
-
-/// One line per step: its kind, id and what it runs, reads or requests, redacted.
-fn plan_text(steps: &[Step], redactor: &Redactor) -> String {
-    let mut out = String::new();
-    let width = steps.iter().map(|s| s.id.len()).max().unwrap_or(0);
-    for step in steps {
-        let _ = writeln!(
-            out,
-            "  {:<7} {:width$}  {}",
-            step.request.kind(),
-            step.id,
-            for_terminal(&redactor.redact_str(&step.request.to_string(), &mut Counts::default()))
-        );
-    }
-    out
 }

@@ -29,10 +29,7 @@ pub(super) struct Args {
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut a = open_bundle(&args.a)?;
     let mut b = open_bundle(&args.b)?;
-    let opts = diff::Options {
-        max_lines: args.max_lines,
-        ..diff::Options::default()
-    };
+    let opts = diff::Options::default().with_max_lines(args.max_lines);
     if let Some(path) = &args.html {
         let page = html::diff_page(&mut a, &mut b, opts, html::Limits::default())?;
         super::inspect::write_page(path, &page)?;

@@ -66,10 +66,8 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
             .with_context(|| format!("cannot read policy `{}`", args.from.display()))?;
     }
     let text = policy::decode(&bytes);
-    let opts = DraftOptions {
-        name: args.name.clone(),
-        ..DraftOptions::default()
-    };
+    let mut opts = DraftOptions::default();
+    opts.name.clone_from(&args.name);
     let built = match &args.kit {
         Some(_) => Some(kit::kit(&text, &opts).context("cannot build the adoption kit")?),
         None => None,

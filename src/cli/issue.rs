@@ -76,15 +76,15 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
             .unwrap_or(std::path::Path::new("."))
             .join(format!("{}-issue.md", bundle.manifest.project.name))
     });
+    let mut filing_options = FilingOptions::default()
+        .with_security(args.issue.security)
+        .with_body_file(body_file.as_path());
+    filing_options.form = form.as_ref();
     let out = issue::rerender(
         &bundle,
         title.as_deref(),
         description.as_deref(),
-        &FilingOptions {
-            security: args.issue.security,
-            form: form.as_ref(),
-            body_file: Some(&body_file),
-        },
+        &filing_options,
     );
     for w in &warnings {
         eprintln!("warning: {}", for_terminal(w));

@@ -196,15 +196,14 @@ pub(crate) struct RedactionArgs {
 
 impl RedactionArgs {
     fn options(&self) -> support_bundle::redact::Options {
-        support_bundle::redact::Options {
-            rule_files: self.rules.clone(),
-            no_default_rules: self.no_default_rules,
-            keep_identifiers: self.keep_identifiers,
-            literals: self.redact.clone(),
-            pseudonym_key: self.pseudonym_key.clone(),
-            domains: self.domains.clone(),
-            ..Default::default()
-        }
+        let mut opts = support_bundle::redact::Options::default()
+            .with_rule_files(self.rules.clone())
+            .with_no_default_rules(self.no_default_rules)
+            .with_keep_identifiers(self.keep_identifiers)
+            .with_literals(self.redact.clone())
+            .with_domains(self.domains.clone());
+        opts.pseudonym_key.clone_from(&self.pseudonym_key);
+        opts
     }
 }
 

@@ -1,5 +1,6 @@
 //! `replay BUNDLE`: verify, extract, and run the spec's `[[replay]]` steps on the files.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use support_bundle::replay::{self, Options};
@@ -37,13 +38,11 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     }
     let spec = args.spec.as_deref().map(spec::load).transpose()?;
     let mut bundle = args.input.open()?;
-    let options = Options {
-        spec,
-        vars: args.vars.iter().cloned().collect(),
-        to: args.to.clone(),
-        dry_run: args.dry_run,
-        ..Options::default()
-    };
+    let mut options = Options::default()
+        .with_vars(args.vars.iter().cloned().collect::<BTreeMap<_, _>>())
+        .with_dry_run(args.dry_run);
+    options.spec = spec;
+    options.to.clone_from(&args.to);
     // A step's process group is out of reach of the terminal's Ctrl-C: the handler kills it.
     signals::install();
     let json = args.json;

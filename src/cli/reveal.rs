@@ -23,10 +23,8 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
-    let opts = redact::Options {
-        pseudonym_key: args.pseudonym_key.clone(),
-        ..Default::default()
-    };
+    let mut opts = redact::Options::default();
+    opts.pseudonym_key.clone_from(&args.pseudonym_key);
     let Some(key) = redact::key_path(&opts) else {
         anyhow::bail!(
             "no config directory to find the pseudonym map in (set HOME or XDG_CONFIG_HOME, or \

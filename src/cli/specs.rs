@@ -172,6 +172,8 @@ fn reads(item: &Item) -> String {
         },
         Kind::Http => item.url.clone().unwrap_or_default(),
         Kind::Env => format!("${}", item.vars.join(" $")),
+        // A collector kind newer than this front end: the spec's own text says what it reads.
+        _ => String::new(),
     }
 }
 

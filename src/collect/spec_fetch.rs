@@ -32,6 +32,7 @@ pub struct Fetched {
 
 /// Why a spec could not be fetched or loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FetchError {
     /// An https URL, and this build has no TLS.
     #[error(

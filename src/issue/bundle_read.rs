@@ -25,6 +25,7 @@ const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
 
 /// Why a bundle could not be re-rendered.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadError {
     /// The reader refused the bundle, or an entry could not be read.
     #[error("cannot read bundle `{path}`: {source}")]

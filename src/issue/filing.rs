@@ -10,8 +10,10 @@ use super::url::{self, Repo};
 use super::{Input, one_line};
 use crate::spec::ForgeKind;
 
-/// What filing needs besides the rendered input.
+/// What filing needs besides the rendered input: [`FilingOptions::default`], then the
+/// `with_*` methods.
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct FilingOptions<'a> {
     /// The user says this is a vulnerability: nothing public is produced.
     pub security: bool,
@@ -19,6 +21,20 @@ pub struct FilingOptions<'a> {
     pub form: Option<&'a Form>,
     /// The full body's file, for the `gh` line.
     pub body_file: Option<&'a Path>,
+}
+
+impl<'a> FilingOptions<'a> {
+    builder_methods! {
+        /// The user says this is a vulnerability: nothing public is produced.
+        with_security => security: bool;
+    }
+    builder_methods! {
+        some
+        /// The project's issue form, read from a checkout.
+        with_form => form: &'a Form;
+        /// The full body's file, for the `gh` line.
+        with_body_file => body_file: &'a Path;
+    }
 }
 
 /// The ways to file.

@@ -45,6 +45,7 @@ pub struct Form {
 
 /// Why a form file could not be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FormError {
     /// Not readable.
     #[error("cannot read issue form `{path}`: {source}")]

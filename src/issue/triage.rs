@@ -73,6 +73,7 @@ pub struct BundleTriage {
 /// Whether a bundle can be taken at its word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Verdict {
     /// Every entry matches the manifest.
     Intact,

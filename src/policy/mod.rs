@@ -24,14 +24,25 @@ use regex::Regex;
 
 pub use decode::{decode, repair_mojibake};
 
-/// Options for [`draft`].
+/// Options for [`draft`]: [`DraftOptions::default`], then the `with_*` methods.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct DraftOptions {
     /// The project's short name; default: from the policy's title.
     pub name: Option<String>,
     /// Point the spec at this issue form (a file name in `.github/ISSUE_TEMPLATE/`) instead
     /// of the template the policy links; [`kit`] sets it.
     pub issue_form: Option<String>,
+}
+
+impl DraftOptions {
+    builder_methods! {
+        some
+        /// The project's short name.
+        with_name => name: String;
+        /// Point the spec at this issue form.
+        with_issue_form => issue_form: String;
+    }
 }
 
 /// A drafted spec.

@@ -47,6 +47,18 @@ pub(crate) struct Compiled {
     pub literal_pseudo: Vec<bool>,
 }
 
+/// The pseudonym key, resolved by the caller.
+#[derive(Debug, Default)]
+pub(crate) enum Key {
+    /// Read from this file, created there when absent.
+    File(PathBuf),
+    /// Given by the host.
+    Given(pseudonym::PseudonymKey),
+    /// A random key for this run only.
+    #[default]
+    RunOnly,
+}
+
 /// What compiling needs besides the rules, resolved by the caller.
 #[derive(Debug, Default)]
 pub(crate) struct Inputs {
@@ -54,8 +66,8 @@ pub(crate) struct Inputs {
     pub hostnames: Option<Vec<String>>,
     /// User names to pseudonymize; `None` detects this machine's.
     pub usernames: Option<Vec<String>>,
-    /// Where the pseudonym key lives; `None`: a key for this run only.
-    pub key_path: Option<PathBuf>,
+    /// The pseudonym key.
+    pub key: Key,
     /// Domains whose host names to pseudonymize, besides this machine's own.
     pub domains: Vec<String>,
     /// Read the passwd database and host names under this root too.
@@ -113,7 +125,7 @@ pub(crate) fn compile(set: RuleSet, inputs: Inputs) -> Result<Compiled, String> 
     let (prefilter, keys_always) = trigger_prefilter(&rules, &keys, &ident_lower)?;
     let key_filter = key_prefilter(&keys)?;
     let ident_ac = identifier_matcher(&ident_pats)?;
-    let pseudonymizer = pseudonymizer(&rules, &keys, inputs.key_path.as_deref())?;
+    let pseudonymizer = pseudonymizer(&rules, &keys, &inputs.key)?;
     let pem_begin = Regex::new(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
         .map_err(|e| e.to_string())?;
     let find = |d: Detector| rules.iter().position(|r| r.detector == d);
@@ -328,21 +340,22 @@ fn identifier_matcher(names: &[String]) -> Result<Option<AhoCorasick>, String> {
         .map_err(|e| format!("identifier matcher: {e}"))
 }
 
-/// The pseudonymizer, when some rule pseudonymizes: keyed from `key_path`, or for this run
-/// only when there is no place for a key (no HOME, e.g. under cron).
+/// The pseudonymizer, when some rule pseudonymizes: keyed from the key file, the host's key,
+/// or for this run only when there is no place for a key (no HOME, e.g. under cron).
 fn pseudonymizer(
     rules: &[PatternRule],
     keys: &[KeyRule],
-    key_path: Option<&std::path::Path>,
+    key: &Key,
 ) -> Result<Option<pseudonym::Pseudonymizer>, String> {
     if !rules.iter().any(|r| r.action == Action::Pseudonymize)
         && !keys.iter().any(|k| k.action == Action::Pseudonymize)
     {
         return Ok(None);
     }
-    let key = match key_path {
-        Some(path) => pseudonym::load_or_create_key(path)?,
-        None => pseudonym::ephemeral_key()?,
+    let key = match key {
+        Key::File(path) => pseudonym::load_or_create_key(path)?,
+        Key::Given(key) => *key.bytes(),
+        Key::RunOnly => pseudonym::ephemeral_key()?,
     };
     Ok(Some(pseudonym::Pseudonymizer::new(&key)))
 }

@@ -45,8 +45,19 @@ pub use report::{ItemCounts, Learned, REPORT_FORMAT, Report, report_json};
 use rules::{Action, RuleSet};
 pub use vocabulary::Vocabulary;
 
-/// How to build a [`Redactor`].
+/// How to build a [`Redactor`]: [`Options::default`] (the CLI's defaults), then the
+/// `with_*` methods.
+///
+/// ```
+/// use support_bundle::redact::{KeySource, Options};
+///
+/// let opts = Options::default()
+///     .with_literals(vec!["hunter2-but-longer".into()])
+///     .with_pseudonym_key_source(KeySource::DefaultFile("/etc/mytool/pseudonym.key".into()));
+/// assert!(opts.pseudonym_key.is_none());
+/// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// Extra rule files (`--rules`), gitleaks-compatible TOML.
     pub rule_files: Vec<PathBuf>,
@@ -56,9 +67,13 @@ pub struct Options {
     pub keep_identifiers: bool,
     /// Literal values to redact wherever they occur (`--redact VALUE`).
     pub literals: Vec<String>,
-    /// Pseudonym key file (`--pseudonym-key`); default: `$SUPPORT_BUNDLE_PSEUDONYM_KEY`, else
-    /// the per-installation key in the user's config dir (created on first use).
+    /// Pseudonym key file (`--pseudonym-key`), created when absent; a key that cannot be
+    /// used there is an error. It wins over [`Options::pseudonym_key_source`].
     pub pseudonym_key: Option<PathBuf>,
+    /// Where the pseudonym key comes from when [`Options::pseudonym_key`] names no file: by
+    /// default `$SUPPORT_BUNDLE_PSEUDONYM_KEY`, else the per-installation key in the user's
+    /// config dir; a host tool names its own place or hands over the key.
+    pub pseudonym_key_source: KeySource,
     /// Host names to pseudonymize; `None` detects this machine's name and FQDN.
     pub hostnames: Option<Vec<String>>,
     /// User names to pseudonymize; `None` detects the invoking user and the local accounts
@@ -71,6 +86,55 @@ pub struct Options {
     /// Names never pseudonymized as host or user names: the project's own (a service
     /// account is often named after its service).
     pub keep_names: Vec<String>,
+}
+
+impl Options {
+    builder_methods! {
+        /// Extra rule files, gitleaks-compatible TOML.
+        with_rule_files => rule_files: Vec<PathBuf>;
+        /// Turn off the built-in secret and identifier rule sets.
+        with_no_default_rules => no_default_rules: bool;
+        /// Keep identifiers instead of pseudonymizing them.
+        with_keep_identifiers => keep_identifiers: bool;
+        /// Literal values to redact wherever they occur.
+        with_literals => literals: Vec<String>;
+        /// Where the pseudonym key comes from when no key file is named.
+        with_pseudonym_key_source => pseudonym_key_source: KeySource;
+        /// Domains whose host names are pseudonymized.
+        with_domains => domains: Vec<String>;
+        /// Names never pseudonymized as host or user names.
+        with_keep_names => keep_names: Vec<String>;
+    }
+    builder_methods! {
+        some
+        /// The pseudonym key file; a key that cannot be used there is an error.
+        with_pseudonym_key => pseudonym_key: PathBuf;
+        /// Host names to pseudonymize instead of this machine's.
+        with_hostnames => hostnames: Vec<String>;
+        /// User names to pseudonymize instead of this machine's.
+        with_usernames => usernames: Vec<String>;
+        /// Read the passwd database and host names under this root too.
+        with_sysroot => sysroot: PathBuf;
+    }
+}
+
+/// Where the pseudonym key comes from when [`Options::pseudonym_key`] names no file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeySource {
+    /// `$SUPPORT_BUNDLE_PSEUDONYM_KEY` (a file, which must be usable), else the
+    /// per-installation key in the user's config dir ([`pseudonym::default_key_path`]): what
+    /// the `support-bundle` CLI uses.
+    #[default]
+    Installation,
+    /// A host tool's own per-installation key file, created on first use. Where it can be
+    /// neither read nor created, the run uses a key of its own and warns, as with the
+    /// config dir. `reveal`'s map of minted pseudonyms is kept beside it.
+    DefaultFile(PathBuf),
+    /// A key the host holds; nothing is read or written, and no map for `reveal` is kept.
+    Bytes(pseudonym::PseudonymKey),
+    /// A random key for this run only: pseudonyms match nothing outside this run.
+    RunOnly,
 }
 
 /// An error loading or compiling redaction rules, or reading the pseudonym key. Lists every
@@ -167,12 +231,12 @@ impl Redactor {
         }
         let mut warnings = std::mem::take(&mut set.warnings);
         let pseudonymizes = set.rules.iter().any(|r| r.action == Action::Pseudonymize);
-        let (key_file, key_warning) = match key_location(opts) {
+        let (key, key_warning) = match key_location(opts) {
             Some(KeyPath::Default(path)) if pseudonymizes => {
                 match pseudonym::check_default_key(&path) {
-                    Ok(()) => (Some(path), None),
+                    Ok(()) => (compiled::Key::File(path), None),
                     Err(why) => (
-                        None,
+                        compiled::Key::RunOnly,
                         Some(format!(
                             "{why}; using a key for this run only (pass --pseudonym-key FILE to \
                              keep one): pseudonyms in this bundle will not match other runs"
@@ -180,9 +244,13 @@ impl Redactor {
                     ),
                 }
             }
-            Some(KeyPath::Default(path) | KeyPath::Chosen(path)) => (Some(path), None),
+            Some(KeyPath::Default(path) | KeyPath::Chosen(path)) => {
+                (compiled::Key::File(path), None)
+            }
+            Some(KeyPath::Given(key)) => (compiled::Key::Given(key), None),
+            Some(KeyPath::RunOnly) => (compiled::Key::RunOnly, None),
             None => (
-                None,
+                compiled::Key::RunOnly,
                 Some(
                     "no config directory for the pseudonym key (set HOME or XDG_CONFIG_HOME, or \
                      pass --pseudonym-key): pseudonyms in this bundle will not match other runs"
@@ -190,10 +258,14 @@ impl Redactor {
                 ),
             ),
         };
+        let key_file = match &key {
+            compiled::Key::File(path) => Some(path.clone()),
+            compiled::Key::Given(_) | compiled::Key::RunOnly => None,
+        };
         let inputs = compiled::Inputs {
             hostnames: opts.hostnames.clone(),
             usernames: opts.usernames.clone(),
-            key_path: key_file.clone(),
+            key,
             domains: opts.domains.clone(),
             sysroot: opts.sysroot.clone(),
             keep_names: opts.keep_names.clone(),
@@ -367,11 +439,13 @@ impl Redactor {
     }
 }
 
-/// Where the pseudonym key lives: `--pseudonym-key`, then the environment variable, then the
-/// per-installation file in the config dir; `None` when there is no config dir.
+/// The pseudonym key file: `--pseudonym-key`, then [`Options::pseudonym_key_source`] (by
+/// default the environment variable, then the per-installation file in the config dir);
+/// `None` when there is no config dir, or the key is not kept in a file.
 pub fn key_path(opts: &Options) -> Option<PathBuf> {
-    key_location(opts).map(|k| match k {
-        KeyPath::Chosen(p) | KeyPath::Default(p) => p,
+    key_location(opts).and_then(|k| match k {
+        KeyPath::Chosen(p) | KeyPath::Default(p) => Some(p),
+        KeyPath::Given(_) | KeyPath::RunOnly => None,
     })
 }
 
@@ -379,18 +453,29 @@ pub fn key_path(opts: &Options) -> Option<PathBuf> {
 enum KeyPath {
     /// Named by the user: a key that cannot be used there is an error.
     Chosen(PathBuf),
-    /// The per-installation file in the config dir: one that cannot be made there (a home
-    /// the user cannot write) falls back to a key for this run.
+    /// A per-installation file (ours in the config dir, or a host tool's): one that cannot
+    /// be made there (a home the user cannot write) falls back to a key for this run.
     Default(PathBuf),
+    /// Handed over by a host tool.
+    Given(pseudonym::PseudonymKey),
+    /// A key for this run only, as asked.
+    RunOnly,
 }
 
-/// `--pseudonym-key`, then the environment variable, then the per-installation file in the
-/// config dir; `None` when there is no config dir.
+/// `--pseudonym-key`, then the source the options name; `None` when the default source has
+/// no config dir.
 fn key_location(opts: &Options) -> Option<KeyPath> {
-    match (&opts.pseudonym_key, std::env::var_os(pseudonym::KEY_ENV)) {
-        (Some(p), _) => Some(KeyPath::Chosen(p.clone())),
-        (None, Some(p)) if !p.is_empty() => Some(KeyPath::Chosen(PathBuf::from(p))),
-        _ => pseudonym::default_key_path().map(KeyPath::Default),
+    if let Some(p) = &opts.pseudonym_key {
+        return Some(KeyPath::Chosen(p.clone()));
+    }
+    match &opts.pseudonym_key_source {
+        KeySource::Installation => match std::env::var_os(pseudonym::KEY_ENV) {
+            Some(p) if !p.is_empty() => Some(KeyPath::Chosen(PathBuf::from(p))),
+            _ => pseudonym::default_key_path().map(KeyPath::Default),
+        },
+        KeySource::DefaultFile(p) => Some(KeyPath::Default(p.clone())),
+        KeySource::Bytes(key) => Some(KeyPath::Given(key.clone())),
+        KeySource::RunOnly => Some(KeyPath::RunOnly),
     }
 }
 

@@ -75,6 +75,35 @@ impl Pseudonymizer {
     }
 }
 
+/// A pseudonym key a host tool holds itself (read from its own store, or from stdin) and
+/// hands over through [`KeySource::Bytes`](super::KeySource::Bytes). Its `Debug` never shows
+/// the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PseudonymKey([u8; 32]);
+
+impl PseudonymKey {
+    /// A key from its 32 bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> PseudonymKey {
+        PseudonymKey(bytes)
+    }
+
+    /// A key as a key file holds it: 64 hex digits (surrounding whitespace ignored) or 32 raw
+    /// bytes; `None` for anything else.
+    pub fn parse(bytes: &[u8]) -> Option<PseudonymKey> {
+        parse_key(bytes).map(PseudonymKey)
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PseudonymKey(..)")
+    }
+}
+
 /// The default key location: `$XDG_CONFIG_HOME/support-bundle/pseudonym.key`, else
 /// `~/.config/support-bundle/pseudonym.key`.
 pub fn default_key_path() -> Option<PathBuf> {

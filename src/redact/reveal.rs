@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// A problem reading, writing or clearing the reveal map.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RevealError {
     /// The map could not be read or written.
     #[error("pseudonym map {}: {source}", .path.display())]

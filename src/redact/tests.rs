@@ -159,3 +159,119 @@ mod fuzz {
         }
     }
 }
+
+/// A redactor that pseudonymizes `web01` and nothing of this machine's, keyed as `opts` says.
+fn keyed(opts: Options) -> Result<Redactor, RuleError> {
+    Redactor::new(
+        &opts
+            .with_hostnames(vec!["web01".into()])
+            .with_usernames(Vec::new()),
+    )
+}
+
+#[test]
+fn a_host_key_file_is_created_where_the_host_says_and_keys_like_a_named_file() {
+    let d = tempfile::tempdir().unwrap();
+    let key = d.path().join("mytool").join("pseudonym.key");
+    let host =
+        keyed(Options::default().with_pseudonym_key_source(KeySource::DefaultFile(key.clone())))
+            .unwrap();
+    let out = red(&host, "on web01\n", Format::Text);
+    assert!(out.starts_with("on host-"), "{out}");
+    assert!(host.warnings().is_empty(), "{:?}", host.warnings());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert_eq!(
+        key_path(
+            &Options::default().with_pseudonym_key_source(KeySource::DefaultFile(key.clone()))
+        ),
+        Some(key.clone())
+    );
+    // The map `reveal` reads sits beside the host's key.
+    host.save_reveal_map().unwrap();
+    assert!(reveal::map_path(&key).is_file());
+    let named = keyed(Options::default().with_pseudonym_key(key.clone())).unwrap();
+    assert_eq!(red(&named, "on web01\n", Format::Text), out);
+}
+
+#[test]
+fn key_bytes_from_the_host_key_like_the_same_key_in_a_file() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("key");
+    std::fs::write(&file, format!("{}\n", "ab".repeat(32))).unwrap();
+    let from_file = keyed(Options::default().with_pseudonym_key(file)).unwrap();
+    let key = pseudonym::PseudonymKey::parse("ab".repeat(32).as_bytes()).unwrap();
+    assert_eq!(key, pseudonym::PseudonymKey::from_bytes([0xab; 32]));
+    assert_eq!(format!("{key:?}"), "PseudonymKey(..)");
+    let opts = Options::default().with_pseudonym_key_source(KeySource::Bytes(key));
+    assert_eq!(key_path(&opts), None);
+    let given = keyed(opts).unwrap();
+    assert_eq!(
+        red(&given, "on web01\n", Format::Text),
+        red(&from_file, "on web01\n", Format::Text)
+    );
+    assert!(pseudonym::PseudonymKey::parse(b"not a key").is_none());
+}
+
+#[test]
+fn a_named_key_file_wins_over_the_host_source() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("named.key");
+    let opts = Options::default()
+        .with_pseudonym_key(file.clone())
+        .with_pseudonym_key_source(KeySource::Bytes(pseudonym::PseudonymKey::from_bytes(
+            [7; 32],
+        )));
+    assert_eq!(key_path(&opts), Some(file.clone()));
+    let r = keyed(opts).unwrap();
+    let bytes = keyed(
+        Options::default().with_pseudonym_key_source(KeySource::Bytes(
+            pseudonym::PseudonymKey::from_bytes([7; 32]),
+        )),
+    )
+    .unwrap();
+    assert!(file.is_file());
+    assert_ne!(
+        red(&r, "on web01\n", Format::Text),
+        red(&bytes, "on web01\n", Format::Text)
+    );
+}
+
+#[test]
+fn a_host_key_file_that_cannot_be_made_falls_back_but_a_named_one_is_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    // A path under a regular file can be neither read nor created.
+    std::fs::write(d.path().join("plain"), "x").unwrap();
+    let key = d.path().join("plain").join("pseudonym.key");
+    let host =
+        keyed(Options::default().with_pseudonym_key_source(KeySource::DefaultFile(key.clone())))
+            .unwrap();
+    assert!(red(&host, "on web01\n", Format::Text).starts_with("on host-"));
+    assert!(
+        host.warnings()
+            .iter()
+            .any(|w| w.contains("using a key for this run only")),
+        "{:?}",
+        host.warnings()
+    );
+    let err = keyed(Options::default().with_pseudonym_key(key)).unwrap_err();
+    assert!(err.to_string().contains("pseudonym key"), "{err}");
+}
+
+#[test]
+fn a_run_only_key_differs_between_runs_and_keeps_no_file() {
+    let opts = Options::default().with_pseudonym_key_source(KeySource::RunOnly);
+    assert_eq!(key_path(&opts), None);
+    let a = keyed(opts.clone()).unwrap();
+    let b = keyed(opts).unwrap();
+    assert!(a.warnings().is_empty(), "{:?}", a.warnings());
+    assert_ne!(
+        red(&a, "on web01\n", Format::Text),
+        red(&b, "on web01\n", Format::Text)
+    );
+    assert!(a.reveal_map.is_none());
+}

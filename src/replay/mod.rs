@@ -40,8 +40,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// How much of a run's output (stdout, then stderr) is kept and shown.
 pub const DEFAULT_MAX_OUTPUT: u64 = 16 * 1024;
 
-/// What the maintainer asked for.
+/// What the maintainer asked for: [`Options::default`], then the `with_*` methods.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Options {
     /// The spec to replay with; `None` for the one the bundle was collected with.
     pub spec: Option<Spec>,
@@ -58,6 +59,28 @@ pub struct Options {
     pub home: Option<PathBuf>,
     /// Output kept per run.
     pub max_output: u64,
+}
+
+impl Options {
+    builder_methods! {
+        /// `--var NAME=VALUE`: the values of the steps' `{name}` placeholders.
+        with_vars => vars: BTreeMap<String, String>;
+        /// Show the plan, extract nothing and run nothing.
+        with_dry_run => dry_run: bool;
+        /// Output kept per run.
+        with_max_output => max_output: u64;
+    }
+    builder_methods! {
+        some
+        /// Replay with this spec instead of the bundle's.
+        with_spec => spec: Spec;
+        /// Extract here and keep the files.
+        with_to => to: PathBuf;
+        /// The `PATH` programs are looked up in and that they inherit.
+        with_path_env => path_env: OsString;
+        /// `HOME` for the programs.
+        with_home => home: PathBuf;
+    }
 }
 
 /// No spec (the bundle's built-in), no variables, a temporary directory, this process's
@@ -78,6 +101,7 @@ impl Default for Options {
 
 /// Why nothing was run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReplayError {
     /// The bundle could not be read.
     #[error(transparent)]
@@ -143,6 +167,7 @@ fn missing_message(missing: &[(String, String)]) -> String {
 /// How one run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// `--dry-run`: it would run.
     Planned,

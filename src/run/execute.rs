@@ -17,6 +17,7 @@ const WORKERS: usize = 8;
 
 /// Progress of a run, for a progress line.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum Event<'a> {
     /// A step finished.
     Finished {

@@ -34,8 +34,10 @@ use crate::{checks, facts, issue};
 /// Default overall deadline for a whole run.
 pub const DEFAULT_OVERALL_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Everything `collect` needs, resolved from the command line or by a host tool.
+/// Everything `collect` needs, resolved from the command line or by a host tool: start
+/// from [`Options::from_env`], then the `with_*` methods.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Options {
     /// The spec to run.
     pub spec: Spec,
@@ -99,6 +101,48 @@ impl Options {
         })
     }
 
+    builder_methods! {
+        into
+        /// Where the bundle and issue file go.
+        with_out_dir => out_dir: PathBuf;
+        /// Relative spec paths resolve here.
+        with_cwd => cwd: PathBuf;
+    }
+    builder_methods! {
+        /// `--var NAME=VALUE` overrides of the spec's `[vars]`.
+        with_vars => vars: BTreeMap<String, String>;
+        /// How to build the redactor: rules, literals, where the pseudonym key lives.
+        with_redaction => redaction: redact::Options;
+        /// Overall deadline for collection.
+        with_timeout => timeout: Duration;
+        /// The bundle's timestamp.
+        with_created => created: Timestamp;
+        /// Mark the bundle private and show the security contact instead of a public link.
+        with_security => security: bool;
+    }
+    builder_methods! {
+        some
+        /// Resolve absolute spec paths under this directory.
+        with_sysroot => sysroot: PathBuf;
+        /// The issue title.
+        with_title => title: String;
+        /// The user's own description of the problem.
+        with_description => description: String;
+        /// The user's home, for `~/`.
+        with_home => home: PathBuf;
+        /// The PATH commands run with.
+        with_path_env => path_env: OsString;
+        /// A local checkout of the project, to read the spec's `issue_form` from.
+        with_repo_dir => repo_dir: PathBuf;
+    }
+
+    /// Set one spec variable, as `--var NAME=VALUE` does.
+    #[must_use]
+    pub fn with_var(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.vars.insert(name.into(), value.into());
+        self
+    }
+
     /// The collector context these options describe; the deadline starts now.
     pub fn context(&self) -> Result<Context, Error> {
         let deny = DenyList::new(&self.spec.deny).map_err(|e| Error::Deny(e.to_string()))?;
@@ -130,6 +174,7 @@ impl Options {
 
 /// Why `collect` could not write a bundle.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A redaction rule file is bad.
     #[error(transparent)]
@@ -177,6 +222,125 @@ pub struct Outcome {
 
 /// Collect, redact and write the bundle and issue file.
 pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<Outcome, Error> {
+    assemble(opts, progress, |mut run| {
+        let written = write_bundle(opts, &run)?;
+        run.warnings.extend(written.removed_stale.iter().map(|p| {
+            format!(
+                "removed `{}`, left behind by an earlier run that was killed while writing",
+                p.display()
+            )
+        }));
+        run.save_reveal_map();
+        let file_name = written
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = issue_file_text(opts, &run.input, run.body, &file_name, &written.id);
+        let target = write_issue_file(opts, run.spec, &text, &mut run.warnings)?;
+        let issue_path = target.path;
+        let filing = filing(
+            opts,
+            run.spec,
+            &run.input,
+            Some(&issue_path),
+            &mut run.warnings,
+        );
+        Ok(Outcome {
+            bundle: written.path,
+            issue: issue_path,
+            kept_issue: target.kept,
+            id: written.id,
+            manifest: written.manifest,
+            filing,
+            warnings: run.warnings,
+            other_redactions: run.texts.counts.clone(),
+        })
+    })
+}
+
+/// What [`collect_into`] produced: the bundle went to the caller's writer, and nothing was
+/// written to [`Options::out_dir`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Collected {
+    /// The name `collect` gives the bundle file: `<project>-bundle-<id12>.zip`.
+    pub file_name: String,
+    /// The bundle id (sha256 of manifest.json).
+    pub id: String,
+    /// The manifest as written.
+    pub manifest: Manifest,
+    /// What `collect` writes to `<project>-issue.md`: the body, the title as a comment, and
+    /// which bundle to attach.
+    pub issue_text: String,
+    /// How to file the issue: URL or the security contact (no `gh` line: there is no body
+    /// file for it to name).
+    pub filing: issue::Filing,
+    /// Warnings from loading rules and the issue form.
+    pub warnings: Vec<String>,
+    /// Replacements outside items: title, description, spec text and origin.
+    pub other_redactions: Counts,
+}
+
+/// Collect and redact like [`collect`], but write the bundle into `out` (a `Cursor<Vec<u8>>`,
+/// a file the host opened, an entry of its own archive) and no file at all: the same bytes
+/// `collect` writes for the same inputs. The issue text is returned, not written.
+pub fn collect_into<W: std::io::Write + std::io::Seek + ?Sized>(
+    opts: &Options,
+    progress: &(dyn Fn(Event<'_>) + Sync),
+    out: &mut W,
+) -> Result<Collected, Error> {
+    assemble(opts, progress, |mut run| {
+        let extras = extras(&run);
+        let encoded =
+            bundle::write_bundle_into(out, run.manifest.clone(), run.items, &extras, opts.created)?;
+        run.save_reveal_map();
+        let issue_text =
+            issue_file_text(opts, &run.input, run.body, &encoded.file_name, &encoded.id);
+        let filing = filing(opts, run.spec, &run.input, None, &mut run.warnings);
+        Ok(Collected {
+            file_name: encoded.file_name,
+            id: encoded.id,
+            manifest: encoded.manifest,
+            issue_text,
+            filing,
+            warnings: run.warnings,
+            other_redactions: run.texts.counts.clone(),
+        })
+    })
+}
+
+/// A run collected, redacted and rendered, before anything is written.
+struct Assembled<'a> {
+    spec: &'a Spec,
+    input: issue::Input<'a>,
+    body: &'a str,
+    manifest: &'a Manifest,
+    items: &'a [Placed],
+    texts: &'a Texts,
+    learned: redact::Learned,
+    redactor: &'a Redactor,
+    warnings: Vec<String>,
+}
+
+impl Assembled<'_> {
+    /// Keep the pseudonyms minted for `reveal`; a failure is a warning, not a lost bundle.
+    fn save_reveal_map(&mut self) {
+        if let Err(e) = self.redactor.save_reveal_map() {
+            self.warnings.push(format!(
+                "`reveal` will not know this bundle's pseudonyms: {e}"
+            ));
+        }
+    }
+}
+
+/// Collect, redact, build the manifest and render the issue body, then hand it all to
+/// `finish`, which writes it where the caller wants.
+fn assemble<T>(
+    opts: &Options,
+    progress: &(dyn Fn(Event<'_>) + Sync),
+    finish: impl FnOnce(Assembled<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
     let mut redactor = opts.redactor()?;
     let raws = gather(opts, progress)?;
     let vocab = redact::Vocabulary::of_spec(&opts.spec);
@@ -204,31 +368,16 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         description: description.as_deref(),
     };
     let body = issue::render(&input);
-    let written = write_bundle(opts, &manifest, &items, &texts, learned, &body)?;
-    warnings.extend(written.removed_stale.iter().map(|p| {
-        format!(
-            "removed `{}`, left behind by an earlier run that was killed while writing",
-            p.display()
-        )
-    }));
-    if let Err(e) = redactor.save_reveal_map() {
-        warnings.push(format!(
-            "`reveal` will not know this bundle's pseudonyms: {e}"
-        ));
-    }
-    let target = write_issue_file(opts, &spec, &input, &body, &written, &mut warnings)?;
-    let issue_path = target.path;
-
-    let filing = filing(opts, &spec, &input, &issue_path, &mut warnings);
-    Ok(Outcome {
-        bundle: written.path,
-        issue: issue_path,
-        kept_issue: target.kept,
-        id: written.id,
-        manifest: written.manifest,
-        filing,
+    finish(Assembled {
+        spec: &spec,
+        input,
+        body: &body,
+        manifest: &manifest,
+        items: &items,
+        texts: &texts,
+        learned,
+        redactor: &redactor,
         warnings,
-        other_redactions: texts.counts.clone(),
     })
 }
 
@@ -409,54 +558,44 @@ fn shown_spec<'a>(
     }
 }
 
-/// Write the bundle: the placed items, the issue body, the title and description, the report
+/// The entries besides the items: the issue body, the title and description, the report
 /// and the spec.
-fn write_bundle(
-    opts: &Options,
-    manifest: &Manifest,
-    items: &[Placed],
-    texts: &Texts,
-    learned: redact::Learned,
-    body: &str,
-) -> Result<Written, Error> {
-    let mut report = redaction_report(items, &texts.counts);
-    report.learned = learned;
-    let extras = [
-        Extra::issue_body(body),
-        Extra::issue_request(texts.title.as_ref(), texts.description.as_ref()),
+fn extras(run: &Assembled<'_>) -> [Extra; 4] {
+    let mut report = redaction_report(run.items, &run.texts.counts);
+    report.learned = run.learned;
+    [
+        Extra::issue_body(run.body),
+        Extra::issue_request(run.texts.title.as_ref(), run.texts.description.as_ref()),
         Extra::report(&report),
-        Extra::spec(&texts.spec_text),
-    ];
+        Extra::spec(&run.texts.spec_text),
+    ]
+}
+
+/// Write the bundle into [`Options::out_dir`].
+fn write_bundle(opts: &Options, run: &Assembled<'_>) -> Result<Written, Error> {
+    let extras = extras(run);
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::Io {
         what: format!("output directory `{}`", opts.out_dir.display()),
         source: e,
     })?;
     Ok(bundle::write_bundle(
         &opts.out_dir,
-        manifest.clone(),
-        items,
+        run.manifest.clone(),
+        run.items,
         &extras,
         opts.created,
     )?)
 }
 
-/// Write `<project>-issue.md` (or, when the user edited that, the next free
-/// `<project>-issue-N.md`): the body, with the title and where the bundle is.
-fn write_issue_file(
+/// The issue file's text: the body, with the title and which bundle (`file_name`, `id`) to
+/// attach.
+fn issue_file_text(
     opts: &Options,
-    spec: &Spec,
     input: &issue::Input<'_>,
     body: &str,
-    written: &Written,
-    warnings: &mut Vec<String>,
-) -> Result<issue_file::Target, Error> {
-    let target = issue_file::choose(&opts.out_dir, &spec.project.name);
-    let issue_path = &target.path;
-    let file_name = written
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    file_name: &str,
+    id: &str,
+) -> String {
     let attach = if opts.security {
         "Send it only through the private channel above."
     } else {
@@ -473,17 +612,26 @@ fn write_issue_file(
             )
         })
         .unwrap_or_default();
-    let body = format!(
-        "{title_line}{body}\n---\nSupport bundle: `{file_name}` (id `{}`). {attach}\n",
-        written.id
-    );
-    crate::atomic::write(issue_path, body.as_bytes(), crate::atomic::PRIVATE).map_err(|e| {
+    format!("{title_line}{body}\n---\nSupport bundle: `{file_name}` (id `{id}`). {attach}\n")
+}
+
+/// Write `<project>-issue.md` (or, when the user edited that, the next free
+/// `<project>-issue-N.md`).
+fn write_issue_file(
+    opts: &Options,
+    spec: &Spec,
+    text: &str,
+    warnings: &mut Vec<String>,
+) -> Result<issue_file::Target, Error> {
+    let target = issue_file::choose(&opts.out_dir, &spec.project.name);
+    let issue_path = &target.path;
+    crate::atomic::write(issue_path, text.as_bytes(), crate::atomic::PRIVATE).map_err(|e| {
         Error::Io {
             what: format!("`{}`", issue_path.display()),
             source: e,
         }
     })?;
-    if let Err(e) = issue_file::record(&opts.out_dir, issue_path, body.as_bytes()) {
+    if let Err(e) = issue_file::record(&opts.out_dir, issue_path, text.as_bytes()) {
         warnings.push(format!(
             "cannot record the issue file in `{}` ({e}); the next run will keep it and write \
              another",
@@ -500,7 +648,7 @@ fn filing(
     opts: &Options,
     spec: &Spec,
     input: &issue::Input<'_>,
-    issue_path: &Path,
+    issue_path: Option<&Path>,
     warnings: &mut Vec<String>,
 ) -> issue::Filing {
     let form = issue_form(spec, opts, warnings);
@@ -513,7 +661,7 @@ fn filing(
         &issue::FilingOptions {
             security: opts.security,
             form: form.as_ref(),
-            body_file: Some(issue_path),
+            body_file: issue_path,
         },
     )
 }

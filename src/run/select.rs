@@ -11,6 +11,7 @@ use crate::spec::{Item, Spec};
 
 /// Why a selection or log window does not apply to a spec.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SelectError {
     /// `--only`/`--skip` names an id the spec does not have.
     #[error("spec `{spec}` has no item `{id}` (its items: {})", .known.join(", "))]
@@ -42,8 +43,10 @@ pub enum SelectError {
     BadSince(String),
 }
 
-/// Which items to collect: all of them, only some, or all but some.
+/// Which items to collect: all of them, only some, or all but some. [`Selection::default`]
+/// (all), then the `with_*` methods.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Selection {
     /// When non-empty, only these ids.
     pub only: Vec<String>,
@@ -52,6 +55,13 @@ pub struct Selection {
 }
 
 impl Selection {
+    builder_methods! {
+        /// When non-empty, only these ids.
+        with_only => only: Vec<String>;
+        /// These ids are left out.
+        with_skip => skip: Vec<String>;
+    }
+
     /// Keep the selected items of `spec`, in spec order.
     pub fn apply(&self, spec: &mut Spec) -> Result<(), SelectError> {
         for id in self.only.iter().chain(&self.skip) {
@@ -86,6 +96,7 @@ impl Selection {
 
 /// How much of each log item to collect.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LogWindow {
     /// Journal entries since this time, as `journalctl --since` takes it.
     pub since: Option<String>,

@@ -1,5 +1,6 @@
-//! The one-screen summary of a finished `collect`, as text and as a serializable value, so a
-//! host tool offering `mytool support-bundle` prints what `support-bundle collect` prints.
+//! The one-screen summary of a finished `collect`, as text and as a serializable value, its
+//! warnings, and the plan `collect --dry-run` shows, so a host tool offering
+//! `mytool support-bundle` prints what `support-bundle collect` prints.
 //!
 //! Item sources, details and check messages come from collected data or a user's spec:
 //! everything shown passes [`for_terminal`].
@@ -9,10 +10,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::Outcome;
+use super::{Options, Outcome, Step};
 use crate::bundle::{CheckResult, Manifest};
 use crate::issue::Filing;
 use crate::item::Status;
+use crate::redact::{Counts, Redactor};
 use crate::sanitize::for_terminal;
 
 /// What `collect` reports: paths, id, the total of replacements, how to file, the manifest.
@@ -146,8 +148,61 @@ impl<'a> Summary<'a> {
     }
 }
 
+/// The warnings of a run ([`Outcome::warnings`]), one `warning: ...` line each, as `collect`
+/// prints them on stderr.
+pub fn warnings_text(warnings: &[String]) -> String {
+    let mut out = String::new();
+    for w in warnings {
+        let _ = writeln!(out, "warning: {}", for_terminal(w));
+    }
+    out
+}
+
+/// What `collect --dry-run` prints: the spec, the sysroot, and each step ([`plan_text`]).
+/// `reason` says which spec runs and why, when the user did not name it.
+pub fn dry_run_text(
+    opts: &Options,
+    steps: &[Step],
+    redactor: &Redactor,
+    reason: Option<&str>,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "spec {} ({} steps); nothing will be written",
+        for_terminal(&opts.spec.origin),
+        steps.len()
+    );
+    if let Some(reason) = reason {
+        let _ = writeln!(out, "using {}", for_terminal(reason));
+    }
+    if let Some(root) = &opts.sysroot {
+        let _ = writeln!(out, "sysroot {}", for_terminal(&root.display().to_string()));
+    }
+    out.push_str(&plan_text(steps, redactor));
+    out
+}
+
+/// One line per step: its kind, id and what it runs, reads or requests, redacted (the plan
+/// holds the spec's variables filled in, secrets among them).
+pub fn plan_text(steps: &[Step], redactor: &Redactor) -> String {
+    let mut out = String::new();
+    let width = steps.iter().map(|s| s.id.len()).max().unwrap_or(0);
+    for step in steps {
+        let _ = writeln!(
+            out,
+            "  {:<7} {:width$}  {}",
+            step.request.kind(),
+            for_terminal(&step.id),
+            for_terminal(&redactor.redact_str(&step.request.to_string(), &mut Counts::default()))
+        );
+    }
+    out
+}
+
 /// How the new-issue link is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Link {
     /// The whole URL, which pipes, logs and any terminal can use.
     #[default]

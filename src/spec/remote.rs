@@ -38,6 +38,7 @@ pub struct RemoteSpec {
 
 /// A spec URL that is refused, or fetched bytes that do not match their pin.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RemoteError {
     /// Not a URL this build fetches specs from.
     #[error("spec URL `{url}`: {reason}")]

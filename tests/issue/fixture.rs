@@ -70,11 +70,11 @@ pub(super) fn write(dir: &Path, spec_text: &str, items: Vec<Item>, title: Option
             }
         })
         .collect();
-    let mut redactor = Redactor::new(&redact::Options {
-        no_default_rules: true,
-        keep_identifiers: true,
-        ..Default::default()
-    })
+    let mut redactor = Redactor::new(
+        &redact::Options::default()
+            .with_no_default_rules(true)
+            .with_keep_identifiers(true),
+    )
     .expect("a redactor without rules");
     let placed = bundle::layout::place(redact::redact_items(
         raws,

@@ -258,10 +258,7 @@ fn total_size_limit_applies_across_entries() {
     let zip = dir.path().join("many.zip");
     let data = vec![b'a'; 1000];
     std::fs::write(&zip, zip_bytes(&[("a", &data), ("b", &data), ("c", &data)])).expect("write");
-    let limits = Limits {
-        max_total_size: 2500,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_total_size(2500);
     let err = Bundle::open_with(&zip, limits).unwrap_err();
     assert!(
         matches!(
@@ -273,10 +270,7 @@ fn total_size_limit_applies_across_entries() {
         ),
         "{err}"
     );
-    let limits = Limits {
-        max_entry_size: 999,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_entry_size(999);
     let err = Bundle::open_with(&zip, limits).unwrap_err();
     assert!(
         matches!(err, ReadError::EntryTooLarge { size: 1000, .. }),

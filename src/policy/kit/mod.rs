@@ -62,6 +62,7 @@ pub struct Kit {
 
 /// Why no kit could be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum KitError {
     /// The drafted spec does not load (a bug in the draft, reported rather than written).
     #[error("the drafted spec does not load: {0}")]
