@@ -10,7 +10,6 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// Owner read/write only, like `sos` reports: bundles, issue bodies, redaction reports. Even
@@ -67,10 +66,7 @@ fn write_tracked<E>(
     let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
     let (mut temp, tracked) = in_flight::Tracked::create(dir, &prefix, &suffix).map_err(&io_err)?;
     fill(temp.as_file_mut())?;
-    // Set on the temp file, so the final path never exists with other permissions.
-    temp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))
-        .map_err(&io_err)?;
+    set_mode(temp.as_file(), mode).map_err(&io_err)?;
     temp.as_file().sync_all().map_err(&io_err)?;
     tracked
         .persist(temp, path, announce)
@@ -79,6 +75,20 @@ fn write_tracked<E>(
         // Make the rename itself durable; not fatal where directories cannot be synced.
         let _ = dir.sync_all();
     }
+    Ok(())
+}
+
+/// Give the temp file its permission bits, so the final path never exists with other ones.
+#[cfg(unix)]
+fn set_mode(file: &File, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+}
+
+/// Permission bits mean nothing on Windows: who may read a file is its ACL, inherited from
+/// the directory (a user's profile is private to them), which this crate leaves alone.
+#[cfg(not(unix))]
+fn set_mode(_file: &File, _mode: u32) -> io::Result<()> {
     Ok(())
 }
 
@@ -135,6 +145,7 @@ fn own_pid() -> i32 {
 }
 
 /// Whether process `pid` exists (one of another user's counts: `EPERM`).
+#[cfg(unix)]
 fn alive(pid: i32) -> bool {
     if pid <= 0 {
         return true;
@@ -143,6 +154,13 @@ fn alive(pid: i32) -> bool {
         Ok(()) => true,
         Err(e) => e != nix::errno::Errno::ESRCH,
     }
+}
+
+/// Whether process `pid` exists: always assumed on Windows, where the standard library cannot
+/// look a process up by id; a killed run's temp file is then removed once it is old.
+#[cfg(not(unix))]
+fn alive(_pid: i32) -> bool {
+    true
 }
 
 /// Files in the middle of being written, for a signal handler.
@@ -244,6 +262,8 @@ pub mod in_flight {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     #[test]

@@ -9,7 +9,6 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -147,13 +146,16 @@ fn write_entry(bundle: &mut Bundle, name: &str, target: &Path) -> Result<String,
         path: target.to_path_buf(),
         source,
     };
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(target)
-        .map_err(io_err)?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    // On Windows `create_new` alone refuses an existing path, link or not; permission bits
+    // do not exist there (the directory's ACL applies).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o644).custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut file = options.open(target).map_err(io_err)?;
     let mut reader = bundle.open_entry(name)?;
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];

@@ -5,14 +5,20 @@
 //! the temp file of a bundle still being written, says whether a bundle was written, and ends
 //! with the conventional 128 + signal status (130 SIGINT, 143 SIGTERM, 129 SIGHUP), the one
 //! exit outside [`super::Exit`].
+//!
+//! On Windows no handler is installed: Ctrl-C ends the process as it ends the commands (the
+//! console sends it to every process attached to it), and the temp file of an unfinished
+//! bundle is removed as stale by a later run.
 
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use support_bundle::atomic::in_flight;
+#[cfg(unix)]
 use support_bundle::collect::running;
 use support_bundle::sanitize::for_terminal;
 
 /// Install the handler for the rest of the process.
+#[cfg(unix)]
 pub(super) fn install() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
         return;
     };
@@ -27,7 +33,12 @@ pub(super) fn install() {
     });
 }
 
+/// Nothing to install (see the module doc).
+#[cfg(not(unix))]
+pub(super) fn install() {}
+
 /// The line the handler prints.
+#[cfg_attr(not(unix), allow(dead_code))]
 fn report(stopped: usize, found: &in_flight::Abandoned) -> String {
     let mut line = "interrupted".to_string();
     if stopped > 0 {

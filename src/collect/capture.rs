@@ -1,12 +1,12 @@
 //! Wait for a spawned process group while draining its stdout and stderr under a byte cap.
 //!
-//! Conventions:
+//! Conventions (on Unix; see `process_other` for what differs elsewhere):
 //! - The child must have been spawned as the leader of its own process group
-//!   (`process_group(0)`), so the group id equals its pid.
+//!   (`process::isolate`), so the group id equals its pid.
 //! - The leader is never reaped before the group is signalled: its exit is observed with
 //!   `waitid(WNOWAIT)`, so the zombie keeps the pid (and with it the group id) reserved and
 //!   `killpg` can never hit an unrelated process that later took the number. (On Linux; where
-//!   `waitid` is missing the leader is reaped to learn its exit, see `leader_exited`.)
+//!   `waitid` is missing the leader is reaped to learn its exit, see `process::leader_exited`.)
 //! - Each pipe is read on its own thread so a child writing a lot to one stream never blocks
 //!   on the other. Readers keep only the head of each stream (up to the cap) and count the
 //!   rest, but keep reading so the child never stalls on a full pipe.
@@ -24,9 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use nix::errno::Errno;
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use super::process::{self, Pid, kill_group};
 
 /// How long pipes may stay open after the leader exited before the group is killed.
 const EXIT_GRACE: Duration = Duration::from_millis(300);
@@ -105,7 +103,7 @@ pub(super) fn run(mut child: Child, timeout: Duration, cap: usize) -> Finished {
     let stderr = spawn_reader(child.stderr.take(), cap, done_tx, &flood);
     let mut open_pipes = 2usize;
 
-    let pid = i32::try_from(child.id()).ok().map(Pid::from_raw);
+    let pid = process::leader(&child);
     if let Some(pid) = pid {
         super::running::register(pid);
     }
@@ -171,7 +169,7 @@ enum LeaderWait {
 }
 
 /// Poll until the leader has exited, `limit` passes, or a reader raised `flood`. Returns the
-/// exit status when the leader had to be reaped to learn it (see [`leader_exited`]).
+/// exit status when the leader had to be reaped to learn it (see `process::leader_exited`).
 fn wait_leader(
     child: &mut Child,
     pid: Pid,
@@ -183,11 +181,10 @@ fn wait_leader(
         if flood.load(Ordering::Relaxed) {
             return Err(LeaderWait::Flooded);
         }
-        match leader_exited(child, pid) {
+        match process::leader_exited(child, pid) {
             Ok(None) => {}
             Ok(Some(reaped)) => return Ok(reaped),
-            Err(Errno::EINTR) => continue,
-            Err(e) => return Err(LeaderWait::Failed(format!("waiting for the process: {e}"))),
+            Err(detail) => return Err(LeaderWait::Failed(detail)),
         }
         let now = Instant::now();
         if now >= limit {
@@ -195,32 +192,6 @@ fn wait_leader(
         }
         thread::sleep(pause.min(limit - now));
         pause = (pause * 2).min(MAX_POLL);
-    }
-}
-
-/// Whether the leader has exited: `None` while it runs. On Linux it is left a zombie
-/// (`waitid(WNOWAIT)`, see the module conventions), so `Some(None)`.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn leader_exited(_child: &mut Child, pid: Pid) -> nix::Result<Option<Option<ExitStatus>>> {
-    use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
-    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
-    match waitid(Id::Pid(pid), flags)? {
-        WaitStatus::StillAlive => Ok(None),
-        _ => Ok(Some(None)),
-    }
-}
-
-/// Whether the leader has exited: `None` while it runs. Without `waitid` (macOS and the
-/// BSDs) the leader is reaped to learn it, so `Some(Some(status))`. The group id stays
-/// reserved while any member of the group lives, so `killpg` afterwards still reaches only
-/// the group; what is lost is only the leader's own pid.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn leader_exited(child: &mut Child, _pid: Pid) -> nix::Result<Option<Option<ExitStatus>>> {
-    match child.try_wait() {
-        Ok(status) => Ok(status.map(Some)),
-        Err(e) => Err(e
-            .raw_os_error()
-            .map_or(Errno::UnknownErrno, Errno::from_raw)),
     }
 }
 
@@ -237,18 +208,6 @@ fn wait_pipes(done: &Receiver<()>, mut open: usize, until: Instant) -> usize {
         }
     }
     open
-}
-
-/// SIGKILL the leader's whole tree (with what left the group, e.g. by `setsid`), the whole
-/// group, and the leader directly in case it left the group. The leader must not have been
-/// reaped yet (see the module conventions).
-fn kill_group(child: &mut Child, pid: Option<Pid>) {
-    if let Some(pid) = pid {
-        super::descendants::kill_tree(pid);
-        // ESRCH only means every member is already gone.
-        let _ = killpg(pid, Signal::SIGKILL);
-    }
-    let _ = child.kill();
 }
 
 fn take(slot: &Shared) -> Stream {

@@ -3,19 +3,20 @@
 //! Conventions:
 //! - `argv[0]` is looked up on the context's `PATH` (or, if it contains a `/`, taken as a path
 //!   relative to the context's working directory); it is never handed to a shell.
-//! - The child runs in its own process group with stdin from `/dev/null` and a scrubbed
-//!   environment: `PATH`, `HOME`, the toolchain locations listed in `PASSED_THROUGH` when
-//!   this process has them, and `LC_ALL=C`, `NO_COLOR=1`, `TERM=dumb` so output is plain and
-//!   stable. Nothing about the environment is recorded.
+//! - The child runs in its own process group (on Unix) with stdin from `/dev/null` and a
+//!   scrubbed environment: `PATH`, `HOME`, the toolchain locations listed in `PASSED_THROUGH`
+//!   (on Windows also the system ones in `PASSED_THROUGH_HERE`) when this process has them,
+//!   and `LC_ALL=C`, `NO_COLOR=1`, `TERM=dumb` so output is plain and stable. Nothing about
+//!   the environment is recorded.
 //! - Timeout is the smaller of the item's timeout and the time left in the run; on timeout
-//!   the whole group is killed so forked grandchildren do not outlive the run.
+//!   the whole group is killed so forked grandchildren do not outlive the run. (Elsewhere only
+//!   the command itself is killed: see `process_other`.)
 //! - Content is stdout, then (when stderr is not empty) a `--- stderr ---` separator line and
 //!   stderr, so patterns matching the output see stdout first. The byte cap applies to the
 //!   two streams together, stdout first; output is kept even on failure or timeout.
 
 use std::fmt::{self, Write as _};
 use std::io::ErrorKind;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
@@ -26,6 +27,7 @@ use serde::Serialize;
 use super::ansi::strip_ansi;
 pub use super::capture::Ending;
 use super::capture::{self, Stream};
+pub(crate) use super::process::KILLED;
 use super::request::{self, Collector, Earlier, Vars, show_size};
 use super::{Context, DEFAULT_TIMEOUT, show_duration};
 use crate::item::{Format, Kind, RawItem, Status};
@@ -42,6 +44,14 @@ const PASSED_THROUGH: [&str; 7] = [
     "XDG_CONFIG_HOME",
     "XDG_DATA_HOME",
 ];
+
+/// Also copied on Windows, where a program started without them may not start at all
+/// (`SystemRoot` locates the system libraries and Winsock's configuration) or find another
+/// program by its bare name (`PATHEXT`).
+#[cfg(windows)]
+const PASSED_THROUGH_HERE: [&str; 3] = ["SystemRoot", "windir", "PATHEXT"];
+#[cfg(not(windows))]
+const PASSED_THROUGH_HERE: [&str; 0] = [];
 
 /// Separates stdout from stderr in the stored content.
 const STDERR_SEPARATOR: &[u8] = b"\n--- stderr ---\n";
@@ -217,14 +227,14 @@ pub fn collect(req: &CommandRequest<'_>, ctx: &Context) -> RawItem {
         Ending::TimedOut => (
             Status::Timeout,
             Some(format!(
-                "timed out after {}; process group killed",
+                "timed out after {}; {KILLED}",
                 show_duration(timeout)
             )),
         ),
         Ending::WaitFailed(msg) => (Status::Failed, Some(msg.clone())),
         Ending::Flooded => (
             Status::Truncated,
-            Some("output kept coming far past the cap; process group killed".to_string()),
+            Some(format!("output kept coming far past the cap; {KILLED}")),
         ),
         Ending::Exited(st) if st.success() || answer(*st, req.ok_exit) => {
             // A declared answer says so: the summary and the issue show the exit status.
@@ -332,15 +342,15 @@ fn spawn_and_capture(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
         .env_clear();
+    super::process::isolate(&mut cmd);
     if let Some(path) = &ctx.path_env {
         cmd.env("PATH", path);
     }
     if let Some(home) = &ctx.home {
         cmd.env("HOME", home);
     }
-    for name in PASSED_THROUGH {
+    for name in PASSED_THROUGH.into_iter().chain(PASSED_THROUGH_HERE) {
         if let Some(value) = std::env::var_os(name) {
             cmd.env(name, value);
         }
@@ -432,17 +442,14 @@ fn read_error(finished: &capture::Finished) -> Option<String> {
 fn show_exit(status: ExitStatus) -> String {
     if let Some(code) = status.code() {
         format!("exit status {code}")
-    } else if let Some(sig) = status.signal() {
-        match nix::sys::signal::Signal::try_from(sig) {
-            Ok(name) => format!("killed by signal {sig} ({name})"),
-            Err(_) => format!("killed by signal {sig}"),
-        }
+    } else if let Some(killed) = super::process::killed_by(status) {
+        killed
     } else {
         status.to_string()
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use crate::collect::testing::context;

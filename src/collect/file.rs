@@ -23,7 +23,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -311,7 +310,9 @@ fn denied<'c>(ctx: &'c Context, path: &Path, shown: &str) -> Option<&'c str> {
         .or_else(|| ctx.deny.check(Path::new(shown)))
 }
 
+#[cfg(unix)]
 fn kind_name(meta: &Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();
     if t.is_dir() {
         "directory"
@@ -323,6 +324,17 @@ fn kind_name(meta: &Metadata) -> &'static str {
         "block device"
     } else if t.is_char_device() {
         "character device"
+    } else {
+        "special file"
+    }
+}
+
+/// Windows has no fifos, sockets or devices in the filesystem: what is not a regular file
+/// is a directory or a reparse point such as a junction.
+#[cfg(not(unix))]
+fn kind_name(meta: &Metadata) -> &'static str {
+    if meta.is_dir() {
+        "directory"
     } else {
         "special file"
     }
@@ -376,13 +388,16 @@ fn read_one(req: &FileRequest<'_>, ctx: &Context, path: &Path, name: String) -> 
             format!("not a regular file ({})", kind_name(&meta)),
         );
     }
+    let mut options = OpenOptions::new();
+    options.read(true);
     // O_NONBLOCK: should the path be swapped for a fifo after the check above, opening it
     // must not wait for a writer. It has no effect on regular files.
-    let file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(&target)
-    {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NONBLOCK | libc::O_NOCTTY,
+    );
+    let file = match options.open(&target) {
         Ok(file) => file,
         Err(e) => return io_fail(&e),
     };

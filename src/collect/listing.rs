@@ -27,7 +27,6 @@ use std::ffi::OsString;
 use std::fmt;
 use std::fs::{self, Metadata, OpenOptions};
 use std::io::{self, Read};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -311,7 +310,7 @@ impl Walk<'_> {
             "-".to_string()
         };
         Line {
-            mode: meta.permissions().mode(),
+            mode: mode(meta),
             kind,
             size,
             hash,
@@ -325,15 +324,32 @@ impl Walk<'_> {
     }
 }
 
+/// Permission bits.
+#[cfg(unix)]
+fn mode(meta: &fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode()
+}
+
+/// Windows files have ACLs, not permission bits: the mode column reads `0000`.
+#[cfg(not(unix))]
+fn mode(_meta: &fs::Metadata) -> u32 {
+    0
+}
+
 /// sha256 of a regular file, read in blocks; refuses anything that is no longer a regular
 /// file or has grown past `cap` since it was listed.
 fn sha256_file(path: &Path, cap: u64) -> io::Result<String> {
+    let mut options = OpenOptions::new();
+    options.read(true);
     // O_NOFOLLOW and O_NONBLOCK: the entry was a regular file when listed; if it has been
     // swapped for a symlink or a fifo since, fail instead of following or waiting.
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
-        .open(path)?;
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY,
+    );
+    let file = options.open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() || meta.len() > cap {
         return Err(io::Error::other("changed while listed"));
@@ -354,6 +370,8 @@ fn sha256_file(path: &Path, cap: u64) -> io::Result<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
     use crate::collect::testing::SysrootTree;
 

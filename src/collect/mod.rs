@@ -16,12 +16,21 @@
 mod capture;
 pub mod command;
 pub mod deny;
+#[cfg(unix)]
 mod descendants;
 pub mod env;
 pub mod file;
 pub mod http;
 pub mod listing;
 pub mod paths;
+// Starting, watching and killing a command: process groups and signals on Unix, the command
+// alone elsewhere.
+#[cfg_attr(unix, path = "process_unix.rs")]
+#[cfg_attr(not(unix), path = "process_other.rs")]
+mod process;
+// The fallback is plain std, so its tests run on Unix too.
+#[cfg(all(test, unix))]
+mod process_other;
 pub mod request;
 pub mod running;
 pub mod spec_fetch;

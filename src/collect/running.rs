@@ -10,27 +10,39 @@
 //! `setsid` or a double fork) would be handed to init and outlive the run. A process whose
 //! only children are the commands it collects (the CLI) calls [`adopt_orphans`] first: such
 //! orphans then become its own children, and [`reap_adopted`] stops them when the run ends.
+//!
+//! Elsewhere (Windows) commands are only counted: the console's Ctrl-C reaches them as it
+//! reaches us, and there are no orphans to adopt.
 
 use std::collections::BTreeSet;
+#[cfg(unix)]
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
+#[cfg(unix)]
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
 use nix::sys::signal::{Signal, kill, killpg};
+#[cfg(unix)]
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-use nix::unistd::{Pid, getpid};
+#[cfg(unix)]
+use nix::unistd::getpid;
 
+#[cfg(unix)]
 use super::descendants;
+use super::process::Pid;
 
-static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+static GROUPS: Mutex<BTreeSet<Pid>> = Mutex::new(BTreeSet::new());
 
 /// Set once [`adopt_orphans`] succeeded.
+#[cfg(unix)]
 static ADOPTING: AtomicBool = AtomicBool::new(false);
 
 /// How long [`reap_adopted`] waits for each killed orphan to be reapable.
+#[cfg(unix)]
 const REAP_GRACE: Duration = Duration::from_secs(1);
 
-fn groups() -> MutexGuard<'static, BTreeSet<i32>> {
+fn groups() -> MutexGuard<'static, BTreeSet<Pid>> {
     // A panic elsewhere while holding the lock leaves the set itself intact.
     GROUPS
         .lock()
@@ -39,25 +51,31 @@ fn groups() -> MutexGuard<'static, BTreeSet<i32>> {
 
 /// Record a group whose leader was just spawned.
 pub(super) fn register(leader: Pid) {
-    groups().insert(leader.as_raw());
+    groups().insert(leader);
 }
 
 /// Forget a group; call before reaping its leader.
 pub(super) fn unregister(leader: Pid) {
-    groups().remove(&leader.as_raw());
+    groups().remove(&leader);
 }
 
 /// SIGKILL every running command with every process below it (in its group or not), and
 /// the orphans adopted so far. Safe to call at any time, from any thread.
+#[cfg(unix)]
 pub fn kill_all() {
     for &pgid in groups().iter() {
-        descendants::kill_tree(Pid::from_raw(pgid));
-        let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+        descendants::kill_tree(pgid);
+        let _ = killpg(pgid, Signal::SIGKILL);
     }
     for pid in adopted() {
         let _ = kill(pid, Signal::SIGKILL);
     }
 }
+
+/// Does nothing outside Unix: the console's Ctrl-C reaches every command as it reaches this
+/// process (see the module doc).
+#[cfg(not(unix))]
+pub fn kill_all() {}
 
 /// Make this process the reaper of its orphaned descendants (`PR_SET_CHILD_SUBREAPER`), so
 /// what a command leaves running becomes a child of ours for [`reap_adopted`] to stop.
@@ -68,7 +86,7 @@ pub fn kill_all() {
 ///
 /// Linux only: elsewhere there is no subreaper, and this does nothing (an orphan is then
 /// stopped only by the process-group kill at its command's timeout).
-pub fn adopt_orphans() -> nix::Result<()> {
+pub fn adopt_orphans() -> std::io::Result<()> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         nix::sys::prctl::set_child_subreaper(true)?;
@@ -79,6 +97,7 @@ pub fn adopt_orphans() -> nix::Result<()> {
 
 /// SIGKILL and reap every adopted orphan: each child of this process that is not a running
 /// command's leader. Does nothing unless [`adopt_orphans`] was called.
+#[cfg(unix)]
 pub fn reap_adopted() {
     for pid in adopted() {
         if kill(pid, Signal::SIGKILL).is_err() {
@@ -94,7 +113,12 @@ pub fn reap_adopted() {
     }
 }
 
+/// Does nothing outside Unix, where [`adopt_orphans`] adopts nothing.
+#[cfg(not(unix))]
+pub fn reap_adopted() {}
+
 /// The children of this process that are not running commands' leaders, once adopting.
+#[cfg(unix)]
 fn adopted() -> Vec<Pid> {
     if !ADOPTING.load(Ordering::SeqCst) {
         return Vec::new();
@@ -102,7 +126,7 @@ fn adopted() -> Vec<Pid> {
     let leaders = groups().clone();
     descendants::children(getpid())
         .into_iter()
-        .filter(|pid| !leaders.contains(&pid.as_raw()))
+        .filter(|pid| !leaders.contains(pid))
         .collect()
 }
 
@@ -111,7 +135,7 @@ pub fn count() -> usize {
     groups().len()
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
@@ -143,6 +167,6 @@ mod tests {
         };
         assert!(!status.success());
         unregister(pid);
-        assert!(!groups().contains(&pid.as_raw()));
+        assert!(!groups().contains(&pid));
     }
 }

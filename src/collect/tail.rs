@@ -12,7 +12,6 @@
 
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
 
 /// Read size when scanning backwards for line starts.
 pub(crate) const BLOCK: usize = 64 * 1024;
@@ -48,12 +47,48 @@ fn partial_run_at_start(piece: &[u8], before: Option<u8>) -> usize {
         .unwrap_or(piece.len())
 }
 
+/// One positional read.
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+/// One positional read. It moves the file's cursor too, which nothing here relies on: every
+/// read of a collected file is positional.
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+/// Fill `buf` from `offset`; end of file first is `UnexpectedEof`.
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Fill `buf` from `offset`; end of file first is `UnexpectedEof`.
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match read_at(file, buf, offset) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(k) => {
+                buf = &mut buf[k..];
+                offset += k as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Read up to `n` bytes at `offset`, fewer only at end of file.
 pub(crate) fn read_up_to(file: &File, offset: u64, n: u64) -> io::Result<Vec<u8>> {
     let mut buf = vec![0; usize::try_from(n).unwrap_or(usize::MAX)];
     let mut filled = 0;
     while filled < buf.len() {
-        match file.read_at(&mut buf[filled..], offset + filled as u64) {
+        match read_at(file, &mut buf[filled..], offset + filled as u64) {
             Ok(0) => break,
             Ok(k) => filled += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -85,7 +120,7 @@ pub(crate) fn tail_start(file: &File, len: u64, lines: u64, max_bytes: u64) -> i
         let start = pos.saturating_sub(BLOCK as u64).max(scan_floor);
         let n = (pos - start) as usize;
         let chunk = &mut buf[..n];
-        file.read_exact_at(chunk, start).map_err(shrank)?;
+        read_exact_at(file, chunk, start).map_err(shrank)?;
         for (i, &b) in chunk.iter().enumerate().rev() {
             let at = start + i as u64;
             if b == b'\n' && at + 1 != len {

@@ -406,6 +406,19 @@ fn check_vars(spec: &Spec, vars: &BTreeMap<String, String>) -> Result<(), Replay
     }
 }
 
+/// Why a process with no exit code ended: a signal (there is no other way on Unix).
+#[cfg(unix)]
+fn killed_by(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    format!("killed by signal {}", status.signal().unwrap_or_default())
+}
+
+/// Every exit has a code outside Unix; kept for completeness.
+#[cfg(not(unix))]
+fn killed_by(status: std::process::ExitStatus) -> String {
+    status.to_string()
+}
+
 fn absolute(path: &Path) -> Result<PathBuf, ReplayError> {
     if path.is_absolute() {
         return Ok(path.to_path_buf());
@@ -479,23 +492,24 @@ fn execute(planned: &Planned, options: &Options) -> Run {
             run.exit_code = status.code();
             let why = match status.code() {
                 Some(code) => format!("exit status {code}"),
-                None => {
-                    use std::os::unix::process::ExitStatusExt;
-                    format!("killed by signal {}", status.signal().unwrap_or_default())
-                }
+                None => killed_by(status),
             };
             (Outcome::Failed, Some(why))
         }
         Ending::TimedOut => (
             Outcome::Timeout,
             Some(format!(
-                "timed out after {}; process group killed",
-                show_duration(planned.timeout)
+                "timed out after {}; {}",
+                show_duration(planned.timeout),
+                command::KILLED
             )),
         ),
         Ending::Flooded => (
             Outcome::Failed,
-            Some("output kept coming far past the cap; process group killed".to_string()),
+            Some(format!(
+                "output kept coming far past the cap; {}",
+                command::KILLED
+            )),
         ),
         Ending::WaitFailed(why) => (Outcome::Failed, Some(why)),
     };
