@@ -40,4 +40,5 @@ pub mod policy;
 pub mod redact;
 pub mod run;
 pub mod sanitize;
+pub mod seal;
 pub mod spec;
