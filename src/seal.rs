@@ -273,6 +273,29 @@ impl Identities {
         }
     }
 
+    /// Decrypt the age file at `input` to a new file `out` (mode 0600), atomically: the
+    /// plaintext goes to a temp file beside `out`, renamed into place only once every chunk
+    /// has been authenticated. An existing `out` is never overwritten.
+    pub fn decrypt_file(&self, input: &Path, out: &Path) -> Result<u64, SealError> {
+        if out.symlink_metadata().is_ok() {
+            return Err(SealError::Io {
+                path: out.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::AlreadyExists, "it already exists"),
+            });
+        }
+        let mut size = 0;
+        let io_err = |source| SealError::Io {
+            path: out.to_path_buf(),
+            source,
+        };
+        crate::atomic::write_with(out, crate::atomic::PRIVATE, io_err, |file| {
+            let mut writer = io::BufWriter::new(file);
+            size = self.decrypt_into(input, &mut writer)?;
+            writer.flush().map_err(io_err)
+        })?;
+        Ok(size)
+    }
+
     /// The plaintext reader of the age file at `path`, its header checked against these keys.
     fn reader(&self, path: &Path) -> Result<age::stream::StreamReader<BufReader<File>>, SealError> {
         let file = File::open(path).map_err(|source| SealError::Io {

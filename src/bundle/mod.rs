@@ -20,7 +20,7 @@ mod fuzz_tests;
 pub use layout::Placed;
 pub use manifest::{CheckOutcome, CheckResult, FactRecord, FileRecord, ItemRecord, Manifest};
 pub use reader::{Bundle, EntryInfo, Limits, ReadError};
-pub use writer::{Extra, WriteError, Written, write_bundle, write_bundle_to};
+pub use writer::{Extra, WriteError, Written, write_bundle, write_bundle_to, write_sealed_bundle};
 
 /// The manifest's `format` value; bumped on incompatible changes.
 pub const FORMAT: &str = "support-bundle/1";

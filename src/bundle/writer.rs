@@ -175,6 +175,42 @@ pub fn write_bundle_to(
     })
 }
 
+/// Like [`write_bundle`], but encrypted to `recipients` as
+/// `<out_dir>/<project>-bundle-<id12>.zip.age` (see [`crate::seal`]). The zip is built in
+/// memory and encrypted as it is written, so no plaintext bundle ever reaches the disk.
+pub fn write_sealed_bundle(
+    out_dir: &Path,
+    manifest: Manifest,
+    items: &[Placed],
+    extras: &[Extra],
+    created: Timestamp,
+    recipients: &crate::seal::Recipients,
+) -> Result<Written, WriteError> {
+    let entries = entries(items, extras);
+    let (manifest, manifest_json, id) = finish_manifest(manifest, &entries);
+    let final_path = out_dir.join(format!(
+        "{}-bundle-{}.zip.{}",
+        manifest.project.name,
+        &id[..12],
+        crate::seal::EXTENSION
+    ));
+    let removed_stale = crate::atomic::remove_stale(out_dir);
+    write_sealed_zip(
+        out_dir,
+        &final_path,
+        &entries,
+        &manifest_json,
+        created,
+        recipients,
+    )?;
+    Ok(Written {
+        path: final_path,
+        id,
+        manifest,
+        removed_stale,
+    })
+}
+
 /// Every entry by path: the items' content, then the extras.
 fn entries<'a>(items: &'a [Placed], extras: &'a [Extra]) -> BTreeMap<&'a str, &'a [u8]> {
     let mut entries: BTreeMap<&str, &[u8]> = items.iter().filter_map(Placed::entry).collect();
@@ -215,33 +251,67 @@ fn write_zip(
         source,
     };
     crate::atomic::write_announced(final_path, crate::atomic::PRIVATE, io_err, |file| {
-        let sink = Sink::new(file);
-        let quiet = sink.quiet.clone();
-        let mut zip = ZipWriter::new(sink);
-        let filled = fill_zip(&mut zip, entries, manifest_json, created, dir);
-        if let Err(e) = filled {
-            // The zip crate's Drop finalizes an unfinished archive and prints any failure to
-            // stderr; the temp file is thrown away, so finish into nothing instead.
-            quiet.set(true);
-            let _ = zip.finish();
-            return Err(e);
-        }
-        zip.finish()
-            .map_err(|source| zip_error(dir, "(central directory)", source))?;
-        if quiet.get() {
-            // A write failed and the zip crate carried on regardless: never rename that.
-            return Err(WriteError::Io {
-                dir: dir.to_path_buf(),
-                source: std::io::Error::other("a write to the temp file failed"),
-            });
-        }
-        Ok(())
+        build_zip(Sink::new(file), entries, manifest_json, created, dir).map(drop)
     })
 }
 
+/// Build the zip in memory, then stream it through age encryption to `recipients` into the
+/// temp file of `final_path`: the plaintext zip is never on disk.
+fn write_sealed_zip(
+    dir: &Path,
+    final_path: &Path,
+    entries: &BTreeMap<&str, &[u8]>,
+    manifest_json: &[u8],
+    created: Timestamp,
+    recipients: &crate::seal::Recipients,
+) -> Result<(), WriteError> {
+    let io_err = |source: std::io::Error| WriteError::Io {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let memory = Sink::new(std::io::Cursor::new(Vec::new()));
+    let zip = build_zip(memory, entries, manifest_json, created, dir)?
+        .inner
+        .into_inner();
+    crate::atomic::write_announced(final_path, crate::atomic::PRIVATE, io_err, |file| {
+        recipients.seal(&zip, file).map_err(io_err)
+    })
+}
+
+/// Fill a zip into `sink` and finish it; the sink back, holding the whole archive.
+fn build_zip<W: Write + std::io::Seek>(
+    sink: Sink<W>,
+    entries: &BTreeMap<&str, &[u8]>,
+    manifest_json: &[u8],
+    created: Timestamp,
+    dir: &Path,
+) -> Result<Sink<W>, WriteError> {
+    let quiet = sink.quiet.clone();
+    let mut zip = ZipWriter::new(sink);
+    let filled = fill_zip(&mut zip, entries, manifest_json, created, dir);
+    if let Err(e) = filled {
+        // The zip crate's Drop finalizes an unfinished archive and prints any failure to
+        // stderr; the temp file is thrown away, so finish into nothing instead.
+        quiet.set(true);
+        let _ = zip.finish();
+        return Err(e);
+    }
+    let sink = zip
+        .finish()
+        .map_err(|source| zip_error(dir, "(central directory)", source))?;
+    if quiet.get() {
+        // A write failed and the zip crate carried on regardless: never rename that.
+        return Err(WriteError::Io {
+            dir: dir.to_path_buf(),
+            source: std::io::Error::other("a write to the temp file failed"),
+        });
+    }
+    Ok(sink)
+}
+
 /// Write every entry, then `manifest.json`, in path order.
-fn fill_zip(
-    zip: &mut ZipWriter<Sink<'_>>,
+fn fill_zip<W: Write + std::io::Seek>(
+    zip: &mut ZipWriter<Sink<W>>,
     entries: &BTreeMap<&str, &[u8]>,
     manifest_json: &[u8],
     created: Timestamp,
@@ -283,18 +353,18 @@ fn zip_error(dir: &Path, path: &str, source: zip::result::ZipError) -> WriteErro
     }
 }
 
-/// The temp file as the zip writer sees it. After the first write error, or once told to be
-/// `quiet`, writes are discarded: the zip crate then has nothing to complain about when it
-/// finalizes on drop, and the error already went to the caller.
-struct Sink<'a> {
-    file: &'a mut std::fs::File,
+/// The temp file (or memory buffer) as the zip writer sees it. After the first write error,
+/// or once told to be `quiet`, writes are discarded: the zip crate then has nothing to
+/// complain about when it finalizes on drop, and the error already went to the caller.
+struct Sink<W> {
+    inner: W,
     quiet: std::rc::Rc<std::cell::Cell<bool>>,
 }
 
-impl<'a> Sink<'a> {
-    fn new(file: &'a mut std::fs::File) -> Sink<'a> {
+impl<W> Sink<W> {
+    fn new(inner: W) -> Sink<W> {
         Sink {
-            file,
+            inner,
             quiet: std::rc::Rc::default(),
         }
     }
@@ -308,12 +378,12 @@ impl<'a> Sink<'a> {
     }
 }
 
-impl Write for Sink<'_> {
+impl<W: Write> Write for Sink<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.quiet.get() {
             return Ok(buf.len());
         }
-        let written = self.file.write(buf);
+        let written = self.inner.write(buf);
         self.noting(written)
     }
 
@@ -321,14 +391,14 @@ impl Write for Sink<'_> {
         if self.quiet.get() {
             return Ok(());
         }
-        let flushed = self.file.flush();
+        let flushed = self.inner.flush();
         self.noting(flushed)
     }
 }
 
-impl std::io::Seek for Sink<'_> {
+impl<W: std::io::Seek> std::io::Seek for Sink<W> {
     fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
-        let sought = self.file.seek(pos);
+        let sought = self.inner.seek(pos);
         self.noting(sought)
     }
 }

@@ -140,6 +140,9 @@ pub enum Error {
     /// The bundle could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// The spec's `security_recipient` could not be used (a spec built in code, unchecked).
+    #[error("cannot encrypt the bundle: {0}")]
+    Seal(String),
     /// Other I/O.
     #[error("cannot access {what}: {source}")]
     Io {
@@ -170,6 +173,8 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// Replacements outside items: title, description, spec text and origin.
     pub other_redactions: Counts,
+    /// The age public keys the bundle is encrypted to (empty: a plain zip).
+    pub encrypted_to: Vec<String>,
 }
 
 /// Collect, redact and write the bundle and issue file.
@@ -202,6 +207,7 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
     };
     let body = issue::render(&input);
     let written = write_bundle(opts, &manifest, &items, &texts, learned, &body)?;
+    let sealed = sealed_for(opts)?.is_some();
     warnings.extend(written.removed_stale.iter().map(|p| {
         format!(
             "removed `{}`, left behind by an earlier run that was killed while writing",
@@ -226,6 +232,11 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         filing,
         warnings,
         other_redactions: texts.counts.clone(),
+        encrypted_to: if sealed {
+            spec.project.security_recipients.clone()
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -427,13 +438,35 @@ fn write_bundle(
         what: format!("output directory `{}`", opts.out_dir.display()),
         source: e,
     })?;
-    Ok(bundle::write_bundle(
-        &opts.out_dir,
-        manifest.clone(),
-        items,
-        &extras,
-        opts.created,
-    )?)
+    Ok(match sealed_for(opts)? {
+        Some(recipients) => bundle::write_sealed_bundle(
+            &opts.out_dir,
+            manifest.clone(),
+            items,
+            &extras,
+            opts.created,
+            &recipients,
+        )?,
+        None => bundle::write_bundle(
+            &opts.out_dir,
+            manifest.clone(),
+            items,
+            &extras,
+            opts.created,
+        )?,
+    })
+}
+
+/// The maintainers' keys a security report is encrypted to: the spec's
+/// `security_recipient`, with `--security` only. A plain report, or a spec without keys,
+/// writes a plain bundle.
+fn sealed_for(opts: &Options) -> Result<Option<crate::seal::Recipients>, Error> {
+    if !opts.security || opts.spec.project.security_recipients.is_empty() {
+        return Ok(None);
+    }
+    crate::seal::Recipients::parse(&opts.spec.project.security_recipients)
+        .map(Some)
+        .map_err(|e| Error::Seal(e.to_string()))
 }
 
 /// Write `<project>-issue.md` (or, when the user edited that, the next free
@@ -453,7 +486,10 @@ fn write_issue_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let attach = if opts.security {
+    let attach = if sealed_for(opts).is_ok_and(|r| r.is_some()) {
+        "It is encrypted to the project's maintainers: only they can read it. Send it only \
+         through the private channel above."
+    } else if opts.security {
         "Send it only through the private channel above."
     } else {
         "Attach it to the issue."

@@ -33,6 +33,9 @@ pub struct Summary<'a> {
     pub filing: &'a Filing,
     /// The manifest as written.
     pub manifest: &'a Manifest,
+    /// The age public keys the bundle is encrypted to (absent: a plain zip).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub encrypted_to: &'a [String],
 }
 
 impl<'a> Summary<'a> {
@@ -47,6 +50,7 @@ impl<'a> Summary<'a> {
             redactions: in_items + outcome.other_redactions.total(),
             filing: &outcome.filing,
             manifest: &outcome.manifest,
+            encrypted_to: &outcome.encrypted_to,
         }
     }
 
@@ -115,6 +119,17 @@ impl<'a> Summary<'a> {
             "bundle {}",
             for_terminal(&self.bundle.display().to_string())
         );
+        if !self.encrypted_to.is_empty() {
+            let keys = match self.encrypted_to.len() {
+                1 => "the maintainers' key".to_string(),
+                n => format!("the maintainers' {n} keys"),
+            };
+            let _ = writeln!(
+                out,
+                "sealed encrypted to {keys}: only they can read it; send this file through the \
+                 private channel below"
+            );
+        }
         let _ = writeln!(
             out,
             "issue  {}",
