@@ -30,5 +30,6 @@ mod redact_identity;
 mod redact_leaks;
 mod redact_pipes;
 mod reproducible;
+mod sealed;
 mod spec_errors;
 mod timeouts;
