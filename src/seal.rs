@@ -302,6 +302,13 @@ impl Identities {
             path: path.to_path_buf(),
             source,
         })?;
+        if starts_with(path, ARMOR_MAGIC) {
+            // The armored form is for pasting into mail bodies; this build reads the binary one.
+            return Err(SealError::NotAge {
+                path: path.to_path_buf(),
+                reason: "it is ASCII-armored; decrypt it with `age -d` first".into(),
+            });
+        }
         let decryptor =
             age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| match e {
                 age::DecryptError::Io(source) if source.kind() != io::ErrorKind::UnexpectedEof => {
@@ -372,19 +379,15 @@ fn header_reason(e: &age::DecryptError) -> String {
 /// Whether the file at `path` starts like an age file (binary or armored). A file that cannot
 /// be read is not: the caller's own open reports why.
 pub fn is_sealed(path: &Path) -> bool {
-    let mut head = [0u8; ARMOR_MAGIC.len()];
-    let Ok(file) = File::open(path) else {
-        return false;
-    };
-    let mut n = 0;
-    let mut file = file.take(head.len() as u64);
-    while let Ok(k) = file.read(&mut head[n..]) {
-        if k == 0 {
-            break;
-        }
-        n += k;
-    }
-    head[..n].starts_with(MAGIC) || head[..n].starts_with(ARMOR_MAGIC)
+    starts_with(path, MAGIC) || starts_with(path, ARMOR_MAGIC)
+}
+
+/// Whether the file at `path` begins with `magic`.
+fn starts_with(path: &Path, magic: &[u8]) -> bool {
+    let mut head = Vec::with_capacity(magic.len());
+    File::open(path)
+        .and_then(|f| f.take(magic.len() as u64).read_to_end(&mut head))
+        .is_ok_and(|_| head == magic)
 }
 
 #[cfg(test)]
@@ -468,6 +471,11 @@ mod tests {
         std::fs::write(&path, &bytes[..30]).unwrap();
         let e = right.open(&path, MAX_OPENED_SIZE).unwrap_err();
         assert!(matches!(e, SealError::NotAge { .. }), "{e}");
+
+        std::fs::write(&path, "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n").unwrap();
+        assert!(is_sealed(&path));
+        let e = right.open(&path, MAX_OPENED_SIZE).unwrap_err().to_string();
+        assert!(e.contains("ASCII-armored"), "{e}");
 
         std::fs::write(&path, &bytes).unwrap();
         let e = right.open(&path, 1000).unwrap_err();
