@@ -179,6 +179,7 @@ pub struct Outcome {
 
 /// Collect, redact and write the bundle and issue file.
 pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<Outcome, Error> {
+    let sealed = sealed_for(opts)?;
     let mut redactor = opts.redactor()?;
     let raws = gather(opts, progress)?;
     let vocab = redact::Vocabulary::of_spec(&opts.spec);
@@ -206,8 +207,15 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         description: description.as_deref(),
     };
     let body = issue::render(&input);
-    let written = write_bundle(opts, &manifest, &items, &texts, learned, &body)?;
-    let sealed = sealed_for(opts)?.is_some();
+    let written = write_bundle(
+        opts,
+        &manifest,
+        &items,
+        &texts,
+        learned,
+        &body,
+        sealed.as_ref(),
+    )?;
     warnings.extend(written.removed_stale.iter().map(|p| {
         format!(
             "removed `{}`, left behind by an earlier run that was killed while writing",
@@ -232,8 +240,8 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
         filing,
         warnings,
         other_redactions: texts.counts.clone(),
-        encrypted_to: if sealed {
-            spec.project.security_recipients.clone()
+        encrypted_to: if sealed.is_some() {
+            opts.spec.project.security_recipients.clone()
         } else {
             Vec::new()
         },
@@ -425,6 +433,7 @@ fn write_bundle(
     texts: &Texts,
     learned: redact::Learned,
     body: &str,
+    sealed: Option<&crate::seal::Recipients>,
 ) -> Result<Written, Error> {
     let mut report = redaction_report(items, &texts.counts);
     report.learned = learned;
@@ -438,14 +447,14 @@ fn write_bundle(
         what: format!("output directory `{}`", opts.out_dir.display()),
         source: e,
     })?;
-    Ok(match sealed_for(opts)? {
+    Ok(match sealed {
         Some(recipients) => bundle::write_sealed_bundle(
             &opts.out_dir,
             manifest.clone(),
             items,
             &extras,
             opts.created,
-            &recipients,
+            recipients,
         )?,
         None => bundle::write_bundle(
             &opts.out_dir,
@@ -486,7 +495,8 @@ fn write_issue_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let attach = if sealed_for(opts).is_ok_and(|r| r.is_some()) {
+    let sealed = written.path.extension() == Some(std::ffi::OsStr::new(crate::seal::EXTENSION));
+    let attach = if sealed {
         "It is encrypted to the project's maintainers: only they can read it. Send it only \
          through the private channel above."
     } else if opts.security {
