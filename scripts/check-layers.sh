@@ -30,6 +30,7 @@ facts            0
 completeness     0
 item             0
 sanitize         0
+seal             0
 atomic           0
 bundle::manifest 0
 '

@@ -117,4 +117,5 @@ pub mod redact;
 pub mod replay;
 pub mod run;
 pub mod sanitize;
+pub mod seal;
 pub mod spec;

@@ -34,6 +34,7 @@ mod redact_identity;
 mod redact_leaks;
 mod redact_pipes;
 mod reproducible;
+mod sealed;
 mod spec_errors;
 mod spec_sources;
 mod timeouts;

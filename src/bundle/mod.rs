@@ -25,6 +25,7 @@ pub use manifest::{CheckOutcome, CheckResult, FactRecord, FileRecord, ItemRecord
 pub use reader::{Bundle, EntryInfo, Limits, ReadError};
 pub use writer::{
     Encoded, Extra, WriteError, Written, write_bundle, write_bundle_into, write_bundle_to,
+    write_sealed_bundle,
 };
 
 /// The manifest's `format` value; bumped on incompatible changes.

@@ -224,7 +224,7 @@ pub struct EntryInfo {
 #[derive(Debug)]
 pub struct Bundle {
     path: PathBuf,
-    archive: ZipArchive<BufReader<File>>,
+    archive: ZipArchive<Source>,
     entries: Vec<EntryInfo>,
     index: BTreeMap<String, usize>,
 }
@@ -240,6 +240,24 @@ impl Bundle {
 
     /// Open and check `path` with `limits`.
     pub fn open_with(path: &Path, limits: Limits) -> Result<Bundle, ReadError> {
+        let file = File::open(path).map_err(|source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Bundle::check(path, Source::File(BufReader::new(file)), limits)
+    }
+
+    /// Check a bundle held in memory (a sealed bundle, decrypted) with the default
+    /// [`Limits`]; `path` is the file it came from, for messages.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Bundle, ReadError> {
+        Bundle::check(
+            path,
+            Source::Memory(io::Cursor::new(bytes)),
+            Limits::default(),
+        )
+    }
+
+    fn check(path: &Path, mut file: Source, limits: Limits) -> Result<Bundle, ReadError> {
         let io_err = |source| ReadError::Io {
             path: path.to_path_buf(),
             source,
@@ -248,7 +266,6 @@ impl Bundle {
             path: path.to_path_buf(),
             reason: e.to_string(),
         };
-        let mut file = File::open(path).map_err(io_err)?;
         if let Some(count) = declared_entry_count(&mut file).map_err(io_err)?
             && count > limits.max_entries
         {
@@ -258,7 +275,7 @@ impl Bundle {
             });
         }
         file.seek(SeekFrom::Start(0)).map_err(io_err)?;
-        let mut archive = ZipArchive::new(BufReader::new(file)).map_err(malformed)?;
+        let mut archive = ZipArchive::new(file).map_err(malformed)?;
         if archive.len() as u64 > limits.max_entries {
             return Err(ReadError::TooManyEntries {
                 count: archive.len() as u64,
@@ -267,8 +284,9 @@ impl Bundle {
         }
         if archive.has_duplicate_names() {
             let start = archive.central_directory_start();
-            let name =
-                duplicate_name(path, start, archive.len()).unwrap_or_else(|| "(unknown)".into());
+            let count = archive.len();
+            let name = duplicate_name(archive.into_inner(), start, count)
+                .unwrap_or_else(|| "(unknown)".into());
             return Err(ReadError::Duplicate { name });
         }
         let mut entries = Vec::with_capacity(archive.len());
@@ -417,9 +435,34 @@ impl Bundle {
     }
 }
 
+/// Where a bundle's bytes are: its file, or memory (a sealed bundle, decrypted).
+#[derive(Debug)]
+enum Source {
+    File(BufReader<File>),
+    Memory(io::Cursor<Vec<u8>>),
+}
+
+impl Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Source::File(f) => f.read(buf),
+            Source::Memory(m) => m.read(buf),
+        }
+    }
+}
+
+impl Seek for Source {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        match self {
+            Source::File(f) => f.seek(pos),
+            Source::Memory(m) => m.seek(pos),
+        }
+    }
+}
+
 /// A streaming reader over one entry that stops at the declared size.
 pub struct EntryReader<'a> {
-    inner: zip::read::ZipFile<'a, BufReader<File>>,
+    inner: zip::read::ZipFile<'a, Source>,
     name: String,
     declared: u64,
     read: u64,
@@ -585,7 +628,7 @@ fn check_size(e: &EntryInfo, limits: &Limits) -> Result<(), ReadError> {
 /// The entry count the end-of-central-directory record declares (zip64 aware), read before the
 /// zip library builds an index of that many entries. `None` when no record is found; the zip
 /// library then reports the file as malformed.
-fn declared_entry_count(file: &mut File) -> io::Result<Option<u64>> {
+fn declared_entry_count(file: &mut Source) -> io::Result<Option<u64>> {
     const EOCD: &[u8] = b"PK\x05\x06";
     let len = file.seek(SeekFrom::End(0))?;
     let tail_len = len.min(22 + 65_535);
@@ -627,10 +670,8 @@ fn declared_entry_count(file: &mut File) -> io::Result<Option<u64>> {
 
 /// The first name the central directory lists twice (the zip library keeps only one of each,
 /// so the directory is walked again here to say which).
-fn duplicate_name(path: &Path, start: u64, count: usize) -> Option<String> {
-    let mut file = File::open(path).ok()?;
+fn duplicate_name(mut file: Source, start: u64, count: usize) -> Option<String> {
     file.seek(SeekFrom::Start(start)).ok()?;
-    let mut file = BufReader::new(file);
     let mut seen = HashSet::new();
     for _ in 0..=count.saturating_mul(2) {
         let mut header = [0u8; 46];

@@ -214,6 +214,43 @@ pub fn write_bundle_into<W: Write + Seek + ?Sized>(
     })
 }
 
+/// Like [`write_bundle`], but encrypted to `recipients` as
+/// `<out_dir>/<project>-bundle-<id12>.zip.age` (see [`crate::seal`]). The zip is built in
+/// memory and encrypted as it is written, so no plaintext bundle ever reaches the disk.
+pub fn write_sealed_bundle(
+    out_dir: &Path,
+    manifest: Manifest,
+    items: &[Placed],
+    extras: &[Extra],
+    created: Timestamp,
+    recipients: &crate::seal::Recipients,
+) -> Result<Written, WriteError> {
+    let entries = entries(items, extras);
+    let (manifest, manifest_json, id) = finish_manifest(manifest, &entries);
+    let final_path = out_dir.join(format!(
+        "{}.{}",
+        file_name(&manifest, &id),
+        crate::seal::EXTENSION
+    ));
+    let removed_stale = crate::atomic::remove_stale(out_dir);
+    let io_err = |source: std::io::Error| WriteError::Io {
+        dir: out_dir.to_path_buf(),
+        source,
+    };
+    let mut memory = std::io::Cursor::new(Vec::new());
+    zip_into(&mut memory, &entries, &manifest_json, created, &io_err)?;
+    let zip = memory.into_inner();
+    crate::atomic::write_announced(&final_path, crate::atomic::PRIVATE, io_err, |file| {
+        recipients.seal(&zip, file).map_err(io_err)
+    })?;
+    Ok(Written {
+        path: final_path,
+        id,
+        manifest,
+        removed_stale,
+    })
+}
+
 /// `<project>-bundle-<id12>.zip`.
 fn file_name(manifest: &Manifest, id: &str) -> String {
     format!("{}-bundle-{}.zip", manifest.project.name, &id[..12])

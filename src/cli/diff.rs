@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use support_bundle::bundle::{diff, html};
 
-use super::{Exit, open_bundle, output};
+use super::{Exit, IdentityArg, output};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -24,11 +24,13 @@ pub(super) struct Args {
     /// Most lines of unified diff shown per changed text item
     #[arg(long, value_name = "N", default_value_t = 200)]
     max_lines: usize,
+    #[command(flatten)]
+    identity: IdentityArg,
 }
 
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
-    let mut a = open_bundle(&args.a)?;
-    let mut b = open_bundle(&args.b)?;
+    let mut a = args.identity.open(&args.a)?;
+    let mut b = args.identity.open(&args.b)?;
     let opts = diff::Options::default().with_max_lines(args.max_lines);
     if let Some(path) = &args.html {
         let page = html::diff_page(&mut a, &mut b, opts, html::Limits::default())?;

@@ -12,7 +12,7 @@ use support_bundle::redact::{Counts, Redactor};
 use support_bundle::run::summary::filing_text;
 use support_bundle::sanitize::for_terminal;
 
-use super::{Exit, IssueArgs, RedactionArgs, output, refuse_non_regular};
+use super::{Exit, IdentityArg, IssueArgs, RedactionArgs, output, refuse_non_regular};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -32,6 +32,8 @@ pub(super) struct Args {
     body_file: Option<PathBuf>,
     #[command(flatten)]
     redaction: RedactionArgs,
+    #[command(flatten)]
+    identity: IdentityArg,
 }
 
 /// What `issue --json` prints.
@@ -43,7 +45,11 @@ struct Rendered<'a> {
 
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     refuse_non_regular(&args.bundle)?;
-    let bundle = StoredBundle::read(&args.bundle)?;
+    let bundle = if support_bundle::seal::is_sealed(&args.bundle) {
+        StoredBundle::from_bundle(args.identity.open(&args.bundle)?)?
+    } else {
+        StoredBundle::read(&args.bundle)?
+    };
     let redactor = Redactor::new(&args.redaction.options())?;
     let mut counts = Counts::default();
     let title = args

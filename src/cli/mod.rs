@@ -5,6 +5,7 @@ mod browser;
 mod check;
 mod collect;
 mod completions;
+mod decrypt;
 mod diff;
 mod exit;
 mod extract;
@@ -32,6 +33,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use support_bundle::bundle::Bundle;
 use support_bundle::sanitize::for_terminal;
+use support_bundle::seal;
 
 pub(crate) use exit::Exit;
 
@@ -58,6 +60,8 @@ enum Command {
     Inspect(inspect::Args),
     /// Show what differs between two bundles
     Diff(diff::Args),
+    /// Decrypt an encrypted bundle (.zip.age) with your age identity file
+    Decrypt(decrypt::Args),
     /// Extract a bundle safely into a directory
     Extract(extract::Args),
     /// Run the spec's checks against a bundle's facts (exit 1 when one fails)
@@ -85,22 +89,52 @@ enum Command {
 /// `check`).
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct BundleArg {
-    /// The bundle (.zip)
+    /// The bundle (.zip, or .zip.age with --identity)
     #[arg(value_name = "BUNDLE")]
     bundle: PathBuf,
+    #[command(flatten)]
+    identity: IdentityArg,
 }
 
 impl BundleArg {
-    /// Open it through the hostile-input-safe reader.
+    /// Open it through the hostile-input-safe reader (decrypted first when sealed).
     fn open(&self) -> anyhow::Result<Bundle> {
-        open_bundle(&self.bundle)
+        self.identity.open(&self.bundle)
     }
 }
 
-/// Open a bundle through the hostile-input-safe reader, refusing what is not a regular file.
+/// `--identity`, for the commands that read bundles: how to open an encrypted one.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct IdentityArg {
+    /// Age identity file (as `age-keygen` writes it) to open an encrypted bundle (.zip.age)
+    #[arg(long, value_name = "KEYFILE")]
+    identity: Option<PathBuf>,
+}
+
+impl IdentityArg {
+    /// Open `path` through the hostile-input-safe reader. A sealed bundle is decrypted into
+    /// memory (capped) with the identity file first; a plain one opens as it is.
+    fn open(&self, path: &Path) -> anyhow::Result<Bundle> {
+        refuse_non_regular(path)?;
+        if !seal::is_sealed(path) {
+            return Ok(Bundle::open(path)?);
+        }
+        let Some(key) = &self.identity else {
+            anyhow::bail!(
+                "`{}` is an encrypted bundle: pass --identity KEYFILE (the age identity file \
+                 whose public key it was encrypted to) to open it",
+                path.display()
+            );
+        };
+        let plain = seal::Identities::load(key)?.open(path, seal::MAX_OPENED_SIZE)?;
+        Ok(Bundle::from_bytes(path, plain)?)
+    }
+}
+
+/// Open a bundle through the hostile-input-safe reader, refusing what is not a regular file
+/// (and an encrypted bundle, with how to open it).
 fn open_bundle(path: &Path) -> anyhow::Result<Bundle> {
-    refuse_non_regular(path)?;
-    Ok(Bundle::open(path)?)
+    IdentityArg::default().open(path)
 }
 
 /// A bundle is read with seeks, and opening a FIFO blocks until a writer comes: refuse a
@@ -228,6 +262,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Decrypt(args) => decrypt::run(&args),
         Command::Extract(args) => extract::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Replay(args) => replay::run(&args),

@@ -6,13 +6,12 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use support_bundle::bundle::Bundle;
 use support_bundle::bundle::reredact::reredact;
 use support_bundle::item::Format;
 use support_bundle::redact::{Counts, Redactor};
 use support_bundle::sanitize::for_terminal;
 
-use super::{Exit, RedactionArgs, output, signals};
+use super::{Exit, RedactionArgs, open_bundle, output, signals};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -59,7 +58,7 @@ fn run_bundle(args: &Args, input: &std::path::Path) -> anyhow::Result<Exit> {
     }
     // An interrupted write removes its temp file and says whether the new bundle exists.
     signals::install();
-    let mut bundle = Bundle::open(input)?;
+    let mut bundle = open_bundle(input)?;
     let written = reredact(&mut bundle, &mut redactor, out)?;
     save_reveal_map(&redactor);
     let total: u64 = written.manifest.items.iter().map(|i| i.redactions).sum();

@@ -79,12 +79,20 @@ pub struct Rerendered {
 impl StoredBundle {
     /// Open `path` with [`Bundle::open`] and read what the renderer needs.
     pub fn read(path: &Path) -> Result<StoredBundle, ReadError> {
-        let shown = path.display().to_string();
+        let bundle = Bundle::open(path).map_err(|source| ReadError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        StoredBundle::from_bundle(bundle)
+    }
+
+    /// Read what the renderer needs from a bundle already opened (a sealed one, decrypted).
+    pub fn from_bundle(mut bundle: Bundle) -> Result<StoredBundle, ReadError> {
+        let shown = bundle.path().display().to_string();
         let read_err = |source| ReadError::Read {
             path: shown.clone(),
             source,
         };
-        let mut bundle = Bundle::open(path).map_err(read_err)?;
         let (manifest, _) = bundle.manifest().map_err(read_err)?;
         let mut spec = recheck::stored_spec(&mut bundle).map_err(|e| match e {
             SpecReadError::Read(source) => read_err(source),

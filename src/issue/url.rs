@@ -258,6 +258,7 @@ mod tests {
             issue_form: None,
             forge,
             security: None,
+            security_recipients: Vec::new(),
         }
     }
 

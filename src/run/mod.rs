@@ -188,6 +188,9 @@ pub enum Error {
     /// The bundle could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// The spec's `security_recipient` could not be used (a spec built in code, unchecked).
+    #[error("cannot encrypt the bundle: {0}")]
+    Seal(String),
     /// Other I/O.
     #[error("cannot access {what}: {source}")]
     Io {
@@ -218,6 +221,8 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// Replacements outside items: title, description, spec text and origin.
     pub other_redactions: Counts,
+    /// The age public keys the bundle is encrypted to (empty: a plain zip).
+    pub encrypted_to: Vec<String>,
 }
 
 /// Collect, redact and write the bundle and issue file.
@@ -236,7 +241,14 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let text = issue_file_text(opts, &run.input, run.body, &file_name, &written.id);
+        let text = issue_file_text(
+            opts,
+            &run.input,
+            run.body,
+            &file_name,
+            &written.id,
+            run.sealed.is_some(),
+        );
         let target = write_issue_file(opts, run.spec, &text, &mut run.warnings)?;
         let issue_path = target.path;
         let filing = filing(
@@ -255,6 +267,11 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
             filing,
             warnings: run.warnings,
             other_redactions: run.texts.counts.clone(),
+            encrypted_to: if run.sealed.is_some() {
+                opts.spec.project.security_recipients.clone()
+            } else {
+                Vec::new()
+            },
         })
     })
 }
@@ -264,7 +281,8 @@ pub fn collect(opts: &Options, progress: &(dyn Fn(Event<'_>) + Sync)) -> Result<
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Collected {
-    /// The name `collect` gives the bundle file: `<project>-bundle-<id12>.zip`.
+    /// The name `collect` gives the bundle file: `<project>-bundle-<id12>.zip`, or
+    /// `.zip.age` when it is sealed (`--security` with the spec's `security_recipient` keys).
     pub file_name: String,
     /// The bundle id (sha256 of manifest.json).
     pub id: String,
@@ -284,7 +302,8 @@ pub struct Collected {
 
 /// Collect and redact like [`collect`], but write the bundle into `out` (a `Cursor<Vec<u8>>`,
 /// a file the host opened, an entry of its own archive) and no file at all: the same bytes
-/// `collect` writes for the same inputs. The issue text is returned, not written.
+/// `collect` writes for the same inputs (sealed to the spec's `security_recipient` keys for a
+/// security report, as `collect` seals it). The issue text is returned, not written.
 pub fn collect_into<W: std::io::Write + std::io::Seek + ?Sized>(
     opts: &Options,
     progress: &(dyn Fn(Event<'_>) + Sync),
@@ -292,11 +311,30 @@ pub fn collect_into<W: std::io::Write + std::io::Seek + ?Sized>(
 ) -> Result<Collected, Error> {
     assemble(opts, progress, |mut run| {
         let extras = extras(&run);
-        let encoded =
-            bundle::write_bundle_into(out, run.manifest.clone(), run.items, &extras, opts.created)?;
+        let manifest = run.manifest.clone();
+        let mut encoded = match run.sealed {
+            // Sealed, the zip is built in memory and only ciphertext reaches `out`.
+            Some(recipients) => {
+                let mut zip = std::io::Cursor::new(Vec::new());
+                let mut encoded =
+                    bundle::write_bundle_into(&mut zip, manifest, run.items, &extras, opts.created)?;
+                recipients
+                    .seal(zip.get_ref(), &mut *out)
+                    .map_err(|source| bundle::WriteError::Output { source })?;
+                encoded.file_name = format!("{}.{}", encoded.file_name, crate::seal::EXTENSION);
+                encoded
+            }
+            None => bundle::write_bundle_into(out, manifest, run.items, &extras, opts.created)?,
+        };
         run.save_reveal_map();
-        let issue_text =
-            issue_file_text(opts, &run.input, run.body, &encoded.file_name, &encoded.id);
+        let issue_text = issue_file_text(
+            opts,
+            &run.input,
+            run.body,
+            &encoded.file_name,
+            &encoded.id,
+            run.sealed.is_some(),
+        );
         let filing = filing(opts, run.spec, &run.input, None, &mut run.warnings);
         Ok(Collected {
             file_name: encoded.file_name,
@@ -321,6 +359,8 @@ struct Assembled<'a> {
     learned: redact::Learned,
     redactor: &'a Redactor,
     warnings: Vec<String>,
+    /// The keys the bundle is sealed to, for a security report to a spec that has them.
+    sealed: Option<&'a crate::seal::Recipients>,
 }
 
 impl Assembled<'_> {
@@ -341,6 +381,8 @@ fn assemble<T>(
     progress: &(dyn Fn(Event<'_>) + Sync),
     finish: impl FnOnce(Assembled<'_>) -> Result<T, Error>,
 ) -> Result<T, Error> {
+    // Bad keys in the spec fail the run before anything is collected.
+    let sealed = sealed_for(opts)?;
     let mut redactor = opts.redactor()?;
     let raws = gather(opts, progress)?;
     let vocab = redact::Vocabulary::of_spec(&opts.spec);
@@ -378,6 +420,7 @@ fn assemble<T>(
         learned,
         redactor: &redactor,
         warnings,
+        sealed: sealed.as_ref(),
     })
 }
 
@@ -578,13 +621,30 @@ fn write_bundle(opts: &Options, run: &Assembled<'_>) -> Result<Written, Error> {
         what: format!("output directory `{}`", opts.out_dir.display()),
         source: e,
     })?;
-    Ok(bundle::write_bundle(
-        &opts.out_dir,
-        run.manifest.clone(),
-        run.items,
-        &extras,
-        opts.created,
-    )?)
+    let manifest = run.manifest.clone();
+    Ok(match run.sealed {
+        Some(recipients) => bundle::write_sealed_bundle(
+            &opts.out_dir,
+            manifest,
+            run.items,
+            &extras,
+            opts.created,
+            recipients,
+        )?,
+        None => bundle::write_bundle(&opts.out_dir, manifest, run.items, &extras, opts.created)?,
+    })
+}
+
+/// The maintainers' keys a security report is encrypted to: the spec's
+/// `security_recipient`, with `--security` only. A plain report, or a spec without keys,
+/// writes a plain bundle.
+fn sealed_for(opts: &Options) -> Result<Option<crate::seal::Recipients>, Error> {
+    if !opts.security || opts.spec.project.security_recipients.is_empty() {
+        return Ok(None);
+    }
+    crate::seal::Recipients::parse(&opts.spec.project.security_recipients)
+        .map(Some)
+        .map_err(|e| Error::Seal(e.to_string()))
 }
 
 /// The issue file's text: the body, with the title and which bundle (`file_name`, `id`) to
@@ -595,8 +655,12 @@ fn issue_file_text(
     body: &str,
     file_name: &str,
     id: &str,
+    sealed: bool,
 ) -> String {
-    let attach = if opts.security {
+    let attach = if sealed {
+        "It is encrypted to the project's maintainers: only they can read it. Send it only \
+         through the private channel above."
+    } else if opts.security {
         "Send it only through the private channel above."
     } else {
         "Attach it to the issue."

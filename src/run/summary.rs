@@ -39,6 +39,9 @@ pub struct Summary<'a> {
     /// built-in default, or one fetched from a URL).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spec_source: Option<String>,
+    /// The age public keys the bundle is encrypted to (absent: a plain zip).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub encrypted_to: &'a [String],
 }
 
 impl<'a> Summary<'a> {
@@ -54,6 +57,7 @@ impl<'a> Summary<'a> {
             filing: &outcome.filing,
             manifest: &outcome.manifest,
             spec_source: None,
+            encrypted_to: &outcome.encrypted_to,
         }
     }
 
@@ -131,6 +135,17 @@ impl<'a> Summary<'a> {
             "bundle {}",
             for_terminal(&self.bundle.display().to_string())
         );
+        if !self.encrypted_to.is_empty() {
+            let keys = match self.encrypted_to.len() {
+                1 => "the maintainers' key".to_string(),
+                n => format!("the maintainers' {n} keys"),
+            };
+            let _ = writeln!(
+                out,
+                "sealed encrypted to {keys}: only they can read it; send this file through the \
+                 private channel below"
+            );
+        }
         let _ = writeln!(
             out,
             "issue  {}",

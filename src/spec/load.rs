@@ -63,6 +63,7 @@ struct RawProject {
     issue_form: Option<Spanned<String>>,
     forge: Option<Spanned<String>>,
     security: Option<String>,
+    security_recipient: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -433,6 +434,11 @@ impl Validator {
                 ),
             );
         }
+        let security_recipients = raw
+            .security_recipient
+            .as_ref()
+            .map(|r| self.recipients(r))
+            .unwrap_or_default();
         Project {
             display: raw.display.unwrap_or_else(|| name.clone()),
             repository_fact: raw.repository_fact.map(Spanned::into_inner),
@@ -443,7 +449,51 @@ impl Validator {
             issue_form: raw.issue_form.map(Spanned::into_inner),
             forge,
             security: raw.security,
+            security_recipients,
         }
+    }
+
+    /// `security_recipient`: one age public key, or a non-empty list of them.
+    fn recipients(&mut self, raw: &Spanned<toml::Value>) -> Vec<String> {
+        let keys: Vec<&str> = match raw.get_ref() {
+            toml::Value::String(key) => vec![key.as_str()],
+            toml::Value::Array(list) if !list.is_empty() => {
+                match list
+                    .iter()
+                    .map(toml::Value::as_str)
+                    .collect::<Option<Vec<_>>>()
+                {
+                    Some(keys) => keys,
+                    None => {
+                        self.err(
+                            raw.span(),
+                            "security_recipient must list strings (age1… keys)",
+                        );
+                        return Vec::new();
+                    }
+                }
+            }
+            _ => {
+                self.err(
+                    raw.span(),
+                    "security_recipient must be an age public key (age1…) or a non-empty list of them",
+                );
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for key in keys {
+            match crate::seal::parse_recipient(key) {
+                Ok(r) => {
+                    let key = r.to_string();
+                    if !out.contains(&key) {
+                        out.push(key);
+                    }
+                }
+                Err(e) => self.err(raw.span(), format!("security_recipient: {e}")),
+            }
+        }
+        out
     }
 
     fn item(&mut self, raw: RawItem) -> Option<Item> {
@@ -1186,6 +1236,63 @@ mod tests {
 
     fn problems(text: &str) -> String {
         parse("t.toml", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn security_recipients_load_as_one_key_or_a_list() {
+        let (a, b) = (
+            age::x25519::Identity::generate().to_public().to_string(),
+            age::x25519::Identity::generate().to_public().to_string(),
+        );
+        let one = BASE.replace(
+            "name = \"p\"\n",
+            &format!("name = \"p\"\nsecurity_recipient = \"{a}\"\n"),
+        );
+        assert_eq!(
+            parse("t.toml", &one).unwrap().project.security_recipients,
+            std::slice::from_ref(&a)
+        );
+        let two = BASE.replace(
+            "name = \"p\"\n",
+            &format!("name = \"p\"\nsecurity_recipient = [\"{a}\", \"{b}\", \"{a}\"]\n"),
+        );
+        assert_eq!(
+            parse("t.toml", &two).unwrap().project.security_recipients,
+            [a, b]
+        );
+        assert!(
+            parse("t.toml", BASE)
+                .unwrap()
+                .project
+                .security_recipients
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_bad_security_recipient_points_at_its_line() {
+        for (value, needle) in [
+            (
+                "\"age1nope\"",
+                "t.toml:4:22: security_recipient: `age1nope` is not an age public key",
+            ),
+            (
+                "[]",
+                "t.toml:4:22: security_recipient must be an age public key",
+            ),
+            ("[1]", "t.toml:4:22: security_recipient must list strings"),
+            (
+                "true",
+                "t.toml:4:22: security_recipient must be an age public key",
+            ),
+        ] {
+            let text = BASE.replace(
+                "name = \"p\"\n",
+                &format!("name = \"p\"\nsecurity_recipient = {value}\n"),
+            );
+            let shown = problems(&text);
+            assert!(shown.contains(needle), "missing {needle:?} in:\n{shown}");
+        }
     }
 
     #[test]

@@ -115,6 +115,9 @@ pub struct Project {
     pub forge: Option<ForgeKind>,
     /// Where vulnerability reports go instead of a public issue.
     pub security: Option<String>,
+    /// The maintainers' age X25519 public keys (`age1…`, checked at load): with `--security`,
+    /// the bundle is written encrypted to them. Empty: `--security` writes a plain bundle.
+    pub security_recipients: Vec<String>,
 }
 
 /// A code forge whose new-issue page can be prefilled from a URL.
