@@ -16,6 +16,7 @@ src="${1:-src}"
 layers='
 cli              5
 run              4
+fleet            4
 issue            3
 bundle           2
 redact           1

@@ -34,6 +34,7 @@ pub mod checks;
 pub mod collect;
 pub mod completeness;
 pub mod facts;
+pub mod fleet;
 pub mod issue;
 pub mod item;
 pub mod policy;

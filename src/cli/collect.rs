@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::bail;
+use support_bundle::redact::pseudonym::Key;
 use support_bundle::redact::{Counts, Redactor};
 use support_bundle::run::select::{LogWindow, Selection};
 use support_bundle::run::summary::{Link, Summary};
@@ -72,6 +73,10 @@ pub(super) struct Args {
     /// Open the prefilled new-issue page in the browser ($BROWSER, else xdg-open or open)
     #[arg(long)]
     web: bool,
+    /// Read the pseudonym key (64 hex digits and a newline) from stdin: how `fleet` gives
+    /// every host its key without an argument, variable or file holding it
+    #[arg(long, hide = true, conflicts_with = "pseudonym_key")]
+    pseudonym_key_stdin: bool,
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
@@ -146,6 +151,13 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     }
     opts.vars = args.vars.iter().cloned().collect::<BTreeMap<_, _>>();
     opts.redaction = args.redaction.options();
+    if args.pseudonym_key_stdin {
+        if args.issue.describes_from_stdin() {
+            bail!("--pseudonym-key-stdin and --describe - both read stdin; give one of them");
+        }
+        let key = Key::read_from(&mut std::io::stdin().lock()).map_err(anyhow::Error::msg)?;
+        opts.redaction.key = Some(key);
+    }
     opts.timeout = Duration::from_secs(args.timeout.max(1));
     opts.title = args.issue.title.clone();
     opts.description = args.issue.description()?;

@@ -8,6 +8,7 @@ mod completions;
 mod diff;
 mod exit;
 mod extract;
+mod fleet;
 mod init;
 mod inspect;
 mod issue;
@@ -67,6 +68,8 @@ enum Command {
     Man(man::Args),
     /// Show what a pseudonym (host-…, ip-…, user-…) made on this machine stands for
     Reveal(reveal::Args),
+    /// Collect from many hosts over ssh (or another exec transport), with one pseudonym key
+    Fleet(fleet::Args),
 }
 
 /// The bundle argument of the commands that read one bundle (`verify`, `inspect`, `extract`,
@@ -147,6 +150,13 @@ impl IssueArgs {
         Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
     }
 
+    /// Whether `--describe -` reads the description from stdin.
+    fn describes_from_stdin(&self) -> bool {
+        self.describe
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "-")
+    }
+
     /// `--repo-dir`, checked to be a directory.
     fn repo_dir(&self) -> anyhow::Result<Option<&Path>> {
         match &self.repo_dir {
@@ -224,6 +234,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
         Command::Reveal(args) => reveal::run(&args),
+        Command::Fleet(args) => fleet::run(&args),
     };
     match result {
         Ok(code) => code.into(),

@@ -56,6 +56,8 @@ pub(crate) struct Inputs {
     pub usernames: Option<Vec<String>>,
     /// Where the pseudonym key lives; `None`: a key for this run only.
     pub key_path: Option<PathBuf>,
+    /// A key given in memory; takes the place of `key_path`.
+    pub key: Option<pseudonym::Key>,
     /// Domains whose host names to pseudonymize, besides this machine's own.
     pub domains: Vec<String>,
     /// Read the passwd database and host names under this root too.
@@ -113,7 +115,12 @@ pub(crate) fn compile(set: RuleSet, inputs: Inputs) -> Result<Compiled, String> 
     let (prefilter, keys_always) = trigger_prefilter(&rules, &keys, &ident_lower)?;
     let key_filter = key_prefilter(&keys)?;
     let ident_ac = identifier_matcher(&ident_pats)?;
-    let pseudonymizer = pseudonymizer(&rules, &keys, inputs.key_path.as_deref())?;
+    let pseudonymizer = pseudonymizer(
+        &rules,
+        &keys,
+        inputs.key.as_ref(),
+        inputs.key_path.as_deref(),
+    )?;
     let pem_begin = Regex::new(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
         .map_err(|e| e.to_string())?;
     let find = |d: Detector| rules.iter().position(|r| r.detector == d);
@@ -333,12 +340,16 @@ fn identifier_matcher(names: &[String]) -> Result<Option<AhoCorasick>, String> {
 fn pseudonymizer(
     rules: &[PatternRule],
     keys: &[KeyRule],
+    given: Option<&pseudonym::Key>,
     key_path: Option<&std::path::Path>,
 ) -> Result<Option<pseudonym::Pseudonymizer>, String> {
     if !rules.iter().any(|r| r.action == Action::Pseudonymize)
         && !keys.iter().any(|k| k.action == Action::Pseudonymize)
     {
         return Ok(None);
+    }
+    if let Some(key) = given {
+        return Ok(Some(key.pseudonymizer()));
     }
     let key = match key_path {
         Some(path) => pseudonym::load_or_create_key(path)?,

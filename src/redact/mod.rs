@@ -59,6 +59,9 @@ pub struct Options {
     /// Pseudonym key file (`--pseudonym-key`); default: `$SUPPORT_BUNDLE_PSEUDONYM_KEY`, else
     /// the per-installation key in the user's config dir (created on first use).
     pub pseudonym_key: Option<PathBuf>,
+    /// A pseudonym key given in memory (`collect --pseudonym-key-stdin`): it takes the place
+    /// of `pseudonym_key`, and no `reveal` map is kept on this machine.
+    pub key: Option<pseudonym::Key>,
     /// Host names to pseudonymize; `None` detects this machine's name and FQDN.
     pub hostnames: Option<Vec<String>>,
     /// User names to pseudonymize; `None` detects the invoking user and the local accounts
@@ -168,6 +171,7 @@ impl Redactor {
         let mut warnings = std::mem::take(&mut set.warnings);
         let pseudonymizes = set.rules.iter().any(|r| r.action == Action::Pseudonymize);
         let (key_file, key_warning) = match key_location(opts) {
+            _ if opts.key.is_some() => (None, None),
             Some(KeyPath::Default(path)) if pseudonymizes => {
                 match pseudonym::check_default_key(&path) {
                     Ok(()) => (Some(path), None),
@@ -194,6 +198,7 @@ impl Redactor {
             hostnames: opts.hostnames.clone(),
             usernames: opts.usernames.clone(),
             key_path: key_file.clone(),
+            key: opts.key.clone(),
             domains: opts.domains.clone(),
             sysroot: opts.sysroot.clone(),
             keep_names: opts.keep_names.clone(),

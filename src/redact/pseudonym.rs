@@ -14,6 +14,52 @@ use sha2::{Digest, Sha256};
 /// Environment variable naming a key file; used by tests and scripted runs.
 pub const KEY_ENV: &str = "SUPPORT_BUNDLE_PSEUDONYM_KEY";
 
+/// A pseudonym key held in memory, never written anywhere: the key `collect
+/// --pseudonym-key-stdin` reads, so a fleet run gives every host the controller's key without
+/// putting it in an argument, the environment or a file on the host.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Key([u8; 32]);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(..)")
+    }
+}
+
+/// Length of a key as [`Key::to_line`] writes it and [`Key::read_from`] reads it: 64 hex
+/// digits and a newline.
+pub const KEY_LINE_LEN: usize = 65;
+
+impl Key {
+    /// The key at `path`, created (random, 0600) when it does not exist.
+    pub fn load_or_create(path: &Path) -> Result<Key, String> {
+        load_or_create_key(path).map(Key)
+    }
+
+    /// Read exactly [`KEY_LINE_LEN`] bytes (64 hex digits and a newline) from `input` and no
+    /// more, so what follows on the same stream stays unread.
+    pub fn read_from(input: &mut impl Read) -> Result<Key, String> {
+        let mut line = [0u8; KEY_LINE_LEN];
+        input
+            .read_exact(&mut line)
+            .map_err(|e| format!("cannot read the pseudonym key from stdin: {e}"))?;
+        let mut key = [0u8; 32];
+        if line[64] != b'\n' || hex::decode_to_slice(&line[..64], &mut key).is_err() {
+            return Err("pseudonym key on stdin: expected 64 hex digits and a newline".into());
+        }
+        Ok(Key(key))
+    }
+
+    pub(crate) fn pseudonymizer(&self) -> Pseudonymizer {
+        Pseudonymizer::new(&self.0)
+    }
+
+    /// The key as [`Key::read_from`] reads it.
+    pub fn to_line(&self) -> String {
+        format!("{}\n", hex::encode(self.0))
+    }
+}
+
 /// HMAC-SHA256 keyed for pseudonyms.
 #[derive(Clone)]
 pub(crate) struct Pseudonymizer {
@@ -317,6 +363,19 @@ pub(crate) fn is_generic_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_line_reads_back_and_nothing_after_it_is_consumed() {
+        let key = Key([7u8; 32]);
+        let mut stream = format!("{}rest", key.to_line()).into_bytes();
+        let mut input = &stream[..];
+        assert_eq!(Key::read_from(&mut input).unwrap(), key);
+        assert_eq!(input, b"rest");
+        stream[3] = b'x';
+        assert!(Key::read_from(&mut &stream[..]).is_err());
+        assert!(Key::read_from(&mut &b"abc"[..]).is_err());
+        assert_eq!(format!("{key:?}"), "Key(..)");
+    }
 
     #[test]
     fn hmac_matches_rfc4231_case_2_shape() {

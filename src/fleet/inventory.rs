@@ -1,0 +1,266 @@
+//! The hosts of a fleet run: an inventory file (TOML) or a comma-separated list.
+//!
+//! ```toml
+//! [[hosts]]
+//! host = "web-1.example.com"
+//! user = "ops"                 # optional
+//! port = 2222                  # optional
+//! via = "ssh -J bastion {host} --"   # optional transport template
+//! sysroot = "/"                # optional `collect --sysroot` on the host
+//! vars = { caddyfile = "/etc/caddy/Caddyfile" }   # optional `collect --var`s
+//! name = "web-1"               # optional: the directory name under --out
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// Largest inventory file read.
+const MAX_INVENTORY: u64 = 4 * 1024 * 1024;
+
+/// One host of the fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    /// The address the transport is given (`{host}`).
+    pub host: String,
+    /// The port (`ssh -p`, `{port}`).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// The login (`ssh -l`, `{user}`).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// A transport template for this host; overrides `--via`.
+    #[serde(default)]
+    pub via: Option<String>,
+    /// Spec variables for this host's `collect`.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+    /// `collect --sysroot` on the host.
+    #[serde(default)]
+    pub sysroot: Option<String>,
+    /// The name its bundle's directory and report rows carry; default: the host, with
+    /// `-PORT` when a port is set.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+impl Host {
+    /// A host with only an address.
+    pub fn bare(host: &str) -> Host {
+        Host {
+            host: host.to_string(),
+            port: None,
+            user: None,
+            via: None,
+            vars: BTreeMap::new(),
+            sysroot: None,
+            name: None,
+        }
+    }
+
+    /// The name the report and the output directory use.
+    pub fn label(&self) -> String {
+        match (&self.name, self.port) {
+            (Some(name), _) => name.clone(),
+            (None, Some(port)) => format!("{}-{port}", self.host),
+            (None, None) => self.host.clone(),
+        }
+    }
+}
+
+/// Why the hosts could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// The file could not be read.
+    #[error("cannot read inventory `{path}`: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a valid inventory.
+    #[error("inventory `{path}`: {why}")]
+    Invalid {
+        /// The file (or `--hosts` for a list).
+        path: String,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    hosts: Vec<Host>,
+}
+
+/// The hosts `--hosts` names: an existing file is an inventory; anything else is a list of
+/// `[USER@]HOST[:PORT]` separated by commas.
+pub fn resolve(value: &str) -> Result<Vec<Host>, InventoryError> {
+    let path = Path::new(value);
+    if path.is_file() {
+        return load(path);
+    }
+    let hosts = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(parse_address)
+        .collect::<Result<Vec<_>, _>>()?;
+    check(hosts, "--hosts")
+}
+
+/// Read an inventory file.
+pub fn load(path: &Path) -> Result<Vec<Host>, InventoryError> {
+    use std::io::Read as _;
+    let shown = path.display().to_string();
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_INVENTORY).read_to_string(&mut text))
+        .map_err(|e| InventoryError::Read {
+            path: shown.clone(),
+            source: e,
+        })?;
+    let file: File = toml::from_str(&text).map_err(|e| InventoryError::Invalid {
+        path: shown.clone(),
+        why: crate::sanitize::one_line(&e.to_string()),
+    })?;
+    check(file.hosts, &shown)
+}
+
+fn parse_address(s: &str) -> Result<Host, InventoryError> {
+    let bad = |why: String| InventoryError::Invalid {
+        path: "--hosts".into(),
+        why,
+    };
+    let (user, rest) = match s.rsplit_once('@') {
+        Some((u, r)) => (Some(u.to_string()), r),
+        None => (None, s),
+    };
+    // `host:port`, but not a bare IPv6 address (several colons): that one needs brackets.
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, "")) => (h, None),
+            Some((h, p)) => (h, Some(p.strip_prefix(':').unwrap_or(p))),
+            None => return Err(bad(format!("`{s}`: `[` without `]`"))),
+        },
+        None => match rest.split_once(':') {
+            Some((h, p)) if !p.contains(':') => (h, Some(p)),
+            _ => (rest, None),
+        },
+    };
+    let port = port
+        .map(|p| {
+            p.parse::<u16>()
+                .map_err(|_| bad(format!("`{s}`: `{p}` is not a port")))
+        })
+        .transpose()?;
+    let mut h = Host::bare(host);
+    h.port = port;
+    h.user = user;
+    Ok(h)
+}
+
+/// Names are usable as directory names and unique; addresses are not empty.
+fn check(hosts: Vec<Host>, origin: &str) -> Result<Vec<Host>, InventoryError> {
+    let bad = |why: String| InventoryError::Invalid {
+        path: origin.to_string(),
+        why,
+    };
+    if hosts.is_empty() {
+        return Err(bad("no hosts".into()));
+    }
+    let mut seen = BTreeSet::new();
+    for h in &hosts {
+        if h.host.trim().is_empty() || h.host.starts_with('-') {
+            return Err(bad(format!("`{}` is not a host address", h.host)));
+        }
+        if h.user
+            .as_deref()
+            .is_some_and(|u| u.is_empty() || u.starts_with('-'))
+        {
+            return Err(bad(format!(
+                "host `{}`: the user is not a login name",
+                h.host
+            )));
+        }
+        let label = h.label();
+        if !is_dir_name(&label) {
+            return Err(bad(format!(
+                "`{label}` cannot name a directory (letters, digits, `.`, `-`, `_` and `:` \
+                 only; give the host a `name`)"
+            )));
+        }
+        if !seen.insert(label.clone()) {
+            return Err(bad(format!(
+                "two hosts are named `{label}` (give one a `name`)"
+            )));
+        }
+    }
+    Ok(hosts)
+}
+
+fn is_dir_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 200
+        && s != "."
+        && s != ".."
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_names_users_and_ports() {
+        let hosts = resolve("a, ops@b:2222,[::1]:22,fe80::1").unwrap();
+        assert_eq!(hosts[0], Host::bare("a"));
+        assert_eq!(hosts[1].user.as_deref(), Some("ops"));
+        assert_eq!(hosts[1].port, Some(2222));
+        assert_eq!(hosts[1].label(), "b-2222");
+        assert_eq!(hosts[2].host, "::1");
+        assert_eq!(hosts[2].port, Some(22));
+        assert_eq!(hosts[3].host, "fe80::1");
+        assert!(resolve("a:notaport").is_err());
+        assert!(resolve("a,a").is_err());
+        assert!(resolve(",").is_err());
+        assert!(resolve("-oProxyCommand=x").is_err());
+    }
+
+    #[test]
+    fn an_inventory_file_gives_every_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hosts.toml");
+        std::fs::write(
+            &path,
+            r#"
+[[hosts]]
+host = "web-1.example.com"
+port = 2222
+user = "ops"
+via = "ssh -J bastion {host} --"
+sysroot = "/srv/root"
+vars = { caddyfile = "/etc/caddy/Caddyfile" }
+name = "web-1"
+
+[[hosts]]
+host = "db"
+"#,
+        )
+        .unwrap();
+        let hosts = resolve(path.to_str().unwrap()).unwrap();
+        assert_eq!(hosts.len(), 2);
+        assert_eq!(hosts[0].label(), "web-1");
+        assert_eq!(hosts[0].vars["caddyfile"], "/etc/caddy/Caddyfile");
+        assert_eq!(hosts[0].sysroot.as_deref(), Some("/srv/root"));
+        assert_eq!(hosts[1].label(), "db");
+        std::fs::write(&path, "[[hosts]]\nhost = \"a\"\nprot = 1\n").unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(err.contains("prot"), "{err}");
+    }
+}
