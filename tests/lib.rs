@@ -21,6 +21,7 @@ mod faults_disk;
 mod faults_files;
 mod faults_http;
 mod faults_user;
+mod fleet;
 mod hostile_input;
 mod interrupt;
 mod issue;

@@ -206,7 +206,7 @@ pub fn run(
         })
         .collect();
     let fleet = Fleet {
-        spec: opts.spec_shown.clone(),
+        spec: redactor.redact_str(&opts.spec_shown, &mut Counts::default()),
         seconds: (start.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         parallel: workers,
         hosts,
