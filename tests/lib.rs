@@ -22,6 +22,7 @@ mod faults_files;
 mod faults_http;
 mod faults_user;
 mod fleet;
+mod fleet_ssh;
 mod hostile_input;
 mod interrupt;
 mod issue;
