@@ -497,3 +497,72 @@ path = "/etc/app.conf"
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A host whose `cat` hangs: sending it the binary never ends.
+fn hanging_host(t: &Test) -> String {
+    host_fixture(t, "slow", "6.1.0", "2.1.0", true);
+    let cat = t.join("hosts/slow/bin/cat");
+    std::fs::write(
+        &cat,
+        format!(
+            "#!/bin/sh\ntouch {}/sending\nexec sleep 60\n",
+            t.path().display()
+        ),
+    )
+    .unwrap();
+    make_executable(&cat);
+    std::fs::create_dir_all(t.join("remote-tmp")).unwrap();
+    format!(
+        "[[hosts]]\nhost = \"slow\"\nvia = \"{}\"\n",
+        local_via(t, "slow", "")
+    )
+}
+
+#[test]
+fn a_host_past_its_deadline_is_a_timeout_row_and_its_temp_dir_is_removed() {
+    let t = Test::new().system_path().spec_file("spec.toml", SPEC);
+    let inventory = hanging_host(&t);
+    std::fs::write(t.join("work/hosts.toml"), inventory).unwrap();
+    let out = t.run_with([
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+        "--timeout",
+        "3",
+    ]);
+    out.status(1).stderr_has("slow: timeout");
+    out.finished_within(Duration::from_secs(30));
+    let fleet = fleet_json(&t);
+    assert_eq!(row(&fleet, "slow")["status"], "timeout", "{fleet:#}");
+    assert_eq!(row(&fleet, "slow")["cleaned_up"], true, "{fleet:#}");
+    assert!(leftovers(&t.join("remote-tmp")).is_empty());
+}
+
+#[test]
+fn ctrl_c_stops_the_hosts_removes_their_temp_dirs_and_writes_the_report() {
+    let t = Test::new()
+        .system_path()
+        .spec_file("spec.toml", SPEC)
+        .interrupt_when_exists("sending", nix::sys::signal::Signal::SIGINT);
+    let inventory = hanging_host(&t);
+    std::fs::write(t.join("work/hosts.toml"), inventory).unwrap();
+    let out = t.run_with([
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+    ]);
+    out.status(130).stderr_has("slow: interrupted");
+    out.finished_within(Duration::from_secs(30));
+    let fleet = fleet_json(&t);
+    assert_eq!(row(&fleet, "slow")["status"], "interrupted", "{fleet:#}");
+    assert_eq!(row(&fleet, "slow")["cleaned_up"], true, "{fleet:#}");
+    assert!(leftovers(&t.join("remote-tmp")).is_empty());
+}
