@@ -258,6 +258,13 @@ fn a_fleet_through_a_local_shell_reports_every_host_and_cleans_up() {
         Some("2.0.3")
     );
 
+    // Any two hosts' bundles compare with `diff`.
+    let a = row(&fleet, "a")["bundle"].as_str().unwrap().to_string();
+    let b = row(&fleet, "b")["bundle"].as_str().unwrap().to_string();
+    t.run_with(["diff", &format!("[TMP]/out/{a}"), &format!("[TMP]/out/{b}")])
+        .success()
+        .stdout_has("6.1.0-18-amd64");
+
     // One key for all: the shared peer has one pseudonym, the one this machine gives it.
     let pseudonym = peer_pseudonym(&t);
     for name in ["a", "b", "bad-var"] {
@@ -564,5 +571,47 @@ fn ctrl_c_stops_the_hosts_removes_their_temp_dirs_and_writes_the_report() {
     let fleet = fleet_json(&t);
     assert_eq!(row(&fleet, "slow")["status"], "interrupted", "{fleet:#}");
     assert_eq!(row(&fleet, "slow")["cleaned_up"], true, "{fleet:#}");
+    assert!(leftovers(&t.join("remote-tmp")).is_empty());
+}
+
+#[test]
+fn hosts_not_started_by_the_runs_deadline_are_timeout_rows() {
+    let t = Test::new().system_path().spec_file("spec.toml", SPEC);
+    let mut inventory = hanging_host(&t);
+    for name in ["later-1", "later-2"] {
+        host_fixture(&t, name, "6.1.0", "2.1.0", true);
+        inventory.push_str(&format!(
+            "[[hosts]]\nhost = \"{name}\"\nvia = \"{}\"\n",
+            local_via(&t, name, "")
+        ));
+    }
+    std::fs::write(t.join("work/hosts.toml"), inventory).unwrap();
+    let out = t.run_with([
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+        "--parallel",
+        "1",
+        "--total-timeout",
+        "3",
+    ]);
+    out.status(1);
+    out.finished_within(Duration::from_secs(30));
+    let fleet = fleet_json(&t);
+    assert_eq!(row(&fleet, "slow")["status"], "timeout", "{fleet:#}");
+    for name in ["later-1", "later-2"] {
+        assert_eq!(row(&fleet, name)["status"], "timeout", "{fleet:#}");
+        assert!(
+            row(&fleet, name)["message"]
+                .as_str()
+                .unwrap()
+                .contains("before it started"),
+            "{fleet:#}"
+        );
+    }
     assert!(leftovers(&t.join("remote-tmp")).is_empty());
 }
