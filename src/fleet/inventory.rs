@@ -97,11 +97,12 @@ struct File {
     hosts: Vec<Host>,
 }
 
-/// The hosts `--hosts` names: an existing file is an inventory; anything else is a list of
-/// `[USER@]HOST[:PORT]` separated by commas.
+/// The hosts `--hosts` names: an existing file, or a value with a `/` or ending in `.toml`,
+/// is an inventory (a missing one is an error, not a host of that name); anything else is a
+/// list of `[USER@]HOST[:PORT]` separated by commas.
 pub fn resolve(value: &str) -> Result<Vec<Host>, InventoryError> {
     let path = Path::new(value);
-    if path.is_file() {
+    if path.is_file() || value.contains('/') || value.ends_with(".toml") {
         return load(path);
     }
     let hosts = value
@@ -230,6 +231,8 @@ mod tests {
         assert!(resolve("a,a").is_err());
         assert!(resolve(",").is_err());
         assert!(resolve("-oProxyCommand=x").is_err());
+        let missing = resolve("no-such-hosts.toml").unwrap_err().to_string();
+        assert!(missing.contains("cannot read inventory"), "{missing}");
     }
 
     #[test]
