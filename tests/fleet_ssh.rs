@@ -269,3 +269,91 @@ fn a_fleet_over_real_openssh_collects_reports_failures_and_cleans_up() {
         assert!(md.contains(needle), "missing `{needle}` in:\n{md}");
     }
 }
+
+#[test]
+fn ctrl_c_during_a_remote_collect_over_ssh_leaves_no_temp_dir() {
+    if !tools_present() {
+        return;
+    }
+    let t = Test::new()
+        .system_path()
+        .spec_file("spec.toml", crate::fleet::SPEC)
+        .interrupt_when_exists("engine-started", nix::sys::signal::Signal::SIGINT);
+    let ssh = t.join("ssh");
+    let remote_tmp = t.join("remote-tmp");
+    std::fs::create_dir_all(&ssh).unwrap();
+    std::fs::create_dir_all(&remote_tmp).unwrap();
+    keygen(&ssh.join("host_key"));
+    keygen(&ssh.join("user_key"));
+    std::fs::copy(ssh.join("user_key.pub"), ssh.join("authorized_keys")).unwrap();
+    let port = free_port();
+    let _sshd = start_sshd(&ssh, "sshd", &[port], &ssh.join("host_key"), &remote_tmp);
+    let host_pub = std::fs::read_to_string(ssh.join("host_key.pub")).unwrap();
+    let host_pub: Vec<&str> = host_pub.split_whitespace().take(2).collect();
+    std::fs::write(
+        ssh.join("known_hosts"),
+        format!("[127.0.0.1]:{port} {}\n", host_pub.join(" ")),
+    )
+    .unwrap();
+    let via = format!(
+        "ssh -o BatchMode=yes -o IdentitiesOnly=yes -i {dir}/user_key \
+         -o UserKnownHostsFile={dir}/known_hosts -o GlobalKnownHostsFile=/dev/null \
+         -p {{port}} -l {{user}} {{host}} --",
+        dir = ssh.display()
+    );
+    // The engine on this host hangs once it has started: Ctrl-C comes mid-collect.
+    host_fixture(&t, "busy", "6.1.0", "2.1.0", true);
+    let engine = t.join("hosts/busy/bin/engine");
+    std::fs::write(
+        &engine,
+        format!(
+            "#!/bin/sh\ntouch {}/engine-started\nexec sleep 60\n",
+            t.path().display()
+        ),
+    )
+    .unwrap();
+    crate::fleet::make_executable(&engine);
+    std::fs::write(
+        t.join("work/hosts.toml"),
+        format!(
+            "[[hosts]]\nname = \"busy\"\nhost = \"127.0.0.1\"\nport = {port}\nuser = \"{user}\"\n\
+             via = \"{via}\"\nsysroot = \"{root}\"\nvars = {{ engine = \"{engine}\" }}\n",
+            user = login_name(),
+            root = t.join("hosts/busy/root").display(),
+            engine = engine.display(),
+        ),
+    )
+    .unwrap();
+    let out = t.run_with([
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+    ]);
+    out.status(130).stderr_has("busy: interrupted");
+    out.finished_within(Duration::from_secs(40));
+    let fleet = fleet_json(&t);
+    assert_eq!(row(&fleet, "busy")["status"], "interrupted", "{fleet:#}");
+    assert_eq!(row(&fleet, "busy")["cleaned_up"], true, "{fleet:#}");
+    // The host's `collect` was stopped, not left running in a removed dir.
+    let marker = format!("{}/remote-tmp/", t.path().display());
+    let stragglers: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&marker))
+        .collect();
+    assert!(
+        stragglers.is_empty(),
+        "still running on the host: {stragglers:?}"
+    );
+    assert!(
+        leftovers(&remote_tmp).is_empty(),
+        "temp dirs left on the host: {:?}",
+        leftovers(&remote_tmp)
+    );
+}

@@ -2,6 +2,7 @@
 //! pseudonym key, and write a fleet report beside the bundles.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -141,7 +142,12 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let done = AtomicUsize::new(0);
     let on_done = |h: &HostReport| {
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-        eprintln!("{}", for_terminal(&host_line(h, n, total)));
+        // A closed stderr must not panic a worker thread mid-host.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            for_terminal(&host_line(h, n, total))
+        );
     };
     let result = fleet::run(&opts, &cancel, &on_done)?;
     if args.json {
@@ -190,7 +196,10 @@ fn install_signals(cancel: Arc<AtomicBool>) {
             if cancel.swap(true, Ordering::Relaxed) {
                 std::process::exit(128 + signal);
             }
-            eprintln!("\ninterrupted: stopping, removing the temp dirs on the hosts");
+            let _ = writeln!(
+                std::io::stderr(),
+                "\ninterrupted: stopping, removing the temp dirs on the hosts"
+            );
         }
     });
 }

@@ -216,10 +216,10 @@ pub fn collect(host: &Host, transport: &Transport, job: &Job<'_>) -> HostReport 
     let deadline = (start + job.host_timeout).min(job.deadline);
     let mut report = HostReport::not_run(host.label(), Status::Ok, "");
     report.message = None;
-    let mut remote_dir = None;
-    let result = steps(host, transport, job, deadline, &mut report, &mut remote_dir);
-    if let Some(dir) = &remote_dir {
-        let removed = cleanup(transport, dir);
+    let mut remote = Remote::default();
+    let result = steps(host, transport, job, deadline, &mut report, &mut remote);
+    if let Some(dir) = &remote.dir {
+        let removed = cleanup(transport, dir, remote.collect_cut);
         report.cleaned_up = Some(removed);
         if !removed {
             report.message = Some(format!(
@@ -238,13 +238,23 @@ pub fn collect(host: &Host, transport: &Transport, job: &Job<'_>) -> HostReport 
     report
 }
 
+/// What is left on the host for the cleanup to handle.
+#[derive(Debug, Default)]
+struct Remote {
+    /// The temp dir, once made.
+    dir: Option<String>,
+    /// Whether the `collect` step was cut off (timeout, Ctrl-C) rather than ending itself:
+    /// only then may it still run, and only then is its recorded pid still its own.
+    collect_cut: bool,
+}
+
 fn steps(
     host: &Host,
     transport: &Transport,
     job: &Job<'_>,
     deadline: Instant,
     report: &mut HostReport,
-    remote_dir: &mut Option<String>,
+    remote: &mut Remote,
 ) -> Result<(), Failure> {
     let run = |script: &str, input: Input<'_>, output: Output<'_>, step: &str| {
         transport
@@ -269,7 +279,7 @@ fn steps(
             format!("the host's temp dir `{dir}` is not a plain absolute path; not using it"),
         ));
     }
-    *remote_dir = Some(dir.clone());
+    remote.dir = Some(dir.clone());
     report.platform = probe.platform.clone();
     let trap = format!(
         "trap 'rm -rf {d}; exit 129' HUP; trap 'rm -rf {d}; exit 130' INT; \
@@ -357,14 +367,26 @@ fn steps(
         command.extend(["--var".into(), format!("{name}={value}")]);
     }
     let line: Vec<String> = command.iter().map(|w| quote(w)).collect();
-    let script = format!("{trap}cd {} && {}", quote(&dir), line.join(" "));
+    // `collect` records its pid (the shell's, which `exec` hands on), so a cleanup after a
+    // lost session can stop it before it writes into the dir being removed.
+    let script = format!(
+        "{trap}cd {d} && echo $$ > {d}/collect.pid && exec {}",
+        line.join(" "),
+        d = quote(&dir)
+    );
     let key = job.key.to_line();
-    let collected = run(
-        &script,
-        Input::Bytes(key.as_bytes()),
-        Output::Capture,
-        "collect",
-    )?;
+    let collected = transport
+        .run(
+            &script,
+            Input::Bytes(key.as_bytes()),
+            Output::Capture,
+            deadline,
+            job.cancel,
+        )
+        .map_err(|e| {
+            remote.collect_cut = true;
+            run_failure("collect", e)
+        })?;
     if !collected.success() {
         return Err(exit_failure("collect", &collected, Status::CollectFailed));
     }
@@ -456,9 +478,23 @@ fn read_back(local: &Path, report: &mut HostReport) -> Result<(), Failure> {
 
 /// Remove the host's temp dir, with a deadline of its own and deaf to Ctrl-C: this is what
 /// Ctrl-C waits for.
-fn cleanup(transport: &Transport, dir: &str) -> bool {
+fn cleanup(transport: &Transport, dir: &str, stop_collect: bool) -> bool {
     let never = AtomicBool::new(false);
-    let script = format!("rm -rf {d} && ! test -e {d}", d = quote(dir));
+    let remove = format!("rm -rf {d} && ! test -e {d}", d = quote(dir));
+    // A `collect` whose session was cut (a timeout, Ctrl-C) may still run there: it is asked
+    // to stop (its own handler stops its commands and removes a half-written bundle), given
+    // ten seconds, then killed, so it cannot write into the dir after it is removed.
+    let script = if stop_collect {
+        format!(
+            "if test -f {d}/collect.pid; then p=$(cat {d}/collect.pid); \
+             if kill -TERM \"$p\" 2>/dev/null; then i=0; \
+             while kill -0 \"$p\" 2>/dev/null && test $i -lt 10; do sleep 1; i=$((i+1)); done; \
+             kill -KILL \"$p\" 2>/dev/null; fi; fi; {remove}",
+            d = quote(dir)
+        )
+    } else {
+        remove
+    };
     transport
         .run(
             &script,
