@@ -44,6 +44,16 @@ pub enum TemplateError {
         /// `port` or `user`.
         field: &'static str,
     },
+    /// A placeholder the host gives no value for.
+    #[error("transport `{template}` needs `{{{field}}}`, but host `{host}` sets no `{field}`")]
+    Missing {
+        /// The template as given.
+        template: String,
+        /// The host.
+        host: String,
+        /// `port` or `user`.
+        field: &'static str,
+    },
 }
 
 /// Runs commands on one host.
@@ -94,8 +104,16 @@ impl Transport {
             return Err(syntax("empty"));
         }
         for (field, set) in [("port", port.is_some()), ("user", user.is_some())] {
-            if set && !template.contains(&format!("{{{field}}}")) {
+            let named = template.contains(&format!("{{{field}}}"));
+            if set && !named {
                 return Err(TemplateError::Unused {
+                    template: template.to_string(),
+                    host: host.to_string(),
+                    field,
+                });
+            }
+            if named && !set {
+                return Err(TemplateError::Missing {
                     template: template.to_string(),
                     host: host.to_string(),
                     field,
@@ -464,6 +482,9 @@ mod tests {
         assert!(Transport::from_template("  ", "h", None, None).is_err());
         let unused = Transport::from_template("sh -c", "h", Some(22), None).unwrap_err();
         assert!(unused.to_string().contains("{port}"), "{unused}");
+        let missing =
+            Transport::from_template("ssh -l {user} {host}", "h", None, None).unwrap_err();
+        assert!(missing.to_string().contains("sets no `user`"), "{missing}");
     }
 
     #[test]
