@@ -14,35 +14,26 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde::Deserialize;
-
 /// Largest inventory file read.
 const MAX_INVENTORY: u64 = 4 * 1024 * 1024;
 
 /// One host of the fleet.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
     /// The address the transport is given (`{host}`).
     pub host: String,
     /// The port (`ssh -p`, `{port}`).
-    #[serde(default)]
     pub port: Option<u16>,
     /// The login (`ssh -l`, `{user}`).
-    #[serde(default)]
     pub user: Option<String>,
     /// A transport template for this host; overrides `--via`.
-    #[serde(default)]
     pub via: Option<String>,
     /// Spec variables for this host's `collect`.
-    #[serde(default)]
     pub vars: BTreeMap<String, String>,
     /// `collect --sysroot` on the host.
-    #[serde(default)]
     pub sysroot: Option<String>,
     /// The name its bundle's directory and report rows carry; default: the host, with
     /// `-PORT` when a port is set.
-    #[serde(default)]
     pub name: Option<String>,
 }
 
@@ -91,12 +82,6 @@ pub enum InventoryError {
     },
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    hosts: Vec<Host>,
-}
-
 /// The hosts `--hosts` names: an existing file, or a value with a `/` or ending in `.toml`,
 /// is an inventory (a missing one is an error, not a host of that name); anything else is a
 /// list of `[USER@]HOST[:PORT]` separated by commas.
@@ -125,11 +110,77 @@ pub fn load(path: &Path) -> Result<Vec<Host>, InventoryError> {
             path: shown.clone(),
             source: e,
         })?;
-    let file: File = toml::from_str(&text).map_err(|e| InventoryError::Invalid {
+    let invalid = |why: String| InventoryError::Invalid {
         path: shown.clone(),
-        why: crate::sanitize::one_line(&e.to_string()),
-    })?;
-    check(file.hosts, &shown)
+        why,
+    };
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| invalid(crate::sanitize::one_line(&e.to_string())))?;
+    let hosts = from_table(table).map_err(invalid)?;
+    check(hosts, &shown)
+}
+
+/// The hosts of a parsed inventory. Read field by field rather than through a derived
+/// deserializer: the few checks are plain, and the binary stays smaller.
+fn from_table(mut table: toml::Table) -> Result<Vec<Host>, String> {
+    use toml::Value;
+    let hosts = match table.remove("hosts") {
+        Some(Value::Array(hosts)) => hosts,
+        Some(_) => return Err("`hosts` must be an array of tables (`[[hosts]]`)".into()),
+        None => return Err("no `[[hosts]]`".into()),
+    };
+    if let Some(key) = table.keys().next() {
+        return Err(format!("unknown key `{key}` (only `[[hosts]]` tables)"));
+    }
+    hosts
+        .into_iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let at = format!("host {}", i + 1);
+            let Value::Table(mut t) = entry else {
+                return Err(format!("{at}: not a table"));
+            };
+            let text = |t: &mut toml::Table, key: &str| match t.remove(key) {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s)),
+                Some(_) => Err(format!("{at}: `{key}` must be a string")),
+            };
+            let host = text(&mut t, "host")?.ok_or_else(|| format!("{at}: no `host`"))?;
+            let at = format!("host `{host}`");
+            let port = match t.remove("port") {
+                None => None,
+                Some(Value::Integer(p)) => {
+                    Some(u16::try_from(p).map_err(|_| format!("{at}: port {p} is out of range"))?)
+                }
+                Some(_) => return Err(format!("{at}: `port` must be a number")),
+            };
+            let vars = match t.remove("vars") {
+                None => BTreeMap::new(),
+                Some(Value::Table(vars)) => vars
+                    .into_iter()
+                    .map(|(k, v)| match v {
+                        Value::String(s) => Ok((k, s)),
+                        _ => Err(format!("{at}: variable `{k}` must be a string")),
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(format!("{at}: `vars` must be a table")),
+            };
+            let mut h = Host::bare(&host);
+            h.port = port;
+            h.vars = vars;
+            h.user = text(&mut t, "user")?;
+            h.via = text(&mut t, "via")?;
+            h.sysroot = text(&mut t, "sysroot")?;
+            h.name = text(&mut t, "name")?;
+            if let Some(key) = t.keys().next() {
+                return Err(format!(
+                    "{at}: unknown key `{key}` (host, port, user, via, sysroot, vars, name)"
+                ));
+            }
+            Ok(h)
+        })
+        .collect()
 }
 
 fn parse_address(s: &str) -> Result<Host, InventoryError> {
@@ -262,8 +313,25 @@ host = "db"
         assert_eq!(hosts[0].vars["caddyfile"], "/etc/caddy/Caddyfile");
         assert_eq!(hosts[0].sysroot.as_deref(), Some("/srv/root"));
         assert_eq!(hosts[1].label(), "db");
-        std::fs::write(&path, "[[hosts]]\nhost = \"a\"\nprot = 1\n").unwrap();
-        let err = load(&path).unwrap_err().to_string();
-        assert!(err.contains("prot"), "{err}");
+        for (text, why) in [
+            ("[[hosts]]\nhost = \"a\"\nprot = 1\n", "unknown key `prot`"),
+            ("[[hosts]]\nhost = \"a\"\nport = 70000\n", "out of range"),
+            (
+                "[[hosts]]\nhost = \"a\"\nport = \"22\"\n",
+                "`port` must be a number",
+            ),
+            ("[[hosts]]\nport = 22\n", "host 1: no `host`"),
+            (
+                "[[hosts]]\nhost = \"a\"\nvars = { x = 1 }\n",
+                "variable `x`",
+            ),
+            ("hosts = 1\n", "array of tables"),
+            ("[[host]]\nhost = \"a\"\n", "no `[[hosts]]`"),
+            ("[[hosts]\n", "inventory"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = load(&path).unwrap_err().to_string();
+            assert!(err.contains(why), "{text}: {err}");
+        }
     }
 }
