@@ -59,13 +59,6 @@ pub(super) struct Args {
     json: bool,
 }
 
-/// What `--dry-run` shows per host.
-#[derive(serde::Serialize)]
-struct Planned {
-    name: String,
-    transport: Vec<String>,
-}
-
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let hosts = fleet::inventory::resolve(&args.hosts)?;
     if let Some(note) = spec::shadowed_file_note(&args.spec) {
@@ -77,37 +70,23 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let transports = fleet::transports(&hosts, args.via.as_deref())?;
 
     if args.dry_run {
-        let planned: Vec<Planned> = hosts
-            .iter()
-            .zip(&transports)
-            .map(|(h, t)| Planned {
-                name: h.label(),
-                transport: t.prefix().to_vec(),
-            })
-            .collect();
-        #[derive(serde::Serialize)]
-        struct Plan<'a> {
-            spec: &'a str,
-            out: &'a std::path::Path,
-            hosts: &'a [Planned],
+        let mut text = format!(
+            "spec {}; {} host(s); nothing will be run or written\n",
+            loaded.origin,
+            hosts.len()
+        );
+        let mut planned = Vec::new();
+        for (h, t) in hosts.iter().zip(&transports) {
+            let words: Vec<String> = t.prefix().iter().map(|w| quote(w)).collect();
+            let _ = writeln!(text, "  {}  {} …", h.label(), words.join(" "));
+            planned.push(serde_json::json!({"name": h.label(), "transport": t.prefix()}));
         }
-        let plan = Plan {
-            spec: &loaded.origin,
-            out: &args.out,
-            hosts: &planned,
-        };
-        output::emit(&plan, args.json, |p| {
-            let mut out = format!(
-                "spec {}; {} host(s); nothing will be run or written\n",
-                p.spec,
-                p.hosts.len()
-            );
-            for h in p.hosts {
-                let words: Vec<String> = h.transport.iter().map(|w| quote(w)).collect();
-                let _ = writeln!(out, "  {}  {} …", h.name, words.join(" "));
-            }
-            for_terminal(&out).into_owned()
-        })?;
+        let plan = serde_json::json!({
+            "spec": loaded.origin,
+            "out": args.out.display().to_string(),
+            "hosts": planned,
+        });
+        output::emit(&plan, args.json, |_| for_terminal(&text).into_owned())?;
         return Ok(Exit::Success);
     }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde_json::{Value, json};
 
 use super::inventory::Host;
 use super::transport::{Finished, Input, Output, RunError, Transport, quote};
@@ -25,8 +25,7 @@ const CLEANUP_TIME: Duration = Duration::from_secs(20);
 const FETCH_MARGIN: Duration = Duration::from_secs(10);
 
 /// How a host ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// Its bundle is here and verified.
     Ok,
@@ -70,8 +69,7 @@ impl Status {
 }
 
 /// Which `support-bundle` ran on the host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binary {
     /// One of this version already on the host's PATH.
     HostPath,
@@ -80,7 +78,7 @@ pub enum Binary {
 }
 
 /// A flagged check of a host's bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlaggedCheck {
     /// The check's id.
     pub id: String,
@@ -91,31 +89,25 @@ pub struct FlaggedCheck {
 }
 
 /// What became of one host.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct HostReport {
     /// Its name (directory under `--out`).
     pub name: String,
     /// How it ended.
     pub status: Status,
     /// Why it failed, or a note (a temp dir that could not be removed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// `uname -sm` of the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Which binary collected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub binary: Option<Binary>,
     /// Seconds the host took.
     pub seconds: f64,
     /// The bundle, relative to `--out`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle: Option<String>,
     /// The bundle id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<String>,
     /// Whether the host's temp dir was removed (absent when none was made).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cleaned_up: Option<bool>,
     /// The bundle's facts.
     pub facts: BTreeMap<String, String>,
@@ -125,7 +117,58 @@ pub struct HostReport {
     pub missing: Vec<String>,
 }
 
+impl Binary {
+    /// The name in `fleet.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Binary::HostPath => "host_path",
+            Binary::Streamed => "streamed",
+        }
+    }
+}
+
 impl HostReport {
+    /// The host's row of `fleet.json`; absent values are left out. (Built by hand rather
+    /// than derived: one value type keeps the binary smaller.)
+    pub fn to_value(&self) -> Value {
+        let mut row = serde_json::Map::new();
+        row.insert("name".into(), json!(self.name));
+        row.insert("status".into(), json!(self.status.as_str()));
+        let optional = [
+            ("message", self.message.clone()),
+            ("platform", self.platform.clone()),
+            ("binary", self.binary.map(|b| b.as_str().to_string())),
+        ];
+        for (key, value) in optional {
+            if let Some(v) = value {
+                row.insert(key.into(), Value::String(v));
+            }
+        }
+        row.insert("seconds".into(), json!(self.seconds));
+        for (key, value) in [("bundle", &self.bundle), ("bundle_id", &self.bundle_id)] {
+            if let Some(v) = value {
+                row.insert(key.into(), Value::String(v.clone()));
+            }
+        }
+        if let Some(done) = self.cleaned_up {
+            row.insert("cleaned_up".into(), Value::Bool(done));
+        }
+        let facts: serde_json::Map<String, Value> = self
+            .facts
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        row.insert("facts".into(), Value::Object(facts));
+        let checks: Vec<Value> = self
+            .checks
+            .iter()
+            .map(|c| json!({"id": c.id, "outcome": c.outcome.as_str(), "message": c.message}))
+            .collect();
+        row.insert("checks".into(), Value::Array(checks));
+        row.insert("missing".into(), json!(self.missing));
+        Value::Object(row)
+    }
+
     /// A host that never ran (the run's deadline passed, or it was interrupted first).
     pub fn not_run(name: String, status: Status, message: &str) -> HostReport {
         HostReport {

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use serde::Serialize;
+use serde_json::{Value, json};
 
 use super::host::{HostReport, Status};
 
@@ -22,7 +22,7 @@ pub const FORMAT_VERSION: u32 = 1;
 const MAX_COLUMNS: usize = 6;
 
 /// The whole run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Fleet {
     /// The spec each host ran.
     pub spec: String,
@@ -35,7 +35,7 @@ pub struct Fleet {
 }
 
 /// Hosts sharing one value of a fact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueGroup {
     /// The value; `None` where the host's bundle has no such fact.
     pub value: Option<String>,
@@ -86,36 +86,33 @@ impl Fleet {
 
     /// `fleet.json`.
     pub fn to_json(&self) -> serde_json::Result<String> {
-        #[derive(Serialize)]
-        struct Counts {
-            hosts: usize,
-            ok: usize,
-            failed: usize,
-        }
-        #[derive(Serialize)]
-        struct Doc<'a> {
-            format_version: u32,
-            #[serde(flatten)]
-            fleet: &'a Fleet,
-            counts: Counts,
-            differing_facts: BTreeMap<String, Vec<ValueGroup>>,
-        }
         let ok = self.ok().count();
-        let differing_facts = self
+        let differing: serde_json::Map<String, Value> = self
             .fact_groups()
             .into_iter()
             .filter(|(_, g)| g.len() > 1)
+            .map(|(name, groups)| {
+                let groups: Vec<Value> = groups
+                    .iter()
+                    .map(|g| json!({"value": g.value, "hosts": g.hosts}))
+                    .collect();
+                (name, Value::Array(groups))
+            })
             .collect();
-        let text = serde_json::to_string_pretty(&Doc {
-            format_version: FORMAT_VERSION,
-            fleet: self,
-            counts: Counts {
-                hosts: self.hosts.len(),
-                ok,
-                failed: self.hosts.len() - ok,
+        let doc = json!({
+            "format_version": FORMAT_VERSION,
+            "spec": self.spec,
+            "seconds": self.seconds,
+            "parallel": self.parallel,
+            "hosts": self.hosts.iter().map(HostReport::to_value).collect::<Vec<_>>(),
+            "counts": {
+                "hosts": self.hosts.len(),
+                "ok": ok,
+                "failed": self.hosts.len() - ok,
             },
-            differing_facts,
-        })?;
+            "differing_facts": differing,
+        });
+        let text = serde_json::to_string_pretty(&doc)?;
         let mut text = crate::sanitize::json_text(&text).into_owned();
         text.push('\n');
         Ok(text)
