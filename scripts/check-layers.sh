@@ -16,6 +16,7 @@ src="${1:-src}"
 layers='
 cli              5
 run              4
+fleet            4
 issue            3
 replay           3
 index            3

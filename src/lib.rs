@@ -110,6 +110,7 @@ pub mod completeness;
 pub mod facts;
 #[cfg(feature = "index")]
 pub mod index;
+pub mod fleet;
 pub mod issue;
 pub mod item;
 pub mod policy;

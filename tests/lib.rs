@@ -23,6 +23,8 @@ mod faults_disk;
 mod faults_files;
 mod faults_http;
 mod faults_user;
+mod fleet;
+mod fleet_ssh;
 mod hostile_input;
 mod html_report;
 mod interrupt;

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::bail;
-use support_bundle::redact::{Counts, Redactor};
+use support_bundle::redact::pseudonym::PseudonymKey;
+use support_bundle::redact::{Counts, KeySource, Redactor};
 use support_bundle::run::select::{LogWindow, Selection};
 use support_bundle::run::summary::{Link, Summary, dry_run_text, plan_text, warnings_text};
 use support_bundle::run::{self, Event, Step};
@@ -75,6 +76,10 @@ pub(super) struct Args {
     /// Open the prefilled new-issue page in the browser ($BROWSER, else xdg-open or open)
     #[arg(long)]
     web: bool,
+    /// Read the pseudonym key (64 hex digits and a newline) from stdin: how `fleet` gives
+    /// every host its key without an argument, variable or file holding it
+    #[arg(long, hide = true, conflicts_with = "pseudonym_key")]
+    pseudonym_key_stdin: bool,
 }
 
 pub(super) fn parse_var(s: &str) -> Result<(String, String), String> {
@@ -146,6 +151,13 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     }
     opts.vars = args.vars.iter().cloned().collect::<BTreeMap<_, _>>();
     opts.redaction = args.redaction.options();
+    if args.pseudonym_key_stdin {
+        if args.issue.describes_from_stdin() {
+            bail!("--pseudonym-key-stdin and --describe - both read stdin; give one of them");
+        }
+        let key = PseudonymKey::read_from(&mut std::io::stdin().lock()).map_err(anyhow::Error::msg)?;
+        opts.redaction.pseudonym_key_source = KeySource::Bytes(key);
+    }
     opts.timeout = Duration::from_secs(args.timeout.max(1));
     opts.title = args.issue.title.clone();
     opts.description = args.issue.description()?;

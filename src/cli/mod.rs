@@ -11,6 +11,7 @@ mod exit;
 mod extract;
 #[cfg(feature = "index")]
 mod index;
+mod fleet;
 mod init;
 mod inspect;
 mod issue;
@@ -83,6 +84,8 @@ enum Command {
     /// Upsert bundles into a SQLite database to query with SQL
     #[cfg(feature = "index")]
     Index(index::Args),
+    /// Collect from many hosts over ssh (or another exec transport), with one pseudonym key
+    Fleet(fleet::Args),
 }
 
 /// The bundle argument of the commands that read one bundle (`verify`, `inspect`, `extract`,
@@ -193,6 +196,13 @@ impl IssueArgs {
         Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
     }
 
+    /// Whether `--describe -` reads the description from stdin.
+    fn describes_from_stdin(&self) -> bool {
+        self.describe
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "-")
+    }
+
     /// `--repo-dir`, checked to be a directory.
     fn repo_dir(&self) -> anyhow::Result<Option<&Path>> {
         match &self.repo_dir {
@@ -274,6 +284,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Triage(args) => triage::run(&args),
         #[cfg(feature = "index")]
         Command::Index(args) => index::run(&args),
+        Command::Fleet(args) => fleet::run(&args),
     };
     match result {
         Ok(code) => code.into(),

@@ -27,7 +27,10 @@ pub(super) fn install() {
             let stopped = running::count();
             running::kill_all();
             let found = in_flight::abandon();
-            eprintln!("\n{}", report(stopped, &found));
+            // Not `eprintln!`: with stderr gone (a cut ssh session) it panics, the thread
+            // dies, and the process lives on without exiting.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "\n{}", report(stopped, &found));
             std::process::exit(128 + signal);
         }
     });

@@ -96,7 +96,37 @@ impl PseudonymKey {
     pub(crate) fn bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// The key at `path`, created (random, 0600) when it does not exist.
+    pub fn load_or_create(path: &Path) -> Result<PseudonymKey, String> {
+        load_or_create_key(path).map(PseudonymKey)
+    }
+
+    /// Read exactly [`KEY_LINE_LEN`] bytes (64 hex digits and a newline) from `input` and no
+    /// more, so what follows on the same stream stays unread: how `collect
+    /// --pseudonym-key-stdin` takes the key a fleet run gives every host, without an
+    /// argument, a variable or a file on the host holding it.
+    pub fn read_from(input: &mut impl Read) -> Result<PseudonymKey, String> {
+        let mut line = [0u8; KEY_LINE_LEN];
+        input
+            .read_exact(&mut line)
+            .map_err(|e| format!("cannot read the pseudonym key from stdin: {e}"))?;
+        let mut key = [0u8; 32];
+        if line[64] != b'\n' || hex::decode_to_slice(&line[..64], &mut key).is_err() {
+            return Err("pseudonym key on stdin: expected 64 hex digits and a newline".into());
+        }
+        Ok(PseudonymKey(key))
+    }
+
+    /// The key as [`PseudonymKey::read_from`] reads it.
+    pub fn to_line(&self) -> String {
+        format!("{}\n", hex::encode(self.0))
+    }
 }
+
+/// Length of a key as [`PseudonymKey::to_line`] writes it and [`PseudonymKey::read_from`]
+/// reads it: 64 hex digits and a newline.
+pub const KEY_LINE_LEN: usize = 65;
 
 impl std::fmt::Debug for PseudonymKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -346,6 +376,19 @@ pub(crate) fn is_generic_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_line_reads_back_and_nothing_after_it_is_consumed() {
+        let key = PseudonymKey([7u8; 32]);
+        let mut stream = format!("{}rest", key.to_line()).into_bytes();
+        let mut input = &stream[..];
+        assert_eq!(PseudonymKey::read_from(&mut input).unwrap(), key);
+        assert_eq!(input, b"rest");
+        stream[3] = b'x';
+        assert!(PseudonymKey::read_from(&mut &stream[..]).is_err());
+        assert!(PseudonymKey::read_from(&mut &b"abc"[..]).is_err());
+        assert_eq!(format!("{key:?}"), "PseudonymKey(..)");
+    }
 
     #[test]
     fn hmac_matches_rfc4231_case_2_shape() {
