@@ -90,10 +90,9 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
 
-    let key_path = support_bundle::redact::key_path(&support_bundle::redact::Options {
-        pseudonym_key: args.pseudonym_key.clone(),
-        ..Default::default()
-    })
+    let mut key_opts = support_bundle::redact::Options::default();
+    key_opts.pseudonym_key = args.pseudonym_key.clone();
+    let key_path = support_bundle::redact::key_path(&key_opts)
     .context(
         "no config directory for the pseudonym key (set HOME or XDG_CONFIG_HOME, or pass \
          --pseudonym-key)",

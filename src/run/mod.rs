@@ -312,7 +312,7 @@ pub fn collect_into<W: std::io::Write + std::io::Seek + ?Sized>(
     assemble(opts, progress, |mut run| {
         let extras = extras(&run);
         let manifest = run.manifest.clone();
-        let mut encoded = match run.sealed {
+        let encoded = match run.sealed {
             // Sealed, the zip is built in memory and only ciphertext reaches `out`.
             Some(recipients) => {
                 let mut zip = std::io::Cursor::new(Vec::new());
