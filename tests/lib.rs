@@ -28,6 +28,7 @@ mod maintainer;
 mod man_pages;
 mod redact_identity;
 mod redact_leaks;
+mod redact_parallel;
 mod redact_pipes;
 mod reproducible;
 mod spec_errors;
