@@ -34,6 +34,7 @@ mod maintainer;
 mod man_pages;
 mod redact_identity;
 mod redact_leaks;
+mod redact_parallel;
 mod redact_pipes;
 mod reproducible;
 mod sealed;

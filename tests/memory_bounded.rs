@@ -136,3 +136,134 @@ fn large_sparse_log_is_read_in_bounded_memory() {
         grown / MIB
     );
 }
+
+/// A reader of `total` bytes of log lines, made up as they are read (no memory, no disk):
+/// ordinary lines with an address and now and then a password, then one line of several
+/// MiB without a newline, which a block of whole lines cannot hold.
+struct GeneratedLogs {
+    total: u64,
+    sent: u64,
+    line: Vec<u8>,
+    at: usize,
+    n: u64,
+}
+
+impl GeneratedLogs {
+    const LONG_LINE: u64 = 24 * MIB;
+
+    fn new(total: u64) -> Self {
+        GeneratedLogs {
+            total,
+            sent: 0,
+            line: Vec::new(),
+            at: 0,
+            n: 0,
+        }
+    }
+
+    fn next_line(&mut self) {
+        use std::fmt::Write as _;
+        self.n += 1;
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "Nov 25 10:00:00 web-3 api[2211]: request {} from 10.{}.{}.7 took {}ms",
+            self.n,
+            self.n % 200,
+            self.n / 200 % 250,
+            self.n % 97
+        );
+        if self.n.is_multiple_of(50) {
+            let _ = write!(s, " password=hunter2x{}", self.n);
+        }
+        s.push_str(&" ".repeat(self.n as usize % 400));
+        s.push('\n');
+        self.line = s.into_bytes();
+        self.at = 0;
+    }
+}
+
+impl std::io::Read for GeneratedLogs {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.total - self.sent;
+        if left == 0 {
+            return Ok(0);
+        }
+        let n = if left <= Self::LONG_LINE {
+            // The overlong last line: `x`s with a token now and then.
+            let n = buf.len().min(left as usize);
+            for (i, b) in buf[..n].iter_mut().enumerate() {
+                *b = if (self.sent + i as u64) % 4096 < 4 {
+                    b' '
+                } else {
+                    b'x'
+                };
+            }
+            n
+        } else {
+            if self.at == self.line.len() {
+                self.next_line();
+            }
+            let n = buf
+                .len()
+                .min(self.line.len() - self.at)
+                .min((left - Self::LONG_LINE) as usize);
+            buf[..n].copy_from_slice(&self.line[self.at..self.at + n]);
+            self.at += n;
+            n
+        };
+        self.sent += n as u64;
+        Ok(n)
+    }
+}
+
+/// Counts and drops what it is given.
+struct Sink(u64);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn redacting_1_gib_on_every_core_stays_within_32_mib_plus_8_per_worker() {
+    use support_bundle::redact::{Counts, Options, Redactor};
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options::default().with_pseudonym_key(dir.path().join("key"));
+    let r = Redactor::new(&opts).unwrap();
+    // At least two workers, so the parallel path runs even on one CPU.
+    let workers = support_bundle::redact::available_workers().max(2);
+    let before = peak_rss();
+    let mut counts = Counts::default();
+    let mut out = Sink(0);
+    r.redact_stream_parallel(
+        GeneratedLogs::new(GIB),
+        &mut out,
+        Format::Text,
+        &mut counts,
+        workers,
+    )
+    .unwrap();
+    let grown = peak_rss().saturating_sub(before);
+    eprintln!(
+        "{workers} workers: peak RSS grew by {} KiB; {} bytes out, {} redactions",
+        grown / 1024,
+        out.0,
+        counts.total()
+    );
+    assert!(out.0 > GIB * 9 / 10, "{} bytes out", out.0);
+    assert!(
+        counts.by_rule().get("password").is_some_and(|&n| n > 1000),
+        "{counts:?}"
+    );
+    assert!(
+        grown < (32 + 8 * workers as u64) * MIB,
+        "peak RSS grew by {} MiB with {workers} workers",
+        grown / MIB
+    );
+}

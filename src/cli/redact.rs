@@ -26,6 +26,9 @@ pub(super) struct Args {
     /// Write per-rule replacement counts (never values) as JSON to FILE
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Worker threads for inputs of several MiB (default: one per CPU; 1 streams on one thread)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     /// Where to write the re-redacted bundle (required when FILE is a bundle)
     #[arg(long, value_name = "NEW.zip")]
     out: Option<PathBuf>,
@@ -98,8 +101,9 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
-    let input: Box<dyn Read> = match args.input.as_deref().filter(|p| p.as_os_str() != "-") {
-        None => Box::new(io::stdin().lock()),
+    // `Send`: a large input is read on its own thread while workers redact blocks of it.
+    let input: Box<dyn Read + Send> = match args.input.as_deref().filter(|p| p.as_os_str() != "-") {
+        None => Box::new(io::stdin()),
         Some(path) => {
             let cannot = || format!("cannot read `{}`", path.display());
             let mut file = File::open(path).with_context(cannot)?;
@@ -126,8 +130,11 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut counts = Counts::default();
     let stdout = io::stdout().lock();
     let mut out = BufWriter::with_capacity(256 * 1024, stdout);
+    let workers = args
+        .threads
+        .map_or_else(support_bundle::redact::available_workers, usize::from);
     let result = redactor
-        .redact_stream(input, &mut out, args.format, &mut counts)
+        .redact_stream_parallel(input, &mut out, args.format, &mut counts, workers)
         .and_then(|()| out.flush());
     save_reveal_map(&redactor);
     match result {

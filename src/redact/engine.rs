@@ -17,6 +17,7 @@
 //! - Nothing allocates per line: scratch buffers live in [`Scratch`] and are reused, and
 //!   counts go into a `Vec` indexed by rule number.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
 use aho_corasick::AhoCorasick;
@@ -26,6 +27,7 @@ use super::compiled::Compiled;
 use super::keyed::{self, Claim};
 use super::memo::Memo;
 use super::orphan_keys::OrphanKeys;
+use super::pseudonym;
 use super::rules::{Action, Detector};
 use super::scan::{self, ColonKind};
 use super::structured;
@@ -68,9 +70,11 @@ struct Span {
     follow: bool,
 }
 
-/// State carried from one line to the next.
-#[derive(Debug, Default)]
-struct LineState {
+/// State carried from one line to the next. A run over whole lines that ends quiet can be
+/// followed by a run started fresh: that is what lets blocks of lines be redacted in parallel
+/// (see `parallel`).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LineState {
     /// Inside a PEM private key block: (counter, lines seen).
     pem: Option<(u32, u32)>,
     /// Inside a YAML block scalar whose key is secret: (key indent, counter).
@@ -81,6 +85,46 @@ struct LineState {
     section: Vec<u8>,
     /// The number of the secret that `follow` spans continue.
     chain: Option<u32>,
+}
+
+impl LineState {
+    /// Nothing carries over to the next line: the next line reads the same after this state
+    /// as at the start of an input. (`chain` only matters while a key body, YAML block or cut
+    /// value goes on, so it does not count.)
+    pub(super) fn quiet(&self) -> bool {
+        self.pem.is_none() && self.block.is_none() && self.cont.is_none() && self.section.is_empty()
+    }
+
+    /// Map the number of the secret being continued (see [`LocalNumbers`]).
+    pub(super) fn map_chain(&mut self, f: impl FnOnce(u32) -> u32) {
+        self.chain = self.chain.map(f);
+    }
+}
+
+/// Mask numbers given within one block of lines redacted apart from the rest (`parallel`):
+/// each distinct value gets a local number in the order first seen, and each mask records
+/// where its number goes in the block's output, so that the blocks, written in input order,
+/// get the numbers one engine would have given.
+#[derive(Debug, Default)]
+pub(crate) struct LocalNumbers {
+    /// (label index, value) per local number, from 1, in the order first seen.
+    pub values: Vec<(u32, Vec<u8>)>,
+    seen: HashMap<u32, HashMap<Vec<u8>, u32>>,
+    /// (offset in the block's output where `:<number>` goes, local number), in output order.
+    pub marks: Vec<(usize, u32)>,
+}
+
+impl LocalNumbers {
+    fn number(&mut self, label: u32, value: &[u8]) -> u32 {
+        let per = self.seen.entry(label).or_default();
+        if let Some(&n) = per.get(value) {
+            return n;
+        }
+        self.values.push((label, value.to_vec()));
+        let n = self.values.len() as u32;
+        per.insert(value.to_vec(), n);
+        n
+    }
 }
 
 /// Reused buffers.
@@ -115,10 +159,18 @@ pub(crate) struct Engine<'a> {
     pub counts: Vec<u64>,
     /// Where masks get their numbers; without it masks are not numbered.
     pub memo: Option<&'a Memo>,
+    /// Number masks within this run only, for a writer to renumber (see [`LocalNumbers`]);
+    /// used when `memo` is `None`.
+    pub local: Option<LocalNumbers>,
     /// Pseudonyms written, with the values they stand for (for `reveal`), when wanted.
-    pub minted: Option<std::collections::HashMap<Vec<u8>, Vec<u8>>>,
+    pub minted: Option<HashMap<Vec<u8>, Vec<u8>>>,
+    /// Pseudonyms already written; one seen again costs a probe, not a MAC. Only pseudonyms
+    /// this cache computed after `minted` was set are in `minted`, so a hit needs no insert.
+    pub cache: Option<pseudonym::Cache>,
     /// The number of the last mask written.
     last_no: Option<u32>,
+    /// Bytes written to the output so far by `stream`.
+    written: usize,
 }
 
 fn b64(b: u8) -> bool {
@@ -164,9 +216,28 @@ impl<'a> Engine<'a> {
             },
             counts: vec![0; c.labels.len()],
             memo: None,
+            local: None,
             minted: None,
+            cache: None,
             last_no: None,
+            written: 0,
         }
+    }
+
+    /// Start the next run in `st` (what a run over the lines before this input ended in).
+    pub(super) fn set_state(&mut self, st: LineState) {
+        self.st = st;
+    }
+
+    /// The state the last run ended in, leaving the default.
+    pub(super) fn take_state(&mut self) -> LineState {
+        std::mem::take(&mut self.st)
+    }
+
+    /// Counts since the last call, leaving zeros.
+    pub(super) fn take_counts(&mut self) -> Vec<u64> {
+        let zeros = vec![0; self.counts.len()];
+        std::mem::replace(&mut self.counts, zeros)
     }
 
     /// Stream `input` to `output`; key bodies cut from their BEGIN line are masked on the way
@@ -183,7 +254,14 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn stream<R: Read, W: Write>(&mut self, mut input: R, mut output: W) -> io::Result<()> {
+    /// Stream `input` to `output` without the orphan-key filter: for a caller that puts the
+    /// filter on the output of several runs (`parallel`).
+    pub(super) fn stream<R: Read, W: Write>(
+        &mut self,
+        mut input: R,
+        mut output: W,
+    ) -> io::Result<()> {
+        self.written = 0;
         let max_line = self.lim.max_line;
         let lb_max = self.lim.overlap;
         // Fixed size: the uncommitted part of a line stays under `max_line` and the
@@ -239,6 +317,7 @@ impl<'a> Engine<'a> {
                 scan_from = start;
                 if out.len() >= FLUSH_AT {
                     output.write_all(&out)?;
+                    self.written += out.len();
                     out.clear();
                 }
             }
@@ -247,6 +326,7 @@ impl<'a> Engine<'a> {
                 ctx = ctx.max(start.saturating_sub(lb_max));
                 if out.len() >= FLUSH_AT {
                     output.write_all(&out)?;
+                    self.written += out.len();
                     out.clear();
                 }
             }
@@ -320,8 +400,17 @@ impl<'a> Engine<'a> {
                 if let Some(p) = &self.c.pseudonymizer {
                     let at = out.len();
                     let value = &line[s.start..s.end];
-                    p.write(&self.c.prefixes[s.counter as usize], value, out);
-                    if let Some(minted) = &mut self.minted
+                    let counter = s.counter as usize;
+                    let prefix = &self.c.prefixes[counter];
+                    let fresh = match &mut self.cache {
+                        Some(cache) => cache.write(p, counter, prefix, value, out),
+                        None => {
+                            p.write(prefix, value, out);
+                            true
+                        }
+                    };
+                    if fresh
+                        && let Some(minted) = &mut self.minted
                         && !minted.contains_key(&out[at..])
                     {
                         minted.insert(out[at..].to_vec(), value.to_vec());
@@ -345,6 +434,16 @@ impl<'a> Engine<'a> {
                     self.last_no = Some(no);
                     // Writing to a Vec cannot fail.
                     let _ = write!(out, ":{no}");
+                } else if let Some(local) = &mut self.local {
+                    let no = match (s.follow, self.st.chain) {
+                        (true, Some(no)) => no,
+                        _ => local.number(s.counter, &line[s.start..s.end]),
+                    };
+                    if s.follow {
+                        self.st.chain = Some(no);
+                    }
+                    self.last_no = Some(no);
+                    local.marks.push((self.written + out.len(), no));
                 }
                 out.push(b']');
                 if s.quote {
@@ -697,6 +796,27 @@ impl<'a> Engine<'a> {
         }
         out.sort_unstable_by_key(|s| s.start);
     }
+}
+
+/// Run `f` writing to `output` behind the orphan-key filter (when a PEM rule is loaded), as
+/// [`Engine::run`] does for one stream; the bodies the filter masks are added to the counts
+/// `f` returns.
+pub(super) fn with_orphan_filter<W: Write>(
+    c: &Compiled,
+    mut output: W,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<Vec<u64>>,
+) -> io::Result<Vec<u64>> {
+    let Some(rule) = c.rules.iter().position(|r| r.detector == Detector::Pem) else {
+        return f(&mut output);
+    };
+    let mut keys = OrphanKeys::new(output, &c.labels[rule]);
+    let mut counts = f(&mut keys)?;
+    keys.finish()?;
+    if counts.len() <= rule {
+        counts.resize(c.labels.len(), 0);
+    }
+    counts[rule] += keys.masked;
+    Ok(counts)
 }
 
 /// Bytes of tokens and encoded secrets, including the `\` of escaped line ends in a JSON

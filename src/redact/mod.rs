@@ -21,6 +21,7 @@ mod engine;
 mod keyed;
 mod memo;
 mod orphan_keys;
+mod parallel;
 mod prefilter;
 pub mod pseudonym;
 mod redacted;
@@ -35,6 +36,7 @@ mod vocabulary;
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -193,6 +195,9 @@ pub struct Redactor {
     memo: memo::Memo,
     /// Where minted pseudonyms are kept for `reveal`; `None` with a key for this run only.
     reveal_map: Option<PathBuf>,
+    /// Pseudonym caches of engines that finished, for the next ones: many short items are
+    /// redacted one after another, and the same few hosts and addresses recur in them.
+    caches: Mutex<Vec<pseudonym::Cache>>,
 }
 
 impl Redactor {
@@ -286,6 +291,7 @@ impl Redactor {
             learned: BTreeMap::new(),
             memo: memo::Memo::default(),
             reveal_map,
+            caches: Mutex::new(Vec::new()),
         };
         let lit = r.c.literal_counter_id();
         for l in &opts.literals {
@@ -369,11 +375,12 @@ impl Redactor {
             .ok();
     }
 
-    /// Redact a buffer.
+    /// Redact a buffer; one of several MiB on every core (see
+    /// [`Redactor::redact_stream_parallel`]).
     pub fn redact_bytes(&self, data: &[u8], format: Format, counts: &mut Counts) -> Vec<u8> {
         let mut out = Vec::with_capacity(data.len() + 64);
         // Reading from a slice and writing to a Vec cannot fail.
-        let _ = self.redact_stream(data, &mut out, format, counts);
+        let _ = self.redact_stream_parallel(data, &mut out, format, counts, available_workers());
         out
     }
 
@@ -396,6 +403,55 @@ impl Redactor {
         self.stream_with(input, output, format, counts, engine::Limits::default())
     }
 
+    /// As [`Redactor::redact_stream`], on up to `workers` threads when the input is large
+    /// (several MiB): blocks of whole lines are redacted in parallel and written in input
+    /// order. The output, mask numbers included, is exactly `redact_stream`'s. YAML, TOML
+    /// and INI, whose meaning depends on earlier lines, stream on one thread.
+    pub fn redact_stream_parallel<R: Read + Send, W: Write>(
+        &self,
+        input: R,
+        output: W,
+        format: Format,
+        counts: &mut Counts,
+        workers: usize,
+    ) -> io::Result<()> {
+        let workers = match format {
+            Format::Yaml | Format::Toml | Format::Ini => 1,
+            _ => workers,
+        };
+        let plan = parallel::Plan::new(workers);
+        self.parallel_with(
+            input,
+            output,
+            format,
+            counts,
+            plan,
+            engine::Limits::default(),
+        )
+    }
+
+    fn parallel_with<R: Read + Send, W: Write>(
+        &self,
+        input: R,
+        output: W,
+        format: Format,
+        counts: &mut Counts,
+        plan: parallel::Plan,
+        lim: engine::Limits,
+    ) -> io::Result<()> {
+        let engines = parallel::Engines {
+            c: &self.c,
+            memo: &self.memo,
+            make: || self.engine(format, lim),
+            retire: |eng| self.retire(eng),
+        };
+        let found = parallel::run(&engines, input, output, plan)?;
+        for (i, &n) in found.iter().enumerate() {
+            counts.add(&self.c.labels[i], n);
+        }
+        Ok(())
+    }
+
     fn stream_with<R: Read, W: Write>(
         &self,
         input: R,
@@ -404,19 +460,41 @@ impl Redactor {
         counts: &mut Counts,
         lim: engine::Limits,
     ) -> io::Result<()> {
-        let mut eng = engine::Engine::new(&self.c, self.secret_ac.as_ref(), format, lim);
+        let mut eng = self.engine(format, lim);
         eng.memo = Some(&self.memo);
-        if self.reveal_map.is_some() {
-            eng.minted = Some(Default::default());
-        }
         let result = eng.run(input, output);
         for (i, &n) in eng.counts.iter().enumerate() {
             counts.add(&self.c.labels[i], n);
         }
+        self.retire(eng);
+        result
+    }
+
+    /// An engine for one pass, numbering nothing yet (the caller sets `memo` or `local`).
+    fn engine(&self, format: Format, lim: engine::Limits) -> engine::Engine<'_> {
+        let mut eng = engine::Engine::new(&self.c, self.secret_ac.as_ref(), format, lim);
+        if self.reveal_map.is_some() {
+            eng.minted = Some(Default::default());
+        }
+        if self.c.pseudonymizer.is_some() {
+            let pooled = self.caches.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            eng.cache = Some(pooled.unwrap_or_else(pseudonym::Cache::new));
+        }
+        eng
+    }
+
+    /// Keep what a finished engine minted, and its pseudonym cache for the next one. (A
+    /// pooled cache's hits were minted by an earlier engine and are in the memo already.)
+    fn retire(&self, mut eng: engine::Engine<'_>) {
         if let Some(minted) = eng.minted.take() {
             self.memo.absorb(minted);
         }
-        result
+        if let Some(cache) = eng.cache.take() {
+            self.caches
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(cache);
+        }
     }
 
     /// How many distinct learned values are replaced bundle-wide, and how many only where
@@ -437,6 +515,11 @@ impl Redactor {
             None => Ok(()),
         }
     }
+}
+
+/// Worker threads for large inputs: one per CPU.
+pub fn available_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// The pseudonym key file: `--pseudonym-key`, then [`Options::pseudonym_key_source`] (by

@@ -17,8 +17,11 @@ pub const KEY_ENV: &str = "SUPPORT_BUNDLE_PSEUDONYM_KEY";
 /// HMAC-SHA256 keyed for pseudonyms.
 #[derive(Clone)]
 pub(crate) struct Pseudonymizer {
-    inner: [u8; 64],
-    outer: [u8; 64],
+    /// SHA-256 states that have absorbed the inner and the outer pad: each is one block, so
+    /// a MAC starts from these instead of compressing the pads again (half the work for a
+    /// short value).
+    inner: Sha256,
+    outer: Sha256,
 }
 
 impl std::fmt::Debug for Pseudonymizer {
@@ -36,19 +39,20 @@ impl Pseudonymizer {
             inner[i] ^= b;
             outer[i] ^= b;
         }
-        Pseudonymizer { inner, outer }
+        Pseudonymizer {
+            inner: Sha256::new().chain_update(inner),
+            outer: Sha256::new().chain_update(outer),
+        }
     }
 
     /// HMAC-SHA256 over the concatenation of `parts`.
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut h = Sha256::new();
-        h.update(self.inner);
+        let mut h = self.inner.clone();
         for p in parts {
             h.update(p);
         }
         let inner: [u8; 32] = h.finalize().into();
-        let mut h = Sha256::new();
-        h.update(self.outer);
+        let mut h = self.outer.clone();
         h.update(inner);
         h.finalize().into()
     }
@@ -131,6 +135,91 @@ pub const KEY_LINE_LEN: usize = 65;
 impl std::fmt::Debug for PseudonymKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PseudonymKey(..)")
+    }
+}
+
+/// Pseudonyms already written in one pass, so an address seen before costs a hash-table probe
+/// instead of an HMAC and hex formatting: logs repeat the same few clients on line after line.
+///
+/// Direct-mapped with a fixed number of slots (a newer value evicts an older one), so memory
+/// stays bounded however many distinct values a stream holds, and nothing allocates per value.
+/// Only a cache: output is the same with or without it.
+pub(crate) struct Cache {
+    slots: Box<[MemoSlot]>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the values.
+        f.write_str("Cache")
+    }
+}
+
+/// Values longer than this (long host names) are not cached.
+const MEMO_VALUE: usize = 46;
+const MEMO_SLOTS: usize = 1 << 16;
+
+#[derive(Clone, Copy)]
+struct MemoSlot {
+    /// 0: empty; else the value's length + 1.
+    len: u8,
+    counter: u16,
+    value: [u8; MEMO_VALUE],
+    hex: [u8; 6],
+}
+
+impl Cache {
+    /// An empty cache (about 3.5 MiB).
+    pub(crate) fn new() -> Self {
+        let empty = MemoSlot {
+            len: 0,
+            counter: 0,
+            value: [0; MEMO_VALUE],
+            hex: [0; 6],
+        };
+        Cache {
+            slots: vec![empty; MEMO_SLOTS].into_boxed_slice(),
+        }
+    }
+
+    /// As [`Pseudonymizer::write`]; `counter` identifies `prefix` (same counter, same prefix).
+    /// False when the pseudonym came from the cache: this cache wrote it before.
+    pub(crate) fn write(
+        &mut self,
+        p: &Pseudonymizer,
+        counter: usize,
+        prefix: &str,
+        value: &[u8],
+        out: &mut Vec<u8>,
+    ) -> bool {
+        if value.len() > MEMO_VALUE || counter > usize::from(u16::MAX) {
+            p.write(prefix, value, out);
+            return true;
+        }
+        // FNV-1a: values are short, and a slot collision only costs a recomputation.
+        let mut h: u32 = 0x811c_9dc5 ^ counter as u32;
+        for &b in value {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+        let slot = &mut self.slots[(h ^ (h >> 15)) as usize % MEMO_SLOTS];
+        if usize::from(slot.len) == value.len() + 1
+            && usize::from(slot.counter) == counter
+            && slot.value[..value.len()] == *value
+        {
+            out.extend_from_slice(prefix.as_bytes());
+            out.push(b'-');
+            out.extend_from_slice(&slot.hex);
+            return false;
+        }
+        let at = out.len();
+        p.write(prefix, value, out);
+        let hex = &out[out.len() - 6..];
+        debug_assert_eq!(out.len() - at, prefix.len() + 7);
+        slot.len = value.len() as u8 + 1;
+        slot.counter = counter as u16;
+        slot.value[..value.len()].copy_from_slice(value);
+        slot.hex.copy_from_slice(hex);
+        true
     }
 }
 
@@ -498,5 +587,29 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a[5..], c[3..]);
         assert_eq!(a.len(), "host-".len() + 6);
+    }
+
+    #[test]
+    fn cache_gives_what_the_pseudonymizer_gives_even_when_slots_collide() {
+        let p = Pseudonymizer::new(&[9u8; 32]);
+        let mut memo = Cache::new();
+        // More distinct values than slots, each written twice: hits, misses and evictions.
+        let values: Vec<String> = (0..MEMO_SLOTS * 2)
+            .map(|i| format!("10.{}.{}.{}", i % 256, (i / 256) % 256, (i * 7919) % 256))
+            .chain(["a".repeat(MEMO_VALUE + 1), "Web01".into(), "web01".into()])
+            .collect();
+        for round in 0..2 {
+            for (i, v) in values.iter().enumerate() {
+                let (prefix, counter) = if i % 2 == 0 { ("ip", 3) } else { ("host", 4) };
+                let (mut want, mut got) = (b"x".to_vec(), b"x".to_vec());
+                p.write(prefix, v.as_bytes(), &mut want);
+                memo.write(&p, counter, prefix, v.as_bytes(), &mut got);
+                assert_eq!(got, want, "round {round}, {v}");
+            }
+        }
+        let mut out = Vec::new();
+        assert!(memo.write(&p, 3, "ip", b"10.200.0.1", &mut out));
+        assert!(!memo.write(&p, 3, "ip", b"10.200.0.1", &mut out));
+        assert!(memo.write(&p, 4, "host", b"10.200.0.1", &mut out));
     }
 }

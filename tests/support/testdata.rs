@@ -415,3 +415,350 @@ pub fn write_logs<W: Write>(seed: u64, bytes: u64, mut w: W) -> io::Result<()> {
     }
     w.flush()
 }
+/// The corpora [`write_profile`] can generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Journald and JSON application lines with planted secrets among decoys: [`corpus`].
+    Journald,
+    /// Web-facing logs as they come from a busy host: access logs with many distinct client
+    /// addresses, JSON access and application logs, journald request dumps with headers and
+    /// sshd/firewall lines; hex and other keys planted under names that say what they are.
+    Mixed,
+}
+
+impl Profile {
+    /// Every profile, in the order tools list them.
+    pub const ALL: [Profile; 2] = [Profile::Mixed, Profile::Journald];
+
+    /// The profile's name on command lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Journald => "journald",
+            Profile::Mixed => "mixed",
+        }
+    }
+
+    /// The profile with this name.
+    pub fn from_name(name: &str) -> Option<Profile> {
+        Profile::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+/// Write at least `bytes` of `profile` logs to `w`.
+pub fn write_profile<W: Write>(
+    profile: Profile,
+    seed: u64,
+    bytes: u64,
+    mut w: W,
+) -> io::Result<()> {
+    match profile {
+        Profile::Journald => write_logs(seed, bytes, w),
+        Profile::Mixed => {
+            let mut g = Mixed::new(seed);
+            let mut written = 0u64;
+            let mut c = Corpus::default();
+            while written < bytes {
+                c.text.clear();
+                c.secrets.clear();
+                g.lines(5000, &mut c);
+                w.write_all(c.text.as_bytes())?;
+                written += c.text.len() as u64;
+            }
+            w.flush()
+        }
+    }
+}
+
+/// About `lines` lines of the [`Profile::Mixed`] corpus, with every planted secret recorded
+/// (`decoy_lines` stays empty: nearly every line holds an address that is pseudonymized).
+pub fn mixed_corpus(seed: u64, lines: usize) -> Corpus {
+    let mut c = Corpus::default();
+    Mixed::new(seed).lines(lines, &mut c);
+    c
+}
+
+/// Client addresses in the pool; picks are skewed towards the start, as real clients are.
+const CLIENTS: usize = 50_000;
+
+/// The [`Profile::Mixed`] generator. Client addresses are drawn from a skewed pool (a few hot
+/// clients, a long tail) plus one in twenty fresh random addresses (scanners, bots), so a
+/// 100 MB corpus holds tens of thousands of distinct addresses.
+struct Mixed {
+    r: Rng,
+    /// Seconds since midnight of the current timestamp; advances slowly.
+    clock: u32,
+}
+
+const PATHS: &[&str] = &[
+    "/api/v1/orders",
+    "/api/v1/items",
+    "/api/v2/search",
+    "/static/app.4f1c8a2b.js",
+    "/static/style.css",
+    "/healthz",
+    "/login",
+    "/v1/data",
+    "/fn/hello",
+    "/metrics",
+    "/cart/checkout",
+    "/images/products/8812/thumb.webp",
+];
+
+const AGENTS: &[&str] = &[
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    "curl/8.5.0",
+    "Go-http-client/1.1",
+    "python-requests/2.32.3",
+    "Prometheus/2.55.1",
+];
+
+const UNITS: &[&str] = &["api[2211]", "caddy[1021]", "gojinn[3310]", "orders[980]"];
+
+impl Mixed {
+    fn new(seed: u64) -> Self {
+        Mixed {
+            r: Rng::new(seed ^ 0x6d_6978_6564),
+            clock: 36_000,
+        }
+    }
+
+    /// A public-looking IPv4 address: never loopback, link-local, documentation or multicast,
+    /// so every one is an identifier the engine must replace.
+    fn ip_of(mut x: u64) -> String {
+        x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // 11..=222: past 10/8, below multicast; first octets of kept ranges moved one up.
+        let a = 11 + (x >> 56) % 212;
+        let a = if matches!(a, 127 | 169 | 192 | 198 | 203) {
+            a + 1
+        } else {
+            a
+        };
+        format!(
+            "{a}.{}.{}.{}",
+            (x >> 48) & 0xff,
+            (x >> 40) & 0xff,
+            1 + (x >> 32) % 254
+        )
+    }
+
+    fn client(&mut self) -> String {
+        if self.r.below(20) == 0 {
+            return Mixed::ip_of(self.r.next_u64());
+        }
+        // u³ skews towards 0: a few addresses are very hot, most appear a handful of times.
+        let u = (self.r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        Mixed::ip_of((u * u * u * CLIENTS as f64) as u64)
+    }
+
+    fn tick(&mut self) -> (u32, u32, u32) {
+        if self.r.below(8) == 0 {
+            self.clock = (self.clock + 1) % 86_400;
+        }
+        (self.clock / 3600, self.clock / 60 % 60, self.clock % 60)
+    }
+
+    fn hex(&mut self, n: usize) -> String {
+        self.r.string(HEX, n)
+    }
+
+    /// Append about `lines` lines to `c`.
+    fn lines(&mut self, lines: usize, c: &mut Corpus) {
+        let mut n = 0;
+        while n < lines {
+            n += match self.r.below(20) {
+                0..=6 => self.access(c),
+                7..=9 => self.caddy_json(c),
+                10..=12 => self.app_json(c),
+                13..=15 => self.request_dump(c),
+                16..=17 => self.sshd(c),
+                _ => self.firewall(c),
+            };
+        }
+    }
+
+    fn secret_hit(&mut self) -> bool {
+        self.r.below(40) == 0
+    }
+
+    /// Combined log format; now and then a credential in the query string.
+    fn access(&mut self, c: &mut Corpus) -> usize {
+        use std::fmt::Write as _;
+        let ip = self.client();
+        let (h, m, s) = self.tick();
+        let path = PATHS[self.r.below(PATHS.len())];
+        let query = if self.secret_hit() {
+            let (name, v) = match self.r.below(4) {
+                0 => ("access_token", self.hex(32)),
+                1 => ("client_secret", self.hex(64)),
+                2 => ("api_key", self.r.string(ALNUM, 32)),
+                _ => ("apikey", self.hex(40)),
+            };
+            c.secrets.push(v.clone());
+            format!("?{name}={v}&page={}", self.r.below(50))
+        } else if self.r.below(3) == 0 {
+            format!("?page={}&sort=asc", self.r.below(50))
+        } else {
+            String::new()
+        };
+        let method = ["GET", "GET", "GET", "POST", "PUT"][self.r.below(5)];
+        let status = [200, 200, 200, 304, 404, 500][self.r.below(6)];
+        let agent = AGENTS[self.r.below(AGENTS.len())];
+        let _ = writeln!(
+            c.text,
+            "{ip} - - [25/Nov/2026:{h:02}:{m:02}:{s:02} +0000] \"{method} {path}{query} HTTP/1.1\" {status} {} \"https://shop.example.com/\" \"{agent}\" 0.{:03}",
+            self.r.below(90_000),
+            self.r.below(1000)
+        );
+        1
+    }
+
+    /// Caddy's JSON access log, request headers included.
+    fn caddy_json(&mut self, c: &mut Corpus) -> usize {
+        use std::fmt::Write as _;
+        let ip = self.client();
+        let fwd = self.client();
+        let path = PATHS[self.r.below(PATHS.len())];
+        let agent = AGENTS[self.r.below(AGENTS.len())];
+        let key = if self.secret_hit() {
+            let v = self.hex(32);
+            c.secrets.push(v.clone());
+            format!(r#","X-Api-Key":["{v}"]"#)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            c.text,
+            r#"{{"level":"info","ts":1795393{:03}.{:06},"logger":"http.log.access.log0","msg":"handled request","request":{{"remote_ip":"{ip}","remote_port":"{}","client_ip":"{fwd}","proto":"HTTP/2.0","method":"GET","host":"shop.example.com","uri":"{path}","headers":{{"User-Agent":["{agent}"],"Accept":["*/*"],"X-Forwarded-For":["{fwd}"]{key}}},"tls":{{"resumed":false,"version":772,"cipher_suite":4865,"proto":"h2","server_name":"shop.example.com"}}}},"bytes_read":0,"user_id":"","duration":0.00{},"size":{},"status":200,"resp_headers":{{"Server":["Caddy"],"Content-Type":["application/json"]}}}}"#,
+            self.r.below(1000),
+            self.r.below(1_000_000),
+            1024 + self.r.below(60_000),
+            self.r.below(100_000),
+            self.r.below(90_000)
+        );
+        1
+    }
+
+    /// A structured application log line; now and then a key in the fields.
+    fn app_json(&mut self, c: &mut Corpus) -> usize {
+        use std::fmt::Write as _;
+        let (h, m, s) = self.tick();
+        let peer = self.client();
+        let trace = self.hex(32);
+        let span = self.hex(16);
+        let extra = if self.secret_hit() {
+            let (name, v) = match self.r.below(3) {
+                0 => ("apikey", self.hex(64)),
+                1 => ("x-api-key", self.hex(32)),
+                _ => ("auth_token", self.r.string(URLSAFE, 40)),
+            };
+            c.secrets.push(v.clone());
+            format!(r#","{name}":"{v}""#)
+        } else {
+            String::new()
+        };
+        let path = PATHS[self.r.below(PATHS.len())];
+        let _ = writeln!(
+            c.text,
+            r#"{{"time":"2026-11-25T{h:02}:{m:02}:{s:02}.{:03}Z","level":"INFO","msg":"request completed","trace_id":"{trace}","span_id":"{span}","user_id":{},"path":"{path}","latency_ms":{}.{},"peer":"{peer}:{}"{extra}}}"#,
+            self.r.below(1000),
+            self.r.below(100_000),
+            self.r.below(300),
+            self.r.below(10),
+            1024 + self.r.below(60_000)
+        );
+        1
+    }
+
+    fn journald_prefix(&mut self, unit: &str, out: &mut String) {
+        use std::fmt::Write as _;
+        let (h, m, s) = self.tick();
+        let _ = write!(out, "Nov 25 {h:02}:{m:02}:{s:02} web-3 {unit}: ");
+    }
+
+    /// A debug dump of an outgoing request and its response, one journald line per header.
+    fn request_dump(&mut self, c: &mut Corpus) -> usize {
+        let unit = UNITS[self.r.below(UNITS.len())];
+        let path = PATHS[self.r.below(PATHS.len())];
+        let mut headers = vec![
+            format!("> GET {path} HTTP/1.1"),
+            "> Host: orders.internal:8080".to_string(),
+            format!("> User-Agent: {}", AGENTS[self.r.below(AGENTS.len())]),
+            format!(
+                "> X-Request-Id: {}-{}-4{}-a{}-{}",
+                self.hex(8),
+                self.hex(4),
+                self.hex(3),
+                self.hex(3),
+                self.hex(12)
+            ),
+            format!("> X-Forwarded-For: {}, {}", self.client(), self.client()),
+            "> Accept-Encoding: gzip".to_string(),
+        ];
+        if self.r.below(8) == 0 {
+            let (name, v) = match self.r.below(3) {
+                0 => ("X-Api-Key", self.hex(32)),
+                1 => ("Apikey", self.hex(64)),
+                _ => ("Access_Token", self.hex(32)),
+            };
+            c.secrets.push(v.clone());
+            headers.insert(3, format!("> {name}: {v}"));
+        }
+        headers.extend([
+            "< HTTP/1.1 200 OK".to_string(),
+            "< Content-Type: application/json".to_string(),
+            format!("< Content-Length: {}", self.r.below(10_000)),
+            format!(
+                "< Date: Tue, 25 Nov 2026 10:{:02}:{:02} GMT",
+                self.r.below(60),
+                self.r.below(60)
+            ),
+        ]);
+        for h in &headers {
+            self.journald_prefix(unit, &mut c.text);
+            c.text.push_str(h);
+            c.text.push('\n');
+        }
+        headers.len()
+    }
+
+    fn sshd(&mut self, c: &mut Corpus) -> usize {
+        use std::fmt::Write as _;
+        let ip = self.client();
+        let unit = format!("sshd[{}]", 1000 + self.r.below(60_000));
+        self.journald_prefix(&unit, &mut c.text);
+        let port = 1024 + self.r.below(60_000);
+        let _ = match self.r.below(3) {
+            0 => writeln!(
+                c.text,
+                "Accepted publickey for deploy from {ip} port {port} ssh2: ED25519 SHA256:{}",
+                self.r.string(B64, 43)
+            ),
+            1 => writeln!(
+                c.text,
+                "Failed password for invalid user oracle from {ip} port {port} ssh2"
+            ),
+            _ => writeln!(
+                c.text,
+                "Connection closed by authenticating user root {ip} port {port} [preauth]"
+            ),
+        };
+        1
+    }
+
+    fn firewall(&mut self, c: &mut Corpus) -> usize {
+        use std::fmt::Write as _;
+        let src = self.client();
+        let dst = Mixed::ip_of(7);
+        self.journald_prefix("kernel", &mut c.text);
+        let _ = writeln!(
+            c.text,
+            "[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:ab:cd:ef:08:00 SRC={src} DST={dst} LEN=44 TOS=0x00 PREC=0x00 TTL=243 ID={} PROTO=TCP SPT={} DPT={} WINDOW=1024 RES=0x00 SYN URGP=0",
+            self.r.below(65_536),
+            1024 + self.r.below(60_000),
+            [22, 23, 80, 443, 3389, 8080][self.r.below(6)]
+        );
+        1
+    }
+}
