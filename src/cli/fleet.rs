@@ -92,8 +92,7 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
 
     let mut key_opts = support_bundle::redact::Options::default();
     key_opts.pseudonym_key = args.pseudonym_key.clone();
-    let key_path = support_bundle::redact::key_path(&key_opts)
-    .context(
+    let key_path = support_bundle::redact::key_path(&key_opts).context(
         "no config directory for the pseudonym key (set HOME or XDG_CONFIG_HOME, or pass \
          --pseudonym-key)",
     )?;
