@@ -57,6 +57,9 @@ pub(super) struct Args {
     /// Print fleet.json on stdout (or, with --dry-run, the plan as JSON)
     #[arg(long)]
     json: bool,
+    /// Also write the report as a self-contained HTML page to FILE (one file, loads nothing)
+    #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
+    html: Option<PathBuf>,
 }
 
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
@@ -101,6 +104,13 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     if args.out.exists() && !args.out.is_dir() {
         bail!("--out `{}` is not a directory", args.out.display());
     }
+    if let Some(path) = &args.html {
+        // Found out now, not after every host has run.
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if path.is_dir() || parent.is_some_and(|p| !p.is_dir()) {
+            bail!("--html `{}`: cannot write a file there", path.display());
+        }
+    }
     let opts = fleet::Options {
         hosts,
         spec: source,
@@ -127,16 +137,23 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
         );
     };
     let result = fleet::run(&opts, &cancel, &on_done)?;
+    if let Some(path) = &args.html {
+        super::inspect::save_page(path, &fleet::html::page(&result))?;
+    }
     if args.json {
         output::print(&result.to_json()?)?;
     } else {
         let ok = result.ok().count();
-        output::print(&format!(
+        let mut text = format!(
             "{total} host(s): {ok} collected, {} failed in {:.1} s\nreport: {}\n",
             total - ok,
             result.seconds,
             for_terminal(&args.out.join("fleet.md").display().to_string()),
-        ))?;
+        );
+        if let Some(path) = &args.html {
+            let _ = writeln!(text, "html: {}", for_terminal(&path.display().to_string()));
+        }
+        output::print(&text)?;
     }
     if cancel.load(Ordering::Relaxed) {
         // The conventional status of an interrupted run, after the hosts were cleaned up.
