@@ -108,9 +108,9 @@ pub mod checks;
 pub mod collect;
 pub mod completeness;
 pub mod facts;
+pub mod fleet;
 #[cfg(feature = "index")]
 pub mod index;
-pub mod fleet;
 pub mod issue;
 pub mod item;
 pub mod policy;

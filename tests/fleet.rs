@@ -294,6 +294,79 @@ fn a_fleet_through_a_local_shell_reports_every_host_and_cleans_up() {
 }
 
 #[test]
+fn html_writes_the_fleet_report_as_one_private_page() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Test::new().system_path().spec_file("spec.toml", SPEC);
+    std::fs::create_dir_all(t.join("remote-tmp")).unwrap();
+    let mut inventory = String::new();
+    for (name, kernel) in [("web-1", "5.4.0-150-generic"), ("web-2", "6.1.0-18-amd64")] {
+        host_fixture(&t, name, kernel, "2.1.0", true);
+        // This very binary on the host's PATH: nothing is streamed.
+        std::os::unix::fs::symlink(
+            env!("CARGO_BIN_EXE_support-bundle"),
+            t.join(&format!("hosts/{name}/bin/support-bundle")),
+        )
+        .unwrap();
+        inventory.push_str(&format!(
+            "[[hosts]]\nhost = \"{name}\"\nvia = \"{via}\"\nsysroot = \"{root}\"\n\
+             vars = {{ engine = \"{engine}\" }}\n\n",
+            via = local_via(&t, name, ""),
+            root = t.join(&format!("hosts/{name}/root")).display(),
+            engine = t.join(&format!("hosts/{name}/bin/engine")).display(),
+        ));
+    }
+    inventory.push_str(&format!(
+        "[[hosts]]\nhost = \"gone\"\nvia = \"{}/no-such-transport {{host}}\"\n",
+        t.path().display()
+    ));
+    std::fs::write(t.join("work/hosts.toml"), &inventory).unwrap();
+    let args = [
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+        "--html",
+        "[TMP]/fleet.html",
+    ];
+
+    // A dry run writes nothing, so there is no page to ask for.
+    t.run_with(args.iter().copied().chain(["--dry-run"]))
+        .status(2)
+        .stderr_has("--dry-run");
+    assert!(!t.join("fleet.html").exists());
+
+    let out = t.run_with(args);
+    out.status(1).stdout_has("3 host(s): 2 collected, 1 failed");
+    out.stdout_has("html: ");
+    let page = std::fs::read_to_string(t.join("fleet.html")).expect("the page");
+    for f in ["fleet.html", "out/fleet.md", "out/fleet.json"] {
+        let mode = std::fs::metadata(t.join(f)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{f}: {mode:o}");
+    }
+    assert!(
+        page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"),
+        "{page}"
+    );
+    for needle in [
+        ">web-1</td>",
+        ">web-2</td>",
+        ">gone</td>",
+        "<span class=\"b failed\">unreachable</span>",
+        "<code>5.4.0-150-generic</code>",
+        "<code>old-kernel</code></td><td>kernels before 5.10 lack the probes</td>",
+    ] {
+        assert!(page.contains(needle), "missing `{needle}` in:\n{page}");
+    }
+    for external in ["src=\"http", "href=\"http", "<script"] {
+        assert!(!page.contains(external), "`{external}` in:\n{page}");
+    }
+    assert!(leftovers(&t.join("remote-tmp")).is_empty());
+}
+
+#[test]
 fn fifty_hosts_run_within_the_parallel_bound() {
     let t = Test::new().system_path().spec_file(
         "spec.toml",

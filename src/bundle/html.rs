@@ -234,6 +234,23 @@ fn policy(script: bool) -> String {
     )
 }
 
+/// Start a page in `out`: doctype, the Content-Security-Policy `<meta>` (before anything read
+/// from a bundle), no referrer, `title` escaped, the inline style, and `<body>`. Without
+/// `script` the policy allows no script at all. Shared by every HTML page the crate writes
+/// (`inspect --html`, `diff --html`, the fleet report), so they carry one policy and one look.
+pub(crate) fn head(out: &mut String, title: &str, script: bool) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+        policy(script)
+    );
+    escape(out, title);
+    let _ = write!(out, "</title>\n<style>{STYLE}</style>\n</head>\n<body>\n");
+}
+
 /// Standard base64 with padding (what a CSP hash source is written in).
 fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -298,20 +315,7 @@ impl Page {
     }
 
     fn head(&mut self, title: &str, script: bool) {
-        // The policy comes before anything read from the bundle.
-        let _ = write!(
-            self.out,
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
-             <meta name=\"referrer\" content=\"no-referrer\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-            policy(script)
-        );
-        self.text(title);
-        let _ = write!(
-            self.out,
-            "</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        );
+        head(&mut self.out, title, script);
     }
 
     fn footer(&mut self, script: bool) {

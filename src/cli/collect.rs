@@ -155,7 +155,8 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
         if args.issue.describes_from_stdin() {
             bail!("--pseudonym-key-stdin and --describe - both read stdin; give one of them");
         }
-        let key = PseudonymKey::read_from(&mut std::io::stdin().lock()).map_err(anyhow::Error::msg)?;
+        let key =
+            PseudonymKey::read_from(&mut std::io::stdin().lock()).map_err(anyhow::Error::msg)?;
         opts.redaction.pseudonym_key_source = KeySource::Bytes(key);
     }
     opts.timeout = Duration::from_secs(args.timeout.max(1));

@@ -57,6 +57,9 @@ pub(super) struct Args {
     /// Print fleet.json on stdout (or, with --dry-run, the plan as JSON)
     #[arg(long)]
     json: bool,
+    /// Also write the report as a self-contained HTML page to FILE (one file, loads nothing)
+    #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
+    html: Option<PathBuf>,
 }
 
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
@@ -92,8 +95,7 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
 
     let mut key_opts = support_bundle::redact::Options::default();
     key_opts.pseudonym_key = args.pseudonym_key.clone();
-    let key_path = support_bundle::redact::key_path(&key_opts)
-    .context(
+    let key_path = support_bundle::redact::key_path(&key_opts).context(
         "no config directory for the pseudonym key (set HOME or XDG_CONFIG_HOME, or pass \
          --pseudonym-key)",
     )?;
@@ -101,6 +103,13 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let exe = std::env::current_exe().context("cannot find this binary to send to hosts")?;
     if args.out.exists() && !args.out.is_dir() {
         bail!("--out `{}` is not a directory", args.out.display());
+    }
+    if let Some(path) = &args.html {
+        // Found out now, not after every host has run.
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if path.is_dir() || parent.is_some_and(|p| !p.is_dir()) {
+            bail!("--html `{}`: cannot write a file there", path.display());
+        }
     }
     let opts = fleet::Options {
         hosts,
@@ -128,16 +137,23 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
         );
     };
     let result = fleet::run(&opts, &cancel, &on_done)?;
+    if let Some(path) = &args.html {
+        super::inspect::save_page(path, &fleet::html::page(&result))?;
+    }
     if args.json {
         output::print(&result.to_json()?)?;
     } else {
         let ok = result.ok().count();
-        output::print(&format!(
+        let mut text = format!(
             "{total} host(s): {ok} collected, {} failed in {:.1} s\nreport: {}\n",
             total - ok,
             result.seconds,
             for_terminal(&args.out.join("fleet.md").display().to_string()),
-        ))?;
+        );
+        if let Some(path) = &args.html {
+            let _ = writeln!(text, "html: {}", for_terminal(&path.display().to_string()));
+        }
+        output::print(&text)?;
     }
     if cancel.load(Ordering::Relaxed) {
         // The conventional status of an interrupted run, after the hosts were cleaned up.

@@ -36,11 +36,16 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
 
 /// Write a report atomically, private like the bundle it shows, and say where it went.
 pub(super) fn write_page(path: &std::path::Path, page: &str) -> anyhow::Result<()> {
-    atomic::write(path, page.as_bytes(), atomic::PRIVATE)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    save_page(path, page)?;
     output::print(&format!(
         "wrote {}\n",
         for_terminal(&path.display().to_string())
     ))?;
     Ok(())
+}
+
+/// Write a report atomically and private, saying nothing (for commands whose stdout is taken).
+pub(super) fn save_page(path: &std::path::Path, page: &str) -> anyhow::Result<()> {
+    atomic::write(path, page.as_bytes(), atomic::PRIVATE)
+        .with_context(|| format!("cannot write {}", path.display()))
 }

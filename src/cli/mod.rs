@@ -9,9 +9,9 @@ mod decrypt;
 mod diff;
 mod exit;
 mod extract;
+mod fleet;
 #[cfg(feature = "index")]
 mod index;
-mod fleet;
 mod init;
 mod inspect;
 mod issue;

@@ -7,6 +7,7 @@
 //! threads, each with its own deadline inside the run's.
 
 pub mod host;
+pub mod html;
 pub mod inventory;
 pub mod report;
 pub mod transport;

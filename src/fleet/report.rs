@@ -1,6 +1,7 @@
-//! The fleet report: `fleet.json` for scripts and `fleet.md` for people. Hosts × key facts,
-//! the facts that differ grouped by value ("kernel 5.4 on 3 hosts, 6.1 on 9"), flagged checks
-//! and missing required items per host, and one row per failed host.
+//! The fleet report: `fleet.json` for scripts and `fleet.md` for people (and the same as one
+//! HTML page with `fleet --html`: [`super::html`]). Hosts × key facts, the facts that differ
+//! grouped by value ("kernel 5.4 on 3 hosts, 6.1 on 9"), flagged checks and missing required
+//! items per host, and one row per failed host.
 //!
 //! Facts, check messages and item ids come from the hosts' bundles (already redacted there);
 //! in Markdown every such string is escaped so none of it can become markup, a link or HTML.
@@ -19,7 +20,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// At most this many differing facts become columns of the hosts table; the rest are listed
 /// under "Facts that differ" only.
-const MAX_COLUMNS: usize = 6;
+pub(super) const MAX_COLUMNS: usize = 6;
 
 /// The whole run.
 #[derive(Debug, Clone)]

@@ -316,8 +316,13 @@ pub fn collect_into<W: std::io::Write + std::io::Seek + ?Sized>(
             // Sealed, the zip is built in memory and only ciphertext reaches `out`.
             Some(recipients) => {
                 let mut zip = std::io::Cursor::new(Vec::new());
-                let mut encoded =
-                    bundle::write_bundle_into(&mut zip, manifest, run.items, &extras, opts.created)?;
+                let mut encoded = bundle::write_bundle_into(
+                    &mut zip,
+                    manifest,
+                    run.items,
+                    &extras,
+                    opts.created,
+                )?;
                 recipients
                     .seal(zip.get_ref(), &mut *out)
                     .map_err(|source| bundle::WriteError::Output { source })?;
