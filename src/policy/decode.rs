@@ -2,8 +2,6 @@
 //! become `\n`, and text that was UTF-8 mis-decoded as Windows-1252 or -1254 and saved again
 //! (mojibake such as `â€œ` or `ğŸ†˜`) is turned back into what it was.
 
-use encoding_rs::{Encoding, WINDOWS_1252, WINDOWS_1254};
-
 /// Decode a policy file: BOM, mojibake, line endings.
 pub fn decode(bytes: &[u8]) -> String {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -40,11 +38,10 @@ pub fn repair_mojibake(text: &str) -> String {
 
 fn fix_run(run: &str) -> Option<String> {
     let mut best: Option<(usize, String)> = None;
-    for enc in [WINDOWS_1252, WINDOWS_1254] as [&'static Encoding; 2] {
-        let (bytes, _, unmappable) = enc.encode(run);
-        if unmappable {
+    for page in [&WINDOWS_1252, &WINDOWS_1254] {
+        let Some(bytes) = encode(page, run) else {
             continue;
-        }
+        };
         let (fixed, good, bad) = decode_repairing(&bytes);
         if good == 0 || bad > good {
             continue;
@@ -54,6 +51,70 @@ fn fix_run(run: &str) -> Option<String> {
         }
     }
     best.map(|(_, s)| s)
+}
+
+/// The upper half (bytes 0x80 to 0xFF) of a single-byte code page, as the WHATWG Encoding
+/// Standard defines it: the bytes Windows leaves undefined map to the C1 control of the same
+/// number, as browsers (and so the tools that produced the mojibake) decode them.
+type UpperHalf = [char; 128];
+
+/// The upper half of a code page that keeps Latin-1 from 0xA0 on: 0x80 to 0x9F as in
+/// Windows-1252, except the listed bytes (which Windows-1254 leaves undefined) stay C1 controls.
+const fn windows_upper_half(c1_controls: &[u8]) -> UpperHalf {
+    const C1: [char; 32] = [
+        '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}',
+        '\u{2021}', '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}',
+        '\u{8F}', '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}',
+        '\u{2014}', '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}',
+        '\u{178}',
+    ];
+    let mut table = ['\0'; 128];
+    let mut i = 0;
+    while i < 128 {
+        table[i] = if i < 32 {
+            C1[i]
+        } else {
+            // From 0xA0 on both pages are Latin-1, apart from the Turkish letters below.
+            char::from_u32(0x80 + i as u32).unwrap()
+        };
+        i += 1;
+    }
+    let mut j = 0;
+    while j < c1_controls.len() {
+        let b = c1_controls[j];
+        table[(b - 0x80) as usize] = char::from_u32(b as u32).unwrap();
+        j += 1;
+    }
+    table
+}
+
+/// Windows-1252 (Western European), the code page most mojibake comes from.
+const WINDOWS_1252: UpperHalf = windows_upper_half(&[]);
+
+/// Windows-1254 (Turkish): Windows-1252 with six Turkish letters in place of Icelandic ones
+/// and two fewer defined bytes.
+const WINDOWS_1254: UpperHalf = {
+    let mut table = windows_upper_half(&[0x8E, 0x9E]);
+    table[0xD0 - 0x80] = '\u{11E}';
+    table[0xDD - 0x80] = '\u{130}';
+    table[0xDE - 0x80] = '\u{15E}';
+    table[0xF0 - 0x80] = '\u{11F}';
+    table[0xFD - 0x80] = '\u{131}';
+    table[0xFE - 0x80] = '\u{15F}';
+    table
+};
+
+/// Encode a run of non-ASCII characters in a code page; `None` when one has no byte there.
+fn encode(page: &UpperHalf, run: &str) -> Option<Vec<u8>> {
+    run.chars()
+        .map(|c| {
+            if c.is_ascii() {
+                return Some(c as u8);
+            }
+            let i = page.iter().position(|&p| p == c)?;
+            Some(0x80 + i as u8)
+        })
+        .collect()
 }
 
 /// UTF-8-decode `bytes`, restoring one dropped byte where that is unambiguous; returns the
@@ -141,6 +202,27 @@ mod tests {
         // Every undefined byte makes a valid character there: ambiguous, so U+FFFD.
         let fixed = repair_mojibake("\u{e2}\u{152} What");
         assert_eq!(fixed, "\u{FFFD} What");
+    }
+
+    #[test]
+    fn code_pages_match_the_encoding_standard() {
+        for (page, reference) in [
+            (&WINDOWS_1252, encoding_rs::WINDOWS_1252),
+            (&WINDOWS_1254, encoding_rs::WINDOWS_1254),
+        ] {
+            for b in 0x80..=0xFFu8 {
+                let byte = [b];
+                let (expected, _) = reference.decode_without_bom_handling(&byte);
+                let ours = page[usize::from(b - 0x80)].to_string();
+                assert_eq!(ours, expected, "{} byte {b:#04x}", reference.name());
+                let (bytes, _, unmappable) = reference.encode(&ours);
+                assert!(!unmappable);
+                assert_eq!(encode(page, &ours), Some(bytes.into_owned()));
+            }
+        }
+        // A character outside the page has no encoding: the run is left alone.
+        assert_eq!(encode(&WINDOWS_1252, "\u{11F}"), None);
+        assert!(encode(&WINDOWS_1254, "\u{11F}").is_some());
     }
 
     #[test]
