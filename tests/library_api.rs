@@ -193,3 +193,45 @@ fn listing(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+#[test]
+fn a_security_report_written_into_memory_is_sealed_to_the_spec_keys() {
+    let key = age::x25519::Identity::generate();
+    let sealed_spec = SPEC.replace(
+        "repository = \"https://github.com/example/hostapp\"\n",
+        &format!(
+            "repository = \"https://github.com/example/hostapp\"\nsecurity = \"Mail \
+             security@example.org\"\nsecurity_recipient = \"{}\"\n",
+            key.to_public()
+        ),
+    );
+    let t = Test::new().spec(&sealed_spec).file("work/app.conf", CONFIG);
+    let opts = host_options(&t, cli_key()).with_security(true);
+    let mut out = Cursor::new(Vec::new());
+    let collected = run::collect_into(&opts, &|_| {}, &mut out).expect("collects");
+    assert!(
+        collected.file_name.ends_with(".zip.age"),
+        "{}",
+        collected.file_name
+    );
+    let sealed = out.into_inner();
+    // Only ciphertext reached the writer: no zip signature, no planted value.
+    assert!(sealed.starts_with(b"age-encryption.org/v1\n"));
+    assert!(!sealed.windows(4).any(|w| w == b"PK\x03\x04"));
+    let decryptor = age::Decryptor::new(&sealed[..]).expect("an age file");
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut decryptor
+            .decrypt(std::iter::once(&key as &dyn age::Identity))
+            .expect("the spec's key opens it"),
+        &mut plain,
+    )
+    .expect("decrypts");
+    assert!(plain.starts_with(b"PK\x03\x04"), "a zip inside");
+    assert!(
+        collected
+            .issue_text
+            .contains("encrypted to the project's maintainers")
+    );
+    assert!(!collected.issue_text.contains("zq8X4mLr9TpW2sVb7NcK"));
+}
