@@ -32,7 +32,18 @@ pub(crate) fn write_with<E>(
     io_err: impl Fn(io::Error) -> E,
     fill: impl FnOnce(&mut File) -> Result<(), E>,
 ) -> Result<(), E> {
-    write_tracked(path, mode, false, io_err, fill)
+    write_tracked(path, mode, false, true, io_err, fill)
+}
+
+/// Like [`write_with`], but never over an existing `path`: one that appeared while the temp
+/// file was filled (a second writer, say) is an `AlreadyExists` error and stays as it is.
+pub(crate) fn write_new<E>(
+    path: &Path,
+    mode: u32,
+    io_err: impl Fn(io::Error) -> E,
+    fill: impl FnOnce(&mut File) -> Result<(), E>,
+) -> Result<(), E> {
+    write_tracked(path, mode, false, false, io_err, fill)
 }
 
 /// Like [`write_with`], and once renamed into place `path` is listed by
@@ -43,13 +54,14 @@ pub(crate) fn write_announced<E>(
     io_err: impl Fn(io::Error) -> E,
     fill: impl FnOnce(&mut File) -> Result<(), E>,
 ) -> Result<(), E> {
-    write_tracked(path, mode, true, io_err, fill)
+    write_tracked(path, mode, true, true, io_err, fill)
 }
 
 fn write_tracked<E>(
     path: &Path,
     mode: u32,
     announce: bool,
+    replace: bool,
     io_err: impl Fn(io::Error) -> E,
     fill: impl FnOnce(&mut File) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -69,7 +81,7 @@ fn write_tracked<E>(
     set_mode(temp.as_file(), mode).map_err(&io_err)?;
     temp.as_file().sync_all().map_err(&io_err)?;
     tracked
-        .persist(temp, path, announce)
+        .persist(temp, path, announce, replace)
         .map_err(|e| io_err(e.error))?;
     if let Ok(dir) = File::open(dir) {
         // Make the rename itself durable; not fatal where directories cannot be synced.
@@ -214,9 +226,14 @@ pub mod in_flight {
             temp: NamedTempFile,
             path: &Path,
             announce: bool,
+            replace: bool,
         ) -> Result<(), PersistError> {
             let mut state = state();
-            temp.persist(path)?;
+            if replace {
+                temp.persist(path)?;
+            } else {
+                temp.persist_noclobber(path)?;
+            }
             if announce {
                 state.written.push(path.to_path_buf());
             }
@@ -265,6 +282,31 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+
+    #[test]
+    fn write_new_leaves_a_file_that_appeared_while_it_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.zip");
+        let err = write_new(
+            &path,
+            PRIVATE,
+            |e| e,
+            |file| {
+                // Another writer gets there first, while this one is still filling its temp file.
+                std::fs::write(&path, "theirs").unwrap();
+                file.write_all(b"ours")
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "theirs");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temp file left");
+        // Where nothing is in the way it writes as `write_with` does.
+        let fresh = dir.path().join("fresh.zip");
+        write_new(&fresh, PRIVATE, |e| e, |file| file.write_all(b"ours")).unwrap();
+        assert_eq!(std::fs::read_to_string(&fresh).unwrap(), "ours");
+    }
 
     #[test]
     fn replaces_the_file_whole_with_the_mode_asked_and_leaves_no_temp_file() {

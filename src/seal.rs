@@ -288,7 +288,8 @@ impl Identities {
             path: out.to_path_buf(),
             source,
         };
-        crate::atomic::write_with(out, crate::atomic::PRIVATE, io_err, |file| {
+        // Checked again at the rename: a file that appeared meanwhile is not replaced.
+        crate::atomic::write_new(out, crate::atomic::PRIVATE, io_err, |file| {
             let mut writer = io::BufWriter::new(file);
             size = self.decrypt_into(input, &mut writer)?;
             writer.flush().map_err(io_err)

@@ -116,6 +116,9 @@ fn security_report_is_written_encrypted_and_nothing_else_in_plain() {
     let issue = std::fs::read_to_string(dir.join("mini-issue.md")).unwrap();
     assert!(issue.contains(&format!("`{name}`")), "{issue}");
     assert!(issue.contains("only they can read it"), "{issue}");
+    assert!(issue.contains("sec@mini.example"), "the contact: {issue}");
+    // The body stays inside the sealed bundle, not beside it in plain text.
+    assert!(!issue.contains("## "), "no body sections: {issue}");
 
     // Each maintainer's key opens it, in every reading command.
     for key in [&maint_a, &maint_b] {

@@ -306,3 +306,30 @@ fn var_without_equals_is_a_usage_error() {
         "says what is expected"
     );
 }
+
+#[test]
+fn a_spec_that_is_too_large_or_not_a_file_is_refused_before_it_is_read() {
+    // Past the 1 MiB cap: refused, not parsed.
+    let big = format!("{HEAD}# {}\n", "x".repeat(1 << 20));
+    let out = run(&big);
+    out.status(2);
+    expect!(
+        out,
+        out.stderr.contains("larger than 1024 KiB"),
+        "names the cap"
+    );
+    // A device that never ends, and a FIFO nobody writes to: refused at once, no hang.
+    for path in ["/dev/zero".to_string(), "[TMP]/work/spec.fifo".to_string()] {
+        let t = Test::new().file("work/keep", "");
+        let made = std::process::Command::new("mkfifo")
+            .arg(t.join("work/spec.fifo"))
+            .status()
+            .expect("run mkfifo");
+        assert!(made.success());
+        let out = t
+            .args(["collect", "--spec", &path, "--out", "[TMP]/out"])
+            .run();
+        out.status(2);
+        expect!(out, out.stderr.contains("not a regular file"), "says why");
+    }
+}

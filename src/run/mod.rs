@@ -662,10 +662,23 @@ fn issue_file_text(
     id: &str,
     sealed: bool,
 ) -> String {
-    let attach = if sealed {
-        "It is encrypted to the project's maintainers: only they can read it. Send it only \
-         through the private channel above."
-    } else if opts.security {
+    if sealed {
+        // The body would tell in plain text what the encryption protects: it stays inside the
+        // bundle (`issue.md`), and this file only says what to send where.
+        let contact = input
+            .spec
+            .project
+            .security
+            .as_deref()
+            .unwrap_or("the project's private security contact");
+        return format!(
+            "# Security report\n\nThe report is `{file_name}` (id `{id}`), encrypted to the \
+             project's maintainers: only they can read it. Its text, the issue body, is inside \
+             it as `issue.md`.\n\nSend it only through the project's private channel: \
+             {contact}\n"
+        );
+    }
+    let attach = if opts.security {
         "Send it only through the private channel above."
     } else {
         "Attach it to the issue."

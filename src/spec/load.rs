@@ -209,11 +209,34 @@ pub fn shadowed_file_note(value: &str) -> Option<String> {
 /// Load and validate a spec file.
 pub fn load_file(path: &Path) -> Result<Spec, SpecError> {
     let origin = path.display().to_string();
-    let bytes = std::fs::read(path)
+    let bytes = read_capped(path)
         .map_err(|e| SpecError::whole_file(&origin, format!("cannot read spec: {e}")))?;
     let text = String::from_utf8(bytes)
         .map_err(|e| SpecError::whole_file(&origin, format!("spec is not valid UTF-8: {e}")))?;
     parse(&origin, &text)
+}
+
+/// The largest spec file read: the built-in specs are a few KiB; a megabyte is no spec.
+pub const MAX_SPEC_FILE: u64 = 1024 * 1024;
+
+/// Read a spec file of at most [`MAX_SPEC_FILE`] bytes. What is not a regular file (a FIFO
+/// would block, `/dev/zero` never ends) is refused before it is read.
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    // Before opening: opening a FIFO blocks until something writes to it.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SPEC_FILE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SPEC_FILE {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB; a spec is a few KiB",
+            MAX_SPEC_FILE / 1024
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Validate spec `text`; `origin` names it in errors.
