@@ -261,14 +261,16 @@ pub mod in_flight {
     }
 }
 
-/// Temporary directories a run owns, for a signal handler.
-///
-/// A `tempfile::TempDir` removes itself when dropped, but `process::exit` (how the signal
-/// handler ends the process) runs no destructors: an interrupted `replay` would leave the
-/// bundle's extracted files (redacted, but still the user's) in the system's temp directory.
-/// A directory made by [`create`] is registered until its [`TempDir`] is dropped, which
-/// removes it; the handler calls [`hold`] and then [`Held::remove_all`] for those still there.
 pub mod temp_dirs {
+    //! Temporary directories a run owns, for a signal handler.
+    //!
+    //! A `tempfile::TempDir` removes itself when dropped, but `process::exit` (how the signal
+    //! handler ends the process) runs no destructors: an interrupted `replay` would leave the
+    //! bundle's extracted files (redacted, but still the user's) in the system's temp
+    //! directory. A directory made by [`create`] is registered until its [`TempDir`] is
+    //! dropped, which removes it; the handler calls [`hold`] and then [`Held::remove_all`]
+    //! for those still there.
+
     use std::path::{Path, PathBuf};
     use std::sync::{Mutex, MutexGuard};
 

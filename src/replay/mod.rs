@@ -51,7 +51,7 @@ pub struct Options {
     pub vars: BTreeMap<String, String>,
     /// Extract here (created when absent, must be empty) and keep the files; `None` for a
     /// private temporary directory removed at the end, registered in
-    /// [`temp_dirs`](crate::atomic::temp_dirs) so that a signal handler can remove it too.
+    /// [`temp_dirs`] so that a signal handler can remove it too.
     pub to: Option<PathBuf>,
     /// Show the plan, extract nothing and run nothing.
     pub dry_run: bool,
