@@ -6,7 +6,8 @@
 //!
 //! Temp files are registered while they are written ([`in_flight`]): `process::exit` runs no
 //! destructors, so a signal handler would otherwise leave them behind, and could not tell
-//! whether a bundle's rename into place already happened.
+//! whether a bundle's rename into place already happened. Temporary directories a run owns
+//! (`replay`'s extraction) are registered for the same reason ([`temp_dirs`]).
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -277,6 +278,125 @@ pub mod in_flight {
     }
 }
 
+pub mod temp_dirs {
+    //! Temporary directories a run owns, for a signal handler.
+    //!
+    //! A `tempfile::TempDir` removes itself when dropped, but `process::exit` (how the signal
+    //! handler ends the process) runs no destructors: an interrupted `replay` would leave the
+    //! bundle's extracted files (redacted, but still the user's) in the system's temp
+    //! directory. A directory made by [`create`] is registered until its [`TempDir`] is
+    //! dropped, which removes it; the handler calls [`hold`] and then [`Held::remove_all`]
+    //! for those still there.
+
+    use std::path::{Path, PathBuf};
+    use std::sync::{Mutex, MutexGuard};
+
+    static DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+    fn dirs() -> MutexGuard<'static, Vec<PathBuf>> {
+        // A panic elsewhere while holding the lock leaves the list itself intact.
+        DIRS.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A private (`0700` on Unix) directory in the system's temp directory (`TMPDIR`),
+    /// registered while it exists; dropping it removes it and its contents.
+    #[derive(Debug)]
+    pub struct TempDir {
+        // Always `Some` until dropped.
+        dir: Option<tempfile::TempDir>,
+        path: PathBuf,
+    }
+
+    /// Create a directory named `prefix` plus random characters and register it, under the
+    /// lock [`hold`] takes: a handler either sees it registered or runs before it exists.
+    pub fn create(prefix: &str) -> std::io::Result<TempDir> {
+        let mut dirs = dirs();
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
+        let path = dir.path().to_path_buf();
+        dirs.push(path.clone());
+        Ok(TempDir {
+            dir: Some(dir),
+            path,
+        })
+    }
+
+    impl TempDir {
+        /// Where it is.
+        pub fn path(&self) -> &Path {
+            &self.path
+        }
+    }
+
+    impl Drop for TempDir {
+        /// Remove the directory and unregister it under the lock, so a handler finds it
+        /// either registered and whole, or gone.
+        fn drop(&mut self) {
+            let mut dirs = dirs();
+            drop(self.dir.take());
+            dirs.retain(|p| p != &self.path);
+        }
+    }
+
+    /// What is registered now.
+    #[cfg(test)]
+    pub(super) fn registered() -> Vec<PathBuf> {
+        dirs().clone()
+    }
+
+    /// The registry, locked for the rest of the process (see [`hold`]).
+    pub struct Held(MutexGuard<'static, Vec<PathBuf>>);
+
+    /// What [`Held::remove_all`] did.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Removed {
+        /// Directories removed.
+        pub removed: Vec<PathBuf>,
+        /// Directories that could not be removed (still there, maybe in part).
+        pub failed: Vec<PathBuf>,
+    }
+
+    /// Lock the registry for good: from now on no directory is created, and the owner of one
+    /// blocks when it drops it, so none goes away or appears behind the handler's back (nor
+    /// does the owner's thread get past it to end the process with its own status). Call this
+    /// only on the way out of the process (a signal handler), before stopping what may still
+    /// write into the directories, then [`Held::remove_all`].
+    pub fn hold() -> Held {
+        Held(dirs())
+    }
+
+    impl Held {
+        /// Remove every registered directory with its contents. Best effort, and never
+        /// panics: a directory that cannot be removed is listed in [`Removed::failed`].
+        pub fn remove_all(self) -> Removed {
+            let mut found = Removed::default();
+            for dir in self.0.iter() {
+                if remove(dir) {
+                    found.removed.push(dir.clone());
+                } else {
+                    found.failed.push(dir.clone());
+                }
+            }
+            // Keep the lock until the process ends (see `hold`).
+            std::mem::forget(self);
+            found
+        }
+    }
+
+    /// Remove `dir`, trying again a few times: a thread of this process that was still
+    /// writing into it (an extraction) may have added entries while it was being removed.
+    fn remove(dir: &Path) -> bool {
+        for _ in 0..3 {
+            match std::fs::remove_dir_all(dir) {
+                Ok(()) => return true,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
+                Err(_) => {}
+            }
+        }
+        !dir.exists()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
@@ -348,6 +468,17 @@ mod tests {
         }
         assert_eq!(remove_stale(dir.path()), vec![dead.clone()]);
         assert!(!dead.exists() && live.exists() && other.exists());
+    }
+
+    #[test]
+    fn a_temp_dir_is_registered_until_dropped_and_dropping_removes_it() {
+        let dir = temp_dirs::create("support-bundle-test-").unwrap();
+        let path = dir.path().to_path_buf();
+        std::fs::write(path.join("f"), "x").unwrap();
+        assert!(temp_dirs::registered().contains(&path));
+        drop(dir);
+        assert!(!path.exists());
+        assert!(!temp_dirs::registered().contains(&path));
     }
 
     #[test]

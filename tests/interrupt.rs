@@ -3,12 +3,14 @@
 //!
 //! These runs need what `Test::run` does not offer (the child's pid while it runs, and a
 //! stdout that blocks), so they start the binary themselves, with the same environment.
+//!
+//! They run beside the rest of the suite on busy machines, so they wait for states (a file
+//! appearing, a pipe full) rather than for fixed times.
 
+use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
@@ -73,9 +75,9 @@ fn wait_for(child: &mut Child, dir: &Path, suffix: &str) -> bool {
     false
 }
 
-/// Exit code and stderr, killing the child if it does not end in 20 s.
+/// Exit code and stderr, killing the child if it does not end in 60 s.
 fn finish(mut child: Child) -> (Option<i32>, String) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
             break;
@@ -97,28 +99,52 @@ fn signal(child: &Child, sig: Signal) {
     kill(pid, sig).expect("send signal");
 }
 
+/// How many times [`sigint_during_the_zip_write_removes_the_temp_file`] tries to catch the
+/// zip write, each time with twice the data.
+const ATTEMPTS: u32 = 4;
+
 #[test]
 fn sigint_during_the_zip_write_removes_the_temp_file() {
-    let t = machine(4);
-    let out_dir = t.join("out");
-    let mut child = spawn(&t, Stdio::null());
-    let caught = wait_for(&mut child, &out_dir, ".zip.tmp");
-    if caught {
-        signal(&child, Signal::SIGINT);
+    let mut files = 4;
+    for attempt in 1..=ATTEMPTS {
+        let t = machine(files);
+        let out_dir = t.join("out");
+        let mut child = spawn(&t, Stdio::null());
+        let caught = wait_for(&mut child, &out_dir, ".zip.tmp");
+        if caught {
+            // Stopped first, so the run cannot go on writing while the signal is sent.
+            signal(&child, Signal::SIGSTOP);
+            signal(&child, Signal::SIGINT);
+            signal(&child, Signal::SIGCONT);
+        }
+        let (code, stderr) = finish(child);
+        // On a busy machine the run may finish the zip before this test sees its temp file,
+        // or before the handler runs: a correct outcome, but not the one under test. Try
+        // again with more to write.
+        let missed = !caught || stderr.contains("bundle written:");
+        if missed && attempt < ATTEMPTS {
+            files *= 2;
+            continue;
+        }
+        assert!(
+            caught,
+            "the zip was written before the test saw its temp file (exit {code:?}), \
+             {ATTEMPTS} times\n{stderr}"
+        );
+        check_interrupted_write(code, &stderr, &out_dir);
+        return;
     }
-    let (code, stderr) = finish(child);
-    assert!(
-        caught,
-        "the zip was written before the test saw its temp file (exit {code:?}); \
-         make the items larger\n{stderr}"
-    );
+}
+
+/// A run interrupted while writing its zip: exit 130, the temp file removed and said so.
+fn check_interrupted_write(code: Option<i32>, stderr: &str, out_dir: &Path) {
     assert_eq!(code, Some(130), "{stderr}");
     assert!(
         stderr.contains("removed the unfinished bundle")
             && stderr.contains("no bundle was written"),
         "{stderr}"
     );
-    let left: Vec<String> = named(&out_dir, "");
+    let left: Vec<String> = named(out_dir, "");
     assert!(left.is_empty(), "left behind: {left:?}\n{stderr}");
 }
 
@@ -128,13 +154,12 @@ fn sigterm_after_the_rename_says_the_bundle_exists() {
     let out_dir = t.join("out");
     // A full pipe as stdout: the run blocks printing its summary, after the bundle and the
     // issue file are in place, until the signal comes.
-    let (reader, writer) = std::io::pipe().expect("pipe");
-    fill(&writer);
+    let (reader, writer) = full_pipe(&t.join("stdout.fifo"));
     let mut child = spawn(&t, Stdio::from(writer));
     let written = wait_for(&mut child, &out_dir, "-issue.md");
     if written {
-        // Let the run reach the blocked write; any point after the rename must report it.
-        std::thread::sleep(Duration::from_millis(200));
+        // The issue file is written after the bundle's rename: any point from here on
+        // must report the bundle, the blocked write included.
         signal(&child, Signal::SIGTERM);
     }
     let (code, stderr) = finish(child);
@@ -154,25 +179,38 @@ fn sigterm_after_the_rename_says_the_bundle_exists() {
     verify.success();
 }
 
-/// Fill a pipe so the next write to it waits for a reader: a thread writes single bytes
-/// until it blocks (the pipe is then full to the byte), and stays blocked until the read end
-/// is dropped.
-fn fill(writer: &std::io::PipeWriter) {
-    let mut w = writer.try_clone().expect("clone the pipe's write end");
-    let written = Arc::new(AtomicUsize::new(0));
-    let count = written.clone();
-    std::thread::spawn(move || {
-        while w.write_all(b".").is_ok() {
-            count.fetch_add(1, Ordering::Relaxed);
-        }
-    });
-    let mut last = usize::MAX;
+/// A pipe (a FIFO at `fifo`) whose buffer is full to the byte, as its read end and a
+/// blocking write end: the first write to that end waits until the read end is dropped.
+/// Filled through a non-blocking write end of its own, which says when it is full (a fill
+/// judged by a writer thread's progress can stop early when that thread is not scheduled).
+fn full_pipe(fifo: &Path) -> (File, File) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let status = std::process::Command::new("mkfifo")
+        .arg(fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo {}", fifo.display());
+    // Non-blocking, so opening it does not wait for a writer.
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(fifo)
+        .expect("open the FIFO for reading");
+    let mut filler = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(fifo)
+        .expect("open the FIFO for filling");
     loop {
-        std::thread::sleep(Duration::from_millis(200));
-        let now = written.load(Ordering::Relaxed);
-        if now == last && now > 0 {
-            return;
+        match filler.write(b".") {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("fill the FIFO: {e}"),
         }
-        last = now;
     }
+    let writer = std::fs::OpenOptions::new()
+        .write(true)
+        .open(fifo)
+        .expect("open the FIFO for writing");
+    (reader, writer)
 }

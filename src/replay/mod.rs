@@ -27,6 +27,7 @@ use serde::Serialize;
 pub use plan::{Planned, missing_vars, plan};
 pub use render::{render, render_plan};
 
+use crate::atomic::temp_dirs;
 use crate::bundle::extract::{self, ExtractError};
 use crate::bundle::verify;
 use crate::bundle::{Bundle, ReadError};
@@ -49,7 +50,8 @@ pub struct Options {
     /// `--var NAME=VALUE`: the values of the steps' `{name}` placeholders.
     pub vars: BTreeMap<String, String>,
     /// Extract here (created when absent, must be empty) and keep the files; `None` for a
-    /// private temporary directory removed at the end.
+    /// private temporary directory removed at the end, registered in
+    /// [`temp_dirs`] so that a signal handler can remove it too.
     pub to: Option<PathBuf>,
     /// Show the plan, extract nothing and run nothing.
     pub dry_run: bool,
@@ -319,10 +321,8 @@ pub fn replay(
         (Some(to), _) => absolute(to)?,
         (None, true) => PathBuf::from(TEMP_DIR_SHOWN),
         (None, false) => {
-            let dir = tempfile::Builder::new()
-                .prefix("support-bundle-replay-")
-                .tempdir()
-                .map_err(ReplayError::TempDir)?;
+            // Registered, so a signal handler removes it too (`process::exit` would not).
+            let dir = temp_dirs::create("support-bundle-replay-").map_err(ReplayError::TempDir)?;
             let path = dir.path().to_path_buf();
             temp = Some(dir);
             path

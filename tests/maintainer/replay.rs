@@ -583,3 +583,100 @@ fn a_bad_replay_step_is_a_spec_error_with_its_line() {
     ));
     assert!(!m.join("replayed").exists());
 }
+
+/// Wait up to 30 s (generous: the machine may be busy) for `done`; false if it never held.
+fn wait_until(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    done()
+}
+
+#[test]
+fn a_signal_during_a_step_removes_the_temporary_directory() {
+    use nix::sys::signal::{Signal, kill};
+    use std::process::Stdio;
+
+    let (_collected, bundle) = gojinn_bundle();
+    for (signal, code) in [
+        (Signal::SIGINT, 130),
+        (Signal::SIGTERM, 143),
+        (Signal::SIGHUP, 129),
+    ] {
+        // `stall` says where it runs (the extraction root) and then sleeps past the test.
+        let m = maintainer();
+        let marker = m.join("stalled");
+        let stall = format!(
+            "printf '%s\\n%s\\n' \"$$\" \"$(/bin/pwd -P)\" > '{m}.part'\n\
+             /bin/mv '{m}.part' '{m}'\nexec /bin/sleep 30\n",
+            m = marker.display()
+        );
+        let spec = crate::harness::builtin_spec_text("gojinn")
+            + "\n[[replay]]\nid = \"stalls\"\nargv = [\"stall\"]\n";
+        let m = m
+            .fake_command("stall", &stall)
+            .spec(&spec)
+            .env("TMPDIR", "[TMP]/tmp");
+        std::fs::create_dir_all(m.join("tmp")).expect("mkdir tmp");
+        let mut child = m
+            .command([
+                "replay",
+                bundle.to_str().expect("utf-8"),
+                "--spec",
+                "[TMP]/spec.toml",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn support-bundle");
+        let stalled = wait_until(|| marker.exists() || matches!(child.try_wait(), Ok(Some(_))));
+        if marker.exists() {
+            let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+            kill(pid, signal).expect("send the signal");
+        }
+        if !wait_until(|| matches!(child.try_wait(), Ok(Some(_)))) {
+            let _ = child.kill();
+        }
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stalled && marker.exists(),
+            "{signal}: the step never started\n{stderr}"
+        );
+        assert_eq!(out.status.code(), Some(code), "{signal}\n{stderr}");
+        let text = std::fs::read_to_string(&marker).expect("marker");
+        let (step_pid, root) = text.trim_end().split_once('\n').expect("pid and cwd");
+        let root = Path::new(root);
+        assert!(
+            root.starts_with(canonical(&m.join("tmp"))),
+            "the step ran in {}, not under TMPDIR",
+            root.display()
+        );
+        assert!(
+            !root.exists(),
+            "{signal}: {} was left behind",
+            root.display()
+        );
+        let left: Vec<_> = std::fs::read_dir(m.join("tmp"))
+            .expect("read TMPDIR")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert!(left.is_empty(), "{signal}: left in TMPDIR: {left:?}");
+        assert!(
+            stderr.contains(
+                "interrupted: stopped 1 running command(s); removed the temporary directory"
+            ),
+            "{signal}\n{stderr}"
+        );
+        let step_pid: i32 = step_pid.parse().expect("pid");
+        assert!(
+            wait_until(|| !process_alive(step_pid)),
+            "{signal}: the step {step_pid} outlived the run"
+        );
+    }
+}
