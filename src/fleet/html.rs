@@ -2,8 +2,8 @@
 //! content as `fleet.md` ([`super::report`]).
 //!
 //! Host names, facts, check ids and messages, item ids and failure messages come from the
-//! inventory, the hosts and their bundles: every one passes [`bundle::html::escape`]. The page
-//! starts like the `inspect --html` pages ([`bundle::html`]): a Content-Security-Policy that
+//! inventory, the hosts and their bundles: every one passes [`crate::bundle::html::escape`]. The page
+//! starts like the `inspect --html` pages ([`crate::bundle::html`]): a Content-Security-Policy that
 //! allows its inline style and nothing else (no script at all here), and the same style. Ids
 //! and links are fixed names, classes come from fixed status and outcome names, and the page
 //! loads nothing.

@@ -217,7 +217,7 @@ pub fn load_file(path: &Path) -> Result<Spec, SpecError> {
 }
 
 /// The largest spec file read: the built-in specs are a few KiB; a megabyte is no spec.
-pub const MAX_SPEC_FILE: u64 = 1024 * 1024;
+const MAX_SPEC_FILE: u64 = 1024 * 1024;
 
 /// Read a spec file of at most [`MAX_SPEC_FILE`] bytes. What is not a regular file (a FIFO
 /// would block, `/dev/zero` never ends) is refused before it is read.
