@@ -31,7 +31,7 @@ pub(super) fn install() {
             // killed, go on to end the process with its own status).
             let temp = temp_dirs::hold();
             let stopped = running::count();
-            running::kill_all();
+            running::stop_all();
             let found = in_flight::abandon();
             let cleaned = temp.remove_all();
             // Not `eprintln!`: with stderr gone (a cut ssh session) it panics, the thread

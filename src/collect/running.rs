@@ -49,9 +49,22 @@ fn groups() -> MutexGuard<'static, BTreeSet<Pid>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Record a group whose leader was just spawned.
+/// Set by [`stop_all`]: the run is being stopped, and a command that starts now is killed as
+/// it registers (a collector thread may be spawning one while the handler runs).
+#[cfg(unix)]
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Record a group whose leader was just spawned; once [`stop_all`] has run, kill it instead
+/// of letting it outlive the run. Under the same lock as [`stop_all`], so every group is
+/// killed by one or the other.
 pub(super) fn register(leader: Pid) {
-    groups().insert(leader);
+    let mut groups = groups();
+    groups.insert(leader);
+    #[cfg(unix)]
+    if STOPPING.load(Ordering::SeqCst) {
+        descendants::kill_tree(leader);
+        let _ = killpg(leader, Signal::SIGKILL);
+    }
 }
 
 /// Forget a group; call before reaping its leader.
@@ -63,12 +76,38 @@ pub(super) fn unregister(leader: Pid) {
 /// the orphans adopted so far. Safe to call at any time, from any thread.
 #[cfg(unix)]
 pub fn kill_all() {
-    for &pgid in groups().iter() {
-        descendants::kill_tree(pgid);
-        let _ = killpg(pgid, Signal::SIGKILL);
-    }
+    kill_groups(false);
     for pid in adopted() {
         let _ = kill(pid, Signal::SIGKILL);
+    }
+}
+
+/// [`kill_all`] for a process about to exit (the signal handler): from now on a command that
+/// starts is killed as it registers, so one a collector thread was spawning meanwhile does
+/// not outlive the run. There is no way back: a library host that keeps running calls
+/// [`kill_all`] instead.
+#[cfg(unix)]
+pub fn stop_all() {
+    kill_groups(true);
+    for pid in adopted() {
+        let _ = kill(pid, Signal::SIGKILL);
+    }
+}
+
+/// Does nothing outside Unix (see [`kill_all`]).
+#[cfg(not(unix))]
+pub fn stop_all() {}
+
+/// Kill every registered group; with `stop`, also every group registered later.
+#[cfg(unix)]
+fn kill_groups(stop: bool) {
+    let groups = groups();
+    if stop {
+        STOPPING.store(true, Ordering::SeqCst);
+    }
+    for &pgid in groups.iter() {
+        descendants::kill_tree(pgid);
+        let _ = killpg(pgid, Signal::SIGKILL);
     }
 }
 
