@@ -72,3 +72,35 @@ fn reveal_maps_a_pseudonym_made_by_redact_back() {
     kept.success().stdout_is("peer 10.20.30.40 refused\n");
     assert!(!t.path().join("pseudonym.map").exists());
 }
+
+#[test]
+fn reveal_knows_a_pseudonym_made_for_the_title_of_issue_bundle() {
+    let t = Test::new()
+        .spec(
+            "schema = 1\n[project]\nname = \"mini\"\nrepository = \"https://github.com/example/mini\"\n\
+             [[collect]]\nid = \"os\"\nkind = \"system\"\n",
+        )
+        .args(["collect", "--spec", "[TMP]/spec.toml", "--out", "[TMP]/out"]);
+    let collected = t.run();
+    collected.success();
+    let bundle = collected.bundle();
+    let path = bundle.path.to_str().expect("utf-8 path");
+    let out = t.run_with([
+        "issue",
+        path,
+        "--title",
+        "peer 10.20.30.41 refused",
+        "--json",
+    ]);
+    out.success();
+    let pseudonym = out
+        .stdout
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|w| w.starts_with("ip-"))
+        .expect("the address got a pseudonym")
+        .to_string();
+    assert!(!out.stdout.contains("10.20.30.41"), "{}", out.stdout);
+    t.run_with(["reveal", &pseudonym])
+        .success()
+        .stdout_is(&format!("{pseudonym}  10.20.30.41\n"));
+}

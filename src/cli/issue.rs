@@ -62,6 +62,10 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
         String::from_utf8_lossy(&bytes).into_owned()
     });
     let mut warnings = Vec::new();
+    // A host or address in the title or description got a pseudonym: `reveal` must know it.
+    if let Err(e) = redactor.save_reveal_map() {
+        warnings.push(format!("`reveal` will not know these pseudonyms: {e}"));
+    }
     let form = match (&bundle.spec.project.issue_form, args.issue.repo_dir()?) {
         (Some(rel), Some(dir)) => match Form::load(dir, rel) {
             Ok(f) => Some(f),
