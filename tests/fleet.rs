@@ -688,3 +688,71 @@ fn hosts_not_started_by_the_runs_deadline_are_timeout_rows() {
     }
     assert!(leftovers(&t.join("remote-tmp")).is_empty());
 }
+
+/// Every `len`-character window of `secret` found in `text`.
+fn fragments_in(text: &str, secret: &str, len: usize) -> Vec<String> {
+    let chars: Vec<char> = secret.chars().collect();
+    chars
+        .windows(len)
+        .map(|w| w.iter().collect::<String>())
+        .filter(|w| text.contains(w.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_secret_at_the_message_cut_is_redacted_before_the_cut() {
+    let t = Test::new().system_path().spec_file("spec.toml", SPEC);
+    let token = "ghp_R8kT2mQ9vXw4LpZ7nB3cD6fH1jK5sA0yE2uG";
+    // The transport fails with a message whose token straddles the message's length bound.
+    let padding = "x".repeat(250);
+    let said =
+        format!("fatal: {padding} https://x-access-token:{token}@github.com/org/repo.git/ denied");
+    assert!((270..300).contains(&said.find("ghp_").unwrap()));
+    let via = t.join("noisy");
+    std::fs::write(
+        &via,
+        format!("#!/bin/sh\necho 'a banner' >&2\necho '{said}' >&2\nexit 128\n"),
+    )
+    .unwrap();
+    make_executable(&via);
+    std::fs::write(
+        t.join("work/hosts.toml"),
+        format!(
+            "[[hosts]]\nhost = \"noisy\"\nvia = \"{} {{host}}\"\n",
+            via.display()
+        ),
+    )
+    .unwrap();
+    let out = t.run_with([
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+    ]);
+    out.status(1).stderr_has("noisy: unreachable");
+    let fleet = fleet_json(&t);
+    let message = row(&fleet, "noisy")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("fatal: xxx"), "{message}");
+    let texts = [
+        (
+            "fleet.json",
+            std::fs::read_to_string(t.join("out/fleet.json")).unwrap(),
+        ),
+        (
+            "fleet.md",
+            std::fs::read_to_string(t.join("out/fleet.md")).unwrap(),
+        ),
+        ("stdout", out.stdout_filtered()),
+        ("stderr", out.stderr_filtered()),
+    ];
+    for (what, text) in texts {
+        let found = fragments_in(&text, token, 10);
+        assert!(found.is_empty(), "{what} keeps {found:?}:\n{text}");
+    }
+}

@@ -17,6 +17,10 @@ use super::inventory::Host;
 use super::transport::{Finished, Input, Output, RunError, Transport, quote};
 use crate::bundle::{Bundle, CheckResult, inspect, verify};
 use crate::redact::pseudonym::PseudonymKey;
+use crate::redact::{Counts, Redactor};
+
+/// Longest message a host's row gets, in characters, cut after redaction.
+const MAX_MESSAGE: usize = 400;
 
 /// How long the removal of a host's temp dir may take, after whatever came before.
 const CLEANUP_TIME: Duration = Duration::from_secs(20);
@@ -219,6 +223,9 @@ pub struct Job<'a> {
     pub deadline: Instant,
     /// Set on Ctrl-C.
     pub cancel: &'a AtomicBool,
+    /// Redacts the messages of a host's row (what hosts and transports said), with the key
+    /// of the bundles.
+    pub redactor: &'a Redactor,
 }
 
 /// A failed step.
@@ -265,18 +272,21 @@ pub fn collect(host: &Host, transport: &Transport, job: &Job<'_>) -> HostReport 
         let removed = cleanup(transport, dir, remote.collect_cut);
         report.cleaned_up = Some(removed);
         if !removed {
-            report.message = Some(format!(
-                "the temp dir {dir} on the host could not be removed"
-            ));
+            let note = format!("the temp dir {dir} on the host could not be removed");
+            report.message = Some(job.redactor.redact_str(&note, &mut Counts::default()));
         }
     }
     if let Err(f) = result {
         report.status = f.status;
+        // The whole message is redacted before it is cut, so a secret the cut would split
+        // still has the shape its rule knows it by.
+        let said = bound(&job.redactor.redact_str(&f.message, &mut Counts::default()));
         report.message = Some(match report.message.take() {
-            Some(note) => format!("{}; {note}", f.message),
-            None => f.message,
+            Some(note) => format!("{said}; {note}"),
+            None => said,
         });
     }
+
     report.seconds = (start.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     report
 }
@@ -679,8 +689,8 @@ fn classify(stderr: &str) -> Option<Status> {
     }
 }
 
-/// The last non-empty line of `stderr` (the error, after any banner or warning lines), one
-/// line and bounded.
+/// The last non-empty line of `stderr` (the error, after any banner or warning lines), as
+/// one line. Whole: it is cut only after redaction ([`bound`]).
 fn last_words(stderr: &str) -> String {
     let line = stderr
         .lines()
@@ -688,10 +698,14 @@ fn last_words(stderr: &str) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or_default();
-    let line = crate::sanitize::one_line(line);
-    match line.char_indices().nth(300) {
-        Some((at, _)) => format!("{}…", &line[..at]),
-        None => line,
+    crate::sanitize::one_line(line)
+}
+
+/// `message` cut to [`MAX_MESSAGE`] characters, with `…` when cut. Only for redacted text.
+fn bound(message: &str) -> String {
+    match message.char_indices().nth(MAX_MESSAGE) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message.to_string(),
     }
 }
 

@@ -283,15 +283,9 @@ fn supervise(
                 };
             }
         });
-        let errs = s.spawn(move || {
-            let mut text = Vec::new();
-            if let Some(pipe) = stderr {
-                let mut pipe = pipe;
-                let _ = (&mut pipe).take(MAX_STDERR).read_to_end(&mut text);
-                // Keep draining, so a chatty command never blocks on a full pipe.
-                let _ = io::copy(&mut pipe, &mut io::sink());
-            }
-            String::from_utf8_lossy(&text).into_owned()
+        let errs = s.spawn(move || match stderr {
+            Some(pipe) => read_stderr(pipe, MAX_STDERR),
+            None => String::new(),
         });
         let outs = s.spawn(move || -> Result<Vec<u8>, RunError> {
             let Some(mut pipe) = stdout else {
@@ -351,6 +345,21 @@ fn supervise(
             stderr,
         })
     })
+}
+
+/// At most `cap` bytes of a command's stderr, lossily decoded; the rest is drained, so a
+/// chatty command never blocks on a full pipe. When the cap cuts the text, the fragment
+/// after its last line end is dropped: a cut line is no longer what was said, and a secret
+/// cut there loses the shape its redaction rule knows it by.
+fn read_stderr(mut pipe: impl Read, cap: u64) -> String {
+    let mut text = Vec::new();
+    let _ = (&mut pipe).take(cap).read_to_end(&mut text);
+    let more = io::copy(&mut pipe, &mut io::sink()).unwrap_or(1);
+    if more > 0 {
+        let keep = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        text.truncate(keep);
+    }
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 fn kill_group(child: &Child) {
@@ -523,6 +532,19 @@ mod tests {
         assert_eq!(done.stdout, b"got it's here\n");
         assert_eq!(done.stderr, "oops\n");
         assert_eq!(done.status.code(), Some(3));
+    }
+
+    #[test]
+    fn stderr_cut_at_its_cap_keeps_only_whole_lines() {
+        let token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+        let text = format!("first line\nsecond {token}\n");
+        // The cap falls inside the token: the fragment before it is dropped with its line.
+        let cap = text.find("ghp_").unwrap() as u64 + 12;
+        let kept = read_stderr(text.as_bytes(), cap);
+        assert_eq!(kept, "first line\n");
+        // Under the cap, everything is kept, an unfinished last line too.
+        assert_eq!(read_stderr(&b"a\nb"[..], 64), "a\nb");
+        assert_eq!(read_stderr(&b"no line end at all"[..], 4), "");
     }
 
     #[test]
