@@ -756,3 +756,116 @@ fn a_secret_at_the_message_cut_is_redacted_before_the_cut() {
         assert!(found.is_empty(), "{what} keeps {found:?}:\n{text}");
     }
 }
+
+/// A transport that records every argv it is given in `<tmp>/argv.log`, then runs the
+/// command like [`local_via`] does for host `name`.
+fn recording_via(t: &Test, name: &str) -> String {
+    let wrapper = t.join("record");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$0\" \"$@\" >> {tmp}/argv.log\n\
+             exec env PATH={tmp}/hosts/{name}/bin:/usr/bin:/bin TMPDIR={tmp}/remote-tmp \
+             sh -c \"$2\"\n",
+            tmp = t.path().display()
+        ),
+    )
+    .unwrap();
+    make_executable(&wrapper);
+    format!("{} -c", wrapper.display())
+}
+
+#[test]
+fn inventory_variables_reach_collect_on_stdin_not_on_a_command_line() {
+    let t = Test::new().system_path().spec_file("spec.toml", SPEC);
+    std::fs::create_dir_all(t.join("remote-tmp")).unwrap();
+    host_fixture(&t, "h", "6.1.0", "2.1.0", true);
+    // The variable names an engine off the host's PATH: only the value finds it.
+    let hidden = t.join("vault-Q7xK2p/engine-R4nd0m");
+    std::fs::create_dir_all(hidden.parent().unwrap()).unwrap();
+    std::fs::write(&hidden, "#!/bin/sh\necho 'engine 9.9.9-var'\n").unwrap();
+    make_executable(&hidden);
+    std::fs::write(
+        t.join("work/hosts.toml"),
+        format!(
+            "[[hosts]]\nhost = \"h\"\nvia = \"{via}\"\nsysroot = \"{root}\"\n\
+             vars = {{ engine = \"{engine}\" }}\n",
+            via = recording_via(&t, "h"),
+            root = t.join("hosts/h/root").display(),
+            engine = hidden.display(),
+        ),
+    )
+    .unwrap();
+    let out = t.run_with([
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+    ]);
+    out.success().stderr_has("h: ok");
+    let fleet = fleet_json(&t);
+    assert_eq!(
+        bundle_of(&t, &fleet, "h").fact("engine_version"),
+        Some("9.9.9-var"),
+        "{fleet:#}"
+    );
+    let argv = std::fs::read_to_string(t.join("argv.log")).unwrap();
+    assert!(argv.contains("--vars-stdin"), "{argv}");
+    for secret in ["vault-Q7xK2p", "engine-R4nd0m"] {
+        assert!(
+            !argv.contains(secret),
+            "`{secret}` on a command line:\n{argv}"
+        );
+    }
+    assert!(leftovers(&t.join("remote-tmp")).is_empty());
+}
+
+#[test]
+fn collect_vars_stdin_rejects_malformed_lines_without_echoing_them() {
+    let key = format!("{}\n", "ab".repeat(32));
+    for (stdin, why) in [
+        (
+            format!("{key}engine=/bin/true\nno-equals-s3cr3t\n"),
+            "--vars-stdin: line 2 is not NAME=VALUE",
+        ),
+        (
+            format!("{key}=s3cr3t\n"),
+            "--vars-stdin: line 1 has an empty name",
+        ),
+        (format!("{key}nosuch=s3cr3t\n"), "nosuch"),
+    ] {
+        let t = Test::new()
+            .system_path()
+            .spec_file("spec.toml", SPEC)
+            .stdin(stdin);
+        let out = t.run_with([
+            "collect",
+            "--spec",
+            "[TMP]/spec.toml",
+            "--out",
+            "[TMP]/out",
+            "--pseudonym-key-stdin",
+            "--vars-stdin",
+        ]);
+        out.status(2).stderr_has(why);
+        assert!(
+            !out.stderr_filtered().contains("s3cr3t"),
+            "{}",
+            out.stderr_filtered()
+        );
+    }
+    let t = Test::new().spec_file("spec.toml", SPEC);
+    t.run_with([
+        "collect",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--vars-stdin",
+        "--describe",
+        "-",
+    ])
+    .status(2)
+    .stderr_has("--vars-stdin and --describe - both read stdin");
+}

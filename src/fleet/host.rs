@@ -416,8 +416,14 @@ fn steps(
     if let Some(root) = &host.sysroot {
         command.extend(["--sysroot".into(), root.clone()]);
     }
-    for (name, value) in &host.vars {
-        command.extend(["--var".into(), format!("{name}={value}")]);
+    // The variables go on stdin after the key, never on a command line: `ps` shows those,
+    // here (an `ssh` argument) and on the host.
+    let mut input = job.key.to_line();
+    if !host.vars.is_empty() {
+        command.push("--vars-stdin".into());
+        for (name, value) in &host.vars {
+            input.push_str(&format!("{name}={value}\n"));
+        }
     }
     let line: Vec<String> = command.iter().map(|w| quote(w)).collect();
     // `collect` records its pid (the shell's, which `exec` hands on), so a cleanup after a
@@ -427,11 +433,10 @@ fn steps(
         line.join(" "),
         d = quote(&dir)
     );
-    let key = job.key.to_line();
     let collected = transport
         .run(
             &script,
-            Input::Bytes(key.as_bytes()),
+            Input::Bytes(input.as_bytes()),
             Output::Capture,
             deadline,
             job.cancel,
