@@ -812,6 +812,14 @@ fn inventory_variables_reach_collect_on_stdin_not_on_a_command_line() {
         Some("9.9.9-var"),
         "{fleet:#}"
     );
+    // The host's dir and its bundle are private.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let rel = row(&fleet, "h")["bundle"].as_str().unwrap().to_string();
+        let mode = |p: &str| std::fs::metadata(t.join(p)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("out/h"), 0o700, "out/h");
+        assert_eq!(mode(&format!("out/{rel}")), 0o600, "{rel}");
+    }
     let argv = std::fs::read_to_string(t.join("argv.log")).unwrap();
     assert!(argv.contains("--vars-stdin"), "{argv}");
     for secret in ["vault-Q7xK2p", "engine-R4nd0m"] {

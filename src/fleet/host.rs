@@ -456,7 +456,8 @@ fn steps(
     })?;
 
     let local_dir = job.out_dir.join(host.label());
-    std::fs::create_dir_all(&local_dir).map_err(|e| {
+    // Private like the bundle it will hold (0700).
+    private_dir(&local_dir).map_err(|e| {
         Failure::new(
             Status::TransferFailed,
             format!("cannot create {}: {e}", local_dir.display()),
@@ -485,6 +486,15 @@ fn steps(
     })?;
     report.bundle = Some(format!("{}/{name}", host.label()));
     read_back(&local, report)
+}
+
+/// `dir` and any parents it lacks, created 0700.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 /// Set the fetched bundle private and rename it into place.

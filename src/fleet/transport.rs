@@ -266,7 +266,7 @@ fn supervise(
         Output::Capture => None,
         Output::File(path) => Some((
             path,
-            File::create(path).map_err(|e| RunError::Save {
+            create_private(path).map_err(|e| RunError::Save {
                 path: path.to_path_buf(),
                 source: e,
             })?,
@@ -345,6 +345,20 @@ fn supervise(
             stderr,
         })
     })
+}
+
+/// `path` created or truncated, readable by its owner only from its first byte on (a
+/// file already there is made so too).
+fn create_private(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(crate::atomic::PRIVATE)
+        .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(crate::atomic::PRIVATE))?;
+    Ok(file)
 }
 
 /// At most `cap` bytes of a command's stderr, lossily decoded; the rest is drained, so a
@@ -532,6 +546,29 @@ mod tests {
         assert_eq!(done.stdout, b"got it's here\n");
         assert_eq!(done.stderr, "oops\n");
         assert_eq!(done.status.code(), Some(3));
+    }
+
+    #[test]
+    fn a_saved_stdout_is_private_while_it_is_written() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.part");
+        let t = Transport::from_template("sh -c", "local", None, None).unwrap();
+        let never = AtomicBool::new(false);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        // The script looks at the file while its stdout goes there.
+        let done = t
+            .run(
+                &format!("echo data; ls -l {} >&2", quote(&path.to_string_lossy())),
+                Input::Empty,
+                Output::File(&path),
+                Instant::now() + Duration::from_secs(20),
+                &never,
+            )
+            .unwrap();
+        assert!(done.stderr.starts_with("-rw-------"), "{}", done.stderr);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(std::fs::read(&path).unwrap(), b"data\n");
     }
 
     #[test]
