@@ -25,6 +25,10 @@ const MAX_MESSAGE: usize = 400;
 /// How long the removal of a host's temp dir may take, after whatever came before.
 const CLEANUP_TIME: Duration = Duration::from_secs(20);
 
+/// Largest bundle brought back from a host: the most content the bundle reader accepts in
+/// all ([`crate::bundle::reader::Limits`]); a larger file is no bundle this side would read.
+const MAX_BUNDLE: u64 = 1024 * 1024 * 1024;
+
 /// Time kept back from `collect`'s own deadline for bringing the bundle back.
 const FETCH_MARGIN: Duration = Duration::from_secs(10);
 
@@ -465,7 +469,12 @@ fn steps(
     })?;
     let part = local_dir.join(format!(".{name}.part"));
     let script = format!("{trap}cat {}", quote(&format!("{dir}/out/{name}")));
-    let fetched = run(&script, Input::Empty, Output::File(&part), "fetch");
+    let fetched = run(
+        &script,
+        Input::Empty,
+        Output::File(&part, MAX_BUNDLE),
+        "fetch",
+    );
     let fetched = match fetched {
         Ok(f) if f.success() => Ok(f),
         Ok(f) => Err(exit_failure(
@@ -647,6 +656,9 @@ fn run_failure(step: &str, e: RunError) -> Failure {
         }
         RunError::Spawn { .. } => Failure::new(Status::Unreachable, e.to_string()),
         RunError::Save { .. } => Failure::new(Status::TransferFailed, e.to_string()),
+        RunError::TooLarge { .. } => {
+            Failure::new(Status::TransferFailed, format!("{step} stopped: {e}"))
+        }
     }
 }
 
@@ -776,6 +788,20 @@ mod tests {
             Some(Status::HostKeyMismatch)
         );
         assert_eq!(classify("error: spec not found"), None);
+    }
+
+    #[test]
+    fn a_bundle_past_the_cap_is_a_transfer_failure() {
+        assert_eq!(
+            MAX_BUNDLE,
+            crate::bundle::reader::Limits::default().max_total_size
+        );
+        let f = run_failure("fetch", RunError::TooLarge { max: MAX_BUNDLE });
+        assert_eq!(f.status, Status::TransferFailed);
+        assert_eq!(
+            f.message,
+            "fetch stopped: its output is larger than 1024 MiB"
+        );
     }
 
     #[test]

@@ -203,8 +203,9 @@ pub enum Input<'a> {
 pub enum Output<'a> {
     /// Into [`Finished::stdout`] (at most 16 MiB).
     Capture,
-    /// Into this file, created or truncated.
-    File(&'a Path),
+    /// Into this file, created or truncated (0600), at most this many bytes: more is
+    /// [`RunError::TooLarge`].
+    File(&'a Path, u64),
 }
 
 /// A command that ended by itself.
@@ -242,6 +243,12 @@ pub enum RunError {
     /// The run was cancelled (Ctrl-C); it was killed.
     #[error("interrupted")]
     Cancelled,
+    /// Its stdout passed the most [`Output::File`] allows; it was killed.
+    #[error("its output is larger than {} MiB", .max / (1024 * 1024))]
+    TooLarge {
+        /// The most allowed, in bytes.
+        max: u64,
+    },
     /// Its stdout could not be saved.
     #[error("cannot write `{path}`: {source}")]
     Save {
@@ -264,14 +271,21 @@ fn supervise(
     let stderr = child.stderr.take();
     let sink = match output {
         Output::Capture => None,
-        Output::File(path) => Some((
+        Output::File(path, max) => Some((
             path,
+            max,
             create_private(path).map_err(|e| RunError::Save {
                 path: path.to_path_buf(),
                 source: e,
             })?,
         )),
     };
+    let too_large = AtomicBool::new(false);
+    let cap = match output {
+        Output::File(_, max) => max,
+        Output::Capture => MAX_CAPTURE,
+    };
+    let too_large = &too_large;
     std::thread::scope(|s| {
         // A host that stops reading is not an error of ours: its exit status tells.
         let feeder = s.spawn(move || {
@@ -298,12 +312,18 @@ fn supervise(
                     let _ = io::copy(&mut pipe, &mut io::sink());
                     Ok(buf)
                 }
-                Some((path, mut file)) => {
+                Some((path, max, mut file)) => {
                     let save = |e| RunError::Save {
                         path: path.to_path_buf(),
                         source: e,
                     };
-                    io::copy(&mut pipe, &mut file).map_err(save)?;
+                    let copied =
+                        io::copy(&mut (&mut pipe).take(max + 1), &mut file).map_err(save)?;
+                    if copied > max {
+                        // The pipe closes as this returns; the command is killed too.
+                        too_large.store(true, Ordering::Relaxed);
+                        return Err(RunError::TooLarge { max });
+                    }
                     file.sync_all().map_err(save)?;
                     Ok(Vec::new())
                 }
@@ -322,6 +342,9 @@ fn supervise(
             }
             if cancel.load(Ordering::Relaxed) {
                 break Err(RunError::Cancelled);
+            }
+            if too_large.load(Ordering::Relaxed) {
+                break Err(RunError::TooLarge { max: cap });
             }
             if Instant::now() >= deadline {
                 break Err(RunError::TimedOut);
@@ -561,7 +584,7 @@ mod tests {
             .run(
                 &format!("echo data; ls -l {} >&2", quote(&path.to_string_lossy())),
                 Input::Empty,
-                Output::File(&path),
+                Output::File(&path, 1024),
                 Instant::now() + Duration::from_secs(20),
                 &never,
             )
@@ -569,6 +592,31 @@ mod tests {
         assert!(done.stderr.starts_with("-rw-------"), "{}", done.stderr);
         assert_eq!(mode(&path), 0o600);
         assert_eq!(std::fs::read(&path).unwrap(), b"data\n");
+    }
+
+    #[test]
+    fn a_saved_stdout_past_its_cap_is_an_error_and_stops_the_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.part");
+        let t = Transport::from_template("sh -c", "local", None, None).unwrap();
+        let never = AtomicBool::new(false);
+        let start = Instant::now();
+        let run = |script: &str| {
+            t.run(
+                script,
+                Input::Empty,
+                Output::File(&path, 10),
+                start + Duration::from_secs(20),
+                &never,
+            )
+        };
+        assert!(run("printf 0123456789").unwrap().success());
+        // A command that would write for ever is stopped, not waited for.
+        let err = run("printf 0123456789x; exec sleep 30").unwrap_err();
+        assert!(matches!(err, RunError::TooLarge { max: 10 }), "{err}");
+        let err = run("yes").unwrap_err();
+        assert!(matches!(err, RunError::TooLarge { max: 10 }), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(10));
     }
 
     #[test]
