@@ -877,3 +877,42 @@ fn collect_vars_stdin_rejects_malformed_lines_without_echoing_them() {
     .status(2)
     .stderr_has("--vars-stdin and --describe - both read stdin");
 }
+
+#[test]
+fn a_temp_dir_at_an_unusual_path_is_not_used_and_not_left_behind() {
+    let t = Test::new().system_path().spec_file("spec.toml", SPEC);
+    host_fixture(&t, "spaced", "6.1.0", "2.1.0", true);
+    let remote_tmp = t.join("remote tmp");
+    std::fs::create_dir_all(&remote_tmp).unwrap();
+    let via = format!(
+        "env PATH={tmp}/hosts/spaced/bin:/usr/bin:/bin 'TMPDIR={tmp}/remote tmp' sh -c",
+        tmp = t.path().display()
+    );
+    std::fs::write(
+        t.join("work/hosts.toml"),
+        format!("[[hosts]]\nhost = \"spaced\"\nvia = \"{via}\"\n"),
+    )
+    .unwrap();
+    let out = t.run_with([
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+    ]);
+    out.status(1).stderr_has("spaced: transfer_failed");
+    let fleet = fleet_json(&t);
+    let message = row(&fleet, "spaced")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("not a plain absolute path"), "{message}");
+    assert!(message.contains("removed it"), "{message}");
+    assert!(
+        leftovers(&remote_tmp).is_empty(),
+        "temp dirs left on the host: {:?}",
+        leftovers(&remote_tmp)
+    );
+}

@@ -254,15 +254,26 @@ struct Probe {
     path: Option<String>,
     version: Option<String>,
     dir: Option<String>,
+    /// A temp dir made and removed again, or that could not be removed (`true`): its path
+    /// is not plain.
+    unplain: Option<(String, bool)>,
 }
 
 /// The probe: platform, a `support-bundle` on PATH and its version, and a fresh private
-/// temp dir (`mktemp -d` makes it 0700).
+/// temp dir (`mktemp -d` makes it 0700). A temp dir whose path is not plain (see
+/// [`is_plain_path`]; a `TMPDIR` with a space, say) is removed at once and named as
+/// `unplain` (`unremoved` should that fail): it is not used, and nothing is left behind.
 const PROBE: &str = r#"printf 'uname %s\n' "$(uname -sm)"
 if v=$(support-bundle --version 2>/dev/null); then
   printf 'path %s\nversion %s\n' "$(command -v support-bundle)" "$v"
 fi
-d=$(mktemp -d "${TMPDIR:-/tmp}/support-bundle.XXXXXXXX") && printf 'dir %s\n' "$d""#;
+if d=$(mktemp -d "${TMPDIR:-/tmp}/support-bundle.XXXXXXXX"); then
+  case "$d" in
+    *[!abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-]*|*/../*|[!/]*)
+      if rmdir "$d"; then printf 'unplain %s\n' "$d"; else printf 'unremoved %s\n' "$d"; fi ;;
+    *) printf 'dir %s\n' "$d" ;;
+  esac
+fi"#;
 
 /// Collect from `host` through `transport`.
 pub fn collect(host: &Host, transport: &Transport, job: &Job<'_>) -> HostReport {
@@ -323,6 +334,23 @@ fn steps(
     if probe.platform.is_none() {
         return Err(exit_failure("probe", &probed, Status::Unreachable));
     }
+    let unplain = |dir: &str, left: bool| {
+        let done = if left {
+            "it could not be removed"
+        } else {
+            "removed it"
+        };
+        Failure::new(
+            Status::TransferFailed,
+            format!(
+                "the host's temp dir `{dir}` is not a plain absolute path; not using it, \
+                 {done} (give the host a plain TMPDIR)"
+            ),
+        )
+    };
+    if let Some((dir, left)) = &probe.unplain {
+        return Err(unplain(dir, *left));
+    }
     let Some(dir) = probe.dir.clone() else {
         return Err(exit_failure(
             "making a temp dir",
@@ -331,10 +359,19 @@ fn steps(
         ));
     };
     if !is_plain_path(&dir) {
-        return Err(Failure::new(
-            Status::TransferFailed,
-            format!("the host's temp dir `{dir}` is not a plain absolute path; not using it"),
-        ));
+        // The probe keeps only plain paths; should its shell judge otherwise, the dir, just
+        // made and empty, is still removed (`rmdir` removes nothing else).
+        let never = AtomicBool::new(false);
+        let removed = transport
+            .run(
+                &format!("rmdir {}", quote(&dir)),
+                Input::Empty,
+                Output::Capture,
+                Instant::now() + CLEANUP_TIME,
+                &never,
+            )
+            .is_ok_and(|f| f.success());
+        return Err(unplain(&dir, !removed));
     }
     remote.dir = Some(dir.clone());
     report.platform = probe.platform.clone();
@@ -600,6 +637,8 @@ fn parse_probe(stdout: &[u8]) -> Probe {
             "path" => probe.path = value,
             "version" => probe.version = value,
             "dir" => probe.dir = value,
+            "unplain" => probe.unplain = value.map(|d| (d, false)),
+            "unremoved" => probe.unplain = value.map(|d| (d, true)),
             _ => {}
         }
     }
@@ -751,6 +790,9 @@ mod tests {
         assert_eq!(p.version.as_deref(), Some("support-bundle 1.0"));
         assert_eq!(p.dir.as_deref(), Some("/tmp/support-bundle.AbC123"));
         assert_eq!(parse_probe(b"garbage"), Probe::default());
+        let p = parse_probe(b"uname Linux x86_64\nunplain /tmp/a b/support-bundle.x\n");
+        assert_eq!(p.unplain, Some(("/tmp/a b/support-bundle.x".into(), false)));
+        assert_eq!(p.dir, None);
     }
 
     #[test]
