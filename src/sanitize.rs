@@ -35,6 +35,39 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A zero-width joiner: it shows nothing, but splits a pattern GitHub would link. GitHub
+/// finds URLs, `www.` hosts, e-mail addresses and `@mentions` in the text *after* parsing
+/// Markdown, so a backslash escape cannot stop them; a character inside the pattern can.
+pub const ZWJ: char = '\u{200d}';
+
+/// Where a [`ZWJ`] goes around one character of text bound for Markdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkBreak {
+    /// Before it: the `.` of `www.`.
+    Before,
+    /// After it: `@` (mentions, e-mail autolinks) and the `:` of `scheme:/` (`http://`).
+    After,
+}
+
+/// Whether `chars[i]` needs a [`ZWJ`] beside it so that GitHub links and mentions nothing in
+/// `chars`, and on which side. Markdown writers escape around it as they need; this is the
+/// one place that knows what GitHub autolinks.
+pub fn link_break(chars: &[char], i: usize) -> Option<LinkBreak> {
+    match chars.get(i)? {
+        '@' => Some(LinkBreak::After),
+        ':' if chars.get(i + 1) == Some(&'/') => Some(LinkBreak::After),
+        '.' if i >= 3
+            && chars[i - 3..i]
+                .iter()
+                .collect::<String>()
+                .eq_ignore_ascii_case("www") =>
+        {
+            Some(LinkBreak::Before)
+        }
+        _ => None,
+    }
+}
+
 fn escape_with(
     text: &str,
     unsafe_char: impl Fn(char) -> bool,

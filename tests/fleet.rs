@@ -688,3 +688,231 @@ fn hosts_not_started_by_the_runs_deadline_are_timeout_rows() {
     }
     assert!(leftovers(&t.join("remote-tmp")).is_empty());
 }
+
+/// Every `len`-character window of `secret` found in `text`.
+fn fragments_in(text: &str, secret: &str, len: usize) -> Vec<String> {
+    let chars: Vec<char> = secret.chars().collect();
+    chars
+        .windows(len)
+        .map(|w| w.iter().collect::<String>())
+        .filter(|w| text.contains(w.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_secret_at_the_message_cut_is_redacted_before_the_cut() {
+    let t = Test::new().system_path().spec_file("spec.toml", SPEC);
+    let token = "ghp_R8kT2mQ9vXw4LpZ7nB3cD6fH1jK5sA0yE2uG";
+    // The transport fails with a message whose token straddles the message's length bound.
+    let padding = "x".repeat(250);
+    let said =
+        format!("fatal: {padding} https://x-access-token:{token}@github.com/org/repo.git/ denied");
+    assert!((270..300).contains(&said.find("ghp_").unwrap()));
+    let via = t.join("noisy");
+    std::fs::write(
+        &via,
+        format!("#!/bin/sh\necho 'a banner' >&2\necho '{said}' >&2\nexit 128\n"),
+    )
+    .unwrap();
+    make_executable(&via);
+    std::fs::write(
+        t.join("work/hosts.toml"),
+        format!(
+            "[[hosts]]\nhost = \"noisy\"\nvia = \"{} {{host}}\"\n",
+            via.display()
+        ),
+    )
+    .unwrap();
+    let out = t.run_with([
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+    ]);
+    out.status(1).stderr_has("noisy: unreachable");
+    let fleet = fleet_json(&t);
+    let message = row(&fleet, "noisy")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("fatal: xxx"), "{message}");
+    let texts = [
+        (
+            "fleet.json",
+            std::fs::read_to_string(t.join("out/fleet.json")).unwrap(),
+        ),
+        (
+            "fleet.md",
+            std::fs::read_to_string(t.join("out/fleet.md")).unwrap(),
+        ),
+        ("stdout", out.stdout_filtered()),
+        ("stderr", out.stderr_filtered()),
+    ];
+    for (what, text) in texts {
+        let found = fragments_in(&text, token, 10);
+        assert!(found.is_empty(), "{what} keeps {found:?}:\n{text}");
+    }
+}
+
+/// A transport that records every argv it is given in `<tmp>/argv.log`, then runs the
+/// command like [`local_via`] does for host `name`.
+fn recording_via(t: &Test, name: &str) -> String {
+    let wrapper = t.join("record");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$0\" \"$@\" >> {tmp}/argv.log\n\
+             exec env PATH={tmp}/hosts/{name}/bin:/usr/bin:/bin TMPDIR={tmp}/remote-tmp \
+             sh -c \"$2\"\n",
+            tmp = t.path().display()
+        ),
+    )
+    .unwrap();
+    make_executable(&wrapper);
+    format!("{} -c", wrapper.display())
+}
+
+#[test]
+fn inventory_variables_reach_collect_on_stdin_not_on_a_command_line() {
+    let t = Test::new().system_path().spec_file("spec.toml", SPEC);
+    std::fs::create_dir_all(t.join("remote-tmp")).unwrap();
+    host_fixture(&t, "h", "6.1.0", "2.1.0", true);
+    // The variable names an engine off the host's PATH: only the value finds it.
+    let hidden = t.join("vault-Q7xK2p/engine-R4nd0m");
+    std::fs::create_dir_all(hidden.parent().unwrap()).unwrap();
+    std::fs::write(&hidden, "#!/bin/sh\necho 'engine 9.9.9-var'\n").unwrap();
+    make_executable(&hidden);
+    std::fs::write(
+        t.join("work/hosts.toml"),
+        format!(
+            "[[hosts]]\nhost = \"h\"\nvia = \"{via}\"\nsysroot = \"{root}\"\n\
+             vars = {{ engine = \"{engine}\" }}\n",
+            via = recording_via(&t, "h"),
+            root = t.join("hosts/h/root").display(),
+            engine = hidden.display(),
+        ),
+    )
+    .unwrap();
+    let out = t.run_with([
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+    ]);
+    out.success().stderr_has("h: ok");
+    let fleet = fleet_json(&t);
+    assert_eq!(
+        bundle_of(&t, &fleet, "h").fact("engine_version"),
+        Some("9.9.9-var"),
+        "{fleet:#}"
+    );
+    // The host's dir and its bundle are private.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let rel = row(&fleet, "h")["bundle"].as_str().unwrap().to_string();
+        let mode = |p: &str| std::fs::metadata(t.join(p)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("out/h"), 0o700, "out/h");
+        assert_eq!(mode(&format!("out/{rel}")), 0o600, "{rel}");
+    }
+    let argv = std::fs::read_to_string(t.join("argv.log")).unwrap();
+    assert!(argv.contains("--vars-stdin"), "{argv}");
+    for secret in ["vault-Q7xK2p", "engine-R4nd0m"] {
+        assert!(
+            !argv.contains(secret),
+            "`{secret}` on a command line:\n{argv}"
+        );
+    }
+    assert!(leftovers(&t.join("remote-tmp")).is_empty());
+}
+
+#[test]
+fn collect_vars_stdin_rejects_malformed_lines_without_echoing_them() {
+    let key = format!("{}\n", "ab".repeat(32));
+    for (stdin, why) in [
+        (
+            format!("{key}engine=/bin/true\nno-equals-s3cr3t\n"),
+            "--vars-stdin: line 2 is not NAME=VALUE",
+        ),
+        (
+            format!("{key}=s3cr3t\n"),
+            "--vars-stdin: line 1 has an empty name",
+        ),
+        (format!("{key}nosuch=s3cr3t\n"), "nosuch"),
+    ] {
+        let t = Test::new()
+            .system_path()
+            .spec_file("spec.toml", SPEC)
+            .stdin(stdin);
+        let out = t.run_with([
+            "collect",
+            "--spec",
+            "[TMP]/spec.toml",
+            "--out",
+            "[TMP]/out",
+            "--pseudonym-key-stdin",
+            "--vars-stdin",
+        ]);
+        out.status(2).stderr_has(why);
+        assert!(
+            !out.stderr_filtered().contains("s3cr3t"),
+            "{}",
+            out.stderr_filtered()
+        );
+    }
+    let t = Test::new().spec_file("spec.toml", SPEC);
+    t.run_with([
+        "collect",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--vars-stdin",
+        "--describe",
+        "-",
+    ])
+    .status(2)
+    .stderr_has("--vars-stdin and --describe - both read stdin");
+}
+
+#[test]
+fn a_temp_dir_at_an_unusual_path_is_not_used_and_not_left_behind() {
+    let t = Test::new().system_path().spec_file("spec.toml", SPEC);
+    host_fixture(&t, "spaced", "6.1.0", "2.1.0", true);
+    let remote_tmp = t.join("remote tmp");
+    std::fs::create_dir_all(&remote_tmp).unwrap();
+    let via = format!(
+        "env PATH={tmp}/hosts/spaced/bin:/usr/bin:/bin 'TMPDIR={tmp}/remote tmp' sh -c",
+        tmp = t.path().display()
+    );
+    std::fs::write(
+        t.join("work/hosts.toml"),
+        format!("[[hosts]]\nhost = \"spaced\"\nvia = \"{via}\"\n"),
+    )
+    .unwrap();
+    let out = t.run_with([
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+    ]);
+    out.status(1).stderr_has("spaced: transfer_failed");
+    let fleet = fleet_json(&t);
+    let message = row(&fleet, "spaced")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("not a plain absolute path"), "{message}");
+    assert!(message.contains("removed it"), "{message}");
+    assert!(
+        leftovers(&remote_tmp).is_empty(),
+        "temp dirs left on the host: {:?}",
+        leftovers(&remote_tmp)
+    );
+}

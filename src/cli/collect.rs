@@ -80,6 +80,44 @@ pub(super) struct Args {
     /// every host its key without an argument, variable or file holding it
     #[arg(long, hide = true, conflicts_with = "pseudonym_key")]
     pseudonym_key_stdin: bool,
+    /// Read spec variables from stdin, one `NAME=VALUE` a line, to its end (after the key,
+    /// with --pseudonym-key-stdin): how `fleet` gives a host its variables without putting
+    /// their values on a command line
+    #[arg(long, hide = true)]
+    vars_stdin: bool,
+}
+
+/// Most bytes `--vars-stdin` reads.
+const MAX_STDIN_VARS: u64 = 1024 * 1024;
+
+/// The `NAME=VALUE` lines of `input`, to its end; blank lines are skipped. Errors name the
+/// line by number, never by its text: a value may be a secret.
+fn read_vars(input: &mut impl std::io::Read) -> anyhow::Result<Vec<(String, String)>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    input
+        .take(MAX_STDIN_VARS + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("cannot read --vars-stdin variables from stdin: {e}"))?;
+    if bytes.len() as u64 > MAX_STDIN_VARS {
+        bail!("--vars-stdin: the variables on stdin are larger than 1 MiB");
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("--vars-stdin: the variables on stdin are not UTF-8"))?;
+    let mut vars = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let Some((name, value)) = line.split_once('=') else {
+            bail!("--vars-stdin: line {} is not NAME=VALUE", n + 1);
+        };
+        if name.is_empty() {
+            bail!("--vars-stdin: line {} has an empty name", n + 1);
+        }
+        vars.push((name.to_string(), value.to_string()));
+    }
+    Ok(vars)
 }
 
 pub(super) fn parse_var(s: &str) -> Result<(String, String), String> {
@@ -140,7 +178,27 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
             for_terminal(&spec.project.name)
         );
     }
-    spec.check_var_overrides(args.vars.iter().map(|(name, _)| name.as_str()))?;
+    // Stdin holds the key, then the variables: read before the variables are checked.
+    let mut stdin_key = None;
+    let mut vars = args.vars.clone();
+    if args.pseudonym_key_stdin || args.vars_stdin {
+        if args.issue.describes_from_stdin() {
+            let flag = if args.pseudonym_key_stdin {
+                "--pseudonym-key-stdin"
+            } else {
+                "--vars-stdin"
+            };
+            bail!("{flag} and --describe - both read stdin; give one of them");
+        }
+        let mut input = std::io::stdin().lock();
+        if args.pseudonym_key_stdin {
+            stdin_key = Some(PseudonymKey::read_from(&mut input).map_err(anyhow::Error::msg)?);
+        }
+        if args.vars_stdin {
+            vars.extend(read_vars(&mut input)?);
+        }
+    }
+    spec.check_var_overrides(vars.iter().map(|(name, _)| name.as_str()))?;
     let mut opts = run::Options::from_env(spec)?;
     opts.out_dir = args.out.clone();
     if let Some(root) = &args.sysroot {
@@ -149,14 +207,9 @@ pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
         }
         opts.sysroot = Some(std::path::absolute(root)?);
     }
-    opts.vars = args.vars.iter().cloned().collect::<BTreeMap<_, _>>();
+    opts.vars = vars.into_iter().collect::<BTreeMap<_, _>>();
     opts.redaction = args.redaction.options();
-    if args.pseudonym_key_stdin {
-        if args.issue.describes_from_stdin() {
-            bail!("--pseudonym-key-stdin and --describe - both read stdin; give one of them");
-        }
-        let key =
-            PseudonymKey::read_from(&mut std::io::stdin().lock()).map_err(anyhow::Error::msg)?;
+    if let Some(key) = stdin_key {
         opts.redaction.pseudonym_key_source = KeySource::Bytes(key);
     }
     opts.timeout = Duration::from_secs(args.timeout.max(1));

@@ -17,9 +17,17 @@ use super::inventory::Host;
 use super::transport::{Finished, Input, Output, RunError, Transport, quote};
 use crate::bundle::{Bundle, CheckResult, inspect, verify};
 use crate::redact::pseudonym::PseudonymKey;
+use crate::redact::{Counts, Redactor};
+
+/// Longest message a host's row gets, in characters, cut after redaction.
+const MAX_MESSAGE: usize = 400;
 
 /// How long the removal of a host's temp dir may take, after whatever came before.
 const CLEANUP_TIME: Duration = Duration::from_secs(20);
+
+/// Largest bundle brought back from a host: the most content the bundle reader accepts in
+/// all ([`crate::bundle::reader::Limits`]); a larger file is no bundle this side would read.
+const MAX_BUNDLE: u64 = 1024 * 1024 * 1024;
 
 /// Time kept back from `collect`'s own deadline for bringing the bundle back.
 const FETCH_MARGIN: Duration = Duration::from_secs(10);
@@ -219,6 +227,9 @@ pub struct Job<'a> {
     pub deadline: Instant,
     /// Set on Ctrl-C.
     pub cancel: &'a AtomicBool,
+    /// Redacts the messages of a host's row (what hosts and transports said), with the key
+    /// of the bundles.
+    pub redactor: &'a Redactor,
 }
 
 /// A failed step.
@@ -243,15 +254,26 @@ struct Probe {
     path: Option<String>,
     version: Option<String>,
     dir: Option<String>,
+    /// A temp dir made and removed again, or that could not be removed (`true`): its path
+    /// is not plain.
+    unplain: Option<(String, bool)>,
 }
 
 /// The probe: platform, a `support-bundle` on PATH and its version, and a fresh private
-/// temp dir (`mktemp -d` makes it 0700).
+/// temp dir (`mktemp -d` makes it 0700). A temp dir whose path is not plain (see
+/// [`is_plain_path`]; a `TMPDIR` with a space, say) is removed at once and named as
+/// `unplain` (`unremoved` should that fail): it is not used, and nothing is left behind.
 const PROBE: &str = r#"printf 'uname %s\n' "$(uname -sm)"
 if v=$(support-bundle --version 2>/dev/null); then
   printf 'path %s\nversion %s\n' "$(command -v support-bundle)" "$v"
 fi
-d=$(mktemp -d "${TMPDIR:-/tmp}/support-bundle.XXXXXXXX") && printf 'dir %s\n' "$d""#;
+if d=$(mktemp -d "${TMPDIR:-/tmp}/support-bundle.XXXXXXXX"); then
+  case "$d" in
+    *[!abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-]*|*/../*|[!/]*)
+      if rmdir "$d"; then printf 'unplain %s\n' "$d"; else printf 'unremoved %s\n' "$d"; fi ;;
+    *) printf 'dir %s\n' "$d" ;;
+  esac
+fi"#;
 
 /// Collect from `host` through `transport`.
 pub fn collect(host: &Host, transport: &Transport, job: &Job<'_>) -> HostReport {
@@ -265,18 +287,21 @@ pub fn collect(host: &Host, transport: &Transport, job: &Job<'_>) -> HostReport 
         let removed = cleanup(transport, dir, remote.collect_cut);
         report.cleaned_up = Some(removed);
         if !removed {
-            report.message = Some(format!(
-                "the temp dir {dir} on the host could not be removed"
-            ));
+            let note = format!("the temp dir {dir} on the host could not be removed");
+            report.message = Some(job.redactor.redact_str(&note, &mut Counts::default()));
         }
     }
     if let Err(f) = result {
         report.status = f.status;
+        // The whole message is redacted before it is cut, so a secret the cut would split
+        // still has the shape its rule knows it by.
+        let said = bound(&job.redactor.redact_str(&f.message, &mut Counts::default()));
         report.message = Some(match report.message.take() {
-            Some(note) => format!("{}; {note}", f.message),
-            None => f.message,
+            Some(note) => format!("{said}; {note}"),
+            None => said,
         });
     }
+
     report.seconds = (start.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     report
 }
@@ -309,6 +334,23 @@ fn steps(
     if probe.platform.is_none() {
         return Err(exit_failure("probe", &probed, Status::Unreachable));
     }
+    let unplain = |dir: &str, left: bool| {
+        let done = if left {
+            "it could not be removed"
+        } else {
+            "removed it"
+        };
+        Failure::new(
+            Status::TransferFailed,
+            format!(
+                "the host's temp dir `{dir}` is not a plain absolute path; not using it, \
+                 {done} (give the host a plain TMPDIR)"
+            ),
+        )
+    };
+    if let Some((dir, left)) = &probe.unplain {
+        return Err(unplain(dir, *left));
+    }
     let Some(dir) = probe.dir.clone() else {
         return Err(exit_failure(
             "making a temp dir",
@@ -317,10 +359,19 @@ fn steps(
         ));
     };
     if !is_plain_path(&dir) {
-        return Err(Failure::new(
-            Status::TransferFailed,
-            format!("the host's temp dir `{dir}` is not a plain absolute path; not using it"),
-        ));
+        // The probe keeps only plain paths; should its shell judge otherwise, the dir, just
+        // made and empty, is still removed (`rmdir` removes nothing else).
+        let never = AtomicBool::new(false);
+        let removed = transport
+            .run(
+                &format!("rmdir {}", quote(&dir)),
+                Input::Empty,
+                Output::Capture,
+                Instant::now() + CLEANUP_TIME,
+                &never,
+            )
+            .is_ok_and(|f| f.success());
+        return Err(unplain(&dir, !removed));
     }
     remote.dir = Some(dir.clone());
     report.platform = probe.platform.clone();
@@ -406,8 +457,14 @@ fn steps(
     if let Some(root) = &host.sysroot {
         command.extend(["--sysroot".into(), root.clone()]);
     }
-    for (name, value) in &host.vars {
-        command.extend(["--var".into(), format!("{name}={value}")]);
+    // The variables go on stdin after the key, never on a command line: `ps` shows those,
+    // here (an `ssh` argument) and on the host.
+    let mut input = job.key.to_line();
+    if !host.vars.is_empty() {
+        command.push("--vars-stdin".into());
+        for (name, value) in &host.vars {
+            input.push_str(&format!("{name}={value}\n"));
+        }
     }
     let line: Vec<String> = command.iter().map(|w| quote(w)).collect();
     // `collect` records its pid (the shell's, which `exec` hands on), so a cleanup after a
@@ -417,11 +474,10 @@ fn steps(
         line.join(" "),
         d = quote(&dir)
     );
-    let key = job.key.to_line();
     let collected = transport
         .run(
             &script,
-            Input::Bytes(key.as_bytes()),
+            Input::Bytes(input.as_bytes()),
             Output::Capture,
             deadline,
             job.cancel,
@@ -441,7 +497,8 @@ fn steps(
     })?;
 
     let local_dir = job.out_dir.join(host.label());
-    std::fs::create_dir_all(&local_dir).map_err(|e| {
+    // Private like the bundle it will hold (0700).
+    private_dir(&local_dir).map_err(|e| {
         Failure::new(
             Status::TransferFailed,
             format!("cannot create {}: {e}", local_dir.display()),
@@ -449,7 +506,12 @@ fn steps(
     })?;
     let part = local_dir.join(format!(".{name}.part"));
     let script = format!("{trap}cat {}", quote(&format!("{dir}/out/{name}")));
-    let fetched = run(&script, Input::Empty, Output::File(&part), "fetch");
+    let fetched = run(
+        &script,
+        Input::Empty,
+        Output::File(&part, MAX_BUNDLE),
+        "fetch",
+    );
     let fetched = match fetched {
         Ok(f) if f.success() => Ok(f),
         Ok(f) => Err(exit_failure(
@@ -470,6 +532,15 @@ fn steps(
     })?;
     report.bundle = Some(format!("{}/{name}", host.label()));
     read_back(&local, report)
+}
+
+/// `dir` and any parents it lacks, created 0700.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 /// Set the fetched bundle private and rename it into place.
@@ -566,6 +637,8 @@ fn parse_probe(stdout: &[u8]) -> Probe {
             "path" => probe.path = value,
             "version" => probe.version = value,
             "dir" => probe.dir = value,
+            "unplain" => probe.unplain = value.map(|d| (d, false)),
+            "unremoved" => probe.unplain = value.map(|d| (d, true)),
             _ => {}
         }
     }
@@ -622,6 +695,9 @@ fn run_failure(step: &str, e: RunError) -> Failure {
         }
         RunError::Spawn { .. } => Failure::new(Status::Unreachable, e.to_string()),
         RunError::Save { .. } => Failure::new(Status::TransferFailed, e.to_string()),
+        RunError::TooLarge { .. } => {
+            Failure::new(Status::TransferFailed, format!("{step} stopped: {e}"))
+        }
     }
 }
 
@@ -679,8 +755,8 @@ fn classify(stderr: &str) -> Option<Status> {
     }
 }
 
-/// The last non-empty line of `stderr` (the error, after any banner or warning lines), one
-/// line and bounded.
+/// The last non-empty line of `stderr` (the error, after any banner or warning lines), as
+/// one line. Whole: it is cut only after redaction ([`bound`]).
 fn last_words(stderr: &str) -> String {
     let line = stderr
         .lines()
@@ -688,10 +764,14 @@ fn last_words(stderr: &str) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or_default();
-    let line = crate::sanitize::one_line(line);
-    match line.char_indices().nth(300) {
-        Some((at, _)) => format!("{}…", &line[..at]),
-        None => line,
+    crate::sanitize::one_line(line)
+}
+
+/// `message` cut to [`MAX_MESSAGE`] characters, with `…` when cut. Only for redacted text.
+fn bound(message: &str) -> String {
+    match message.char_indices().nth(MAX_MESSAGE) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message.to_string(),
     }
 }
 
@@ -710,6 +790,9 @@ mod tests {
         assert_eq!(p.version.as_deref(), Some("support-bundle 1.0"));
         assert_eq!(p.dir.as_deref(), Some("/tmp/support-bundle.AbC123"));
         assert_eq!(parse_probe(b"garbage"), Probe::default());
+        let p = parse_probe(b"uname Linux x86_64\nunplain /tmp/a b/support-bundle.x\n");
+        assert_eq!(p.unplain, Some(("/tmp/a b/support-bundle.x".into(), false)));
+        assert_eq!(p.dir, None);
     }
 
     #[test]
@@ -747,6 +830,20 @@ mod tests {
             Some(Status::HostKeyMismatch)
         );
         assert_eq!(classify("error: spec not found"), None);
+    }
+
+    #[test]
+    fn a_bundle_past_the_cap_is_a_transfer_failure() {
+        assert_eq!(
+            MAX_BUNDLE,
+            crate::bundle::reader::Limits::default().max_total_size
+        );
+        let f = run_failure("fetch", RunError::TooLarge { max: MAX_BUNDLE });
+        assert_eq!(f.status, Status::TransferFailed);
+        assert_eq!(
+            f.message,
+            "fetch stopped: its output is larger than 1024 MiB"
+        );
     }
 
     #[test]

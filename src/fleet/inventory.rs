@@ -160,6 +160,14 @@ fn from_table(mut table: toml::Table) -> Result<Vec<Host>, String> {
                 Some(Value::Table(vars)) => vars
                     .into_iter()
                     .map(|(k, v)| match v {
+                        // Each travels as a `NAME=VALUE` line on `collect`'s stdin.
+                        _ if k.is_empty() || k.contains(['=', '\n', '\r', '\0']) => Err(format!(
+                            "{at}: variable name `{}` is empty or holds `=` or a line break",
+                            crate::sanitize::one_line(&k)
+                        )),
+                        Value::String(s) if s.contains(['\n', '\r', '\0']) => Err(format!(
+                            "{at}: the value of variable `{k}` holds a line break or NUL"
+                        )),
                         Value::String(s) => Ok((k, s)),
                         _ => Err(format!("{at}: variable `{k}` must be a string")),
                     })
@@ -324,6 +332,14 @@ host = "db"
             (
                 "[[hosts]]\nhost = \"a\"\nvars = { x = 1 }\n",
                 "variable `x`",
+            ),
+            (
+                "[[hosts]]\nhost = \"a\"\nvars = { x = \"1\\nsecret\" }\n",
+                "value of variable `x` holds a line break",
+            ),
+            (
+                "[[hosts]]\nhost = \"a\"\nvars = { \"x=y\" = \"1\" }\n",
+                "holds `=`",
             ),
             ("hosts = 1\n", "array of tables"),
             ("[[host]]\nhost = \"a\"\n", "no `[[hosts]]`"),

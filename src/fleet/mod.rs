@@ -160,6 +160,7 @@ pub fn run(
         host_timeout: opts.host_timeout,
         deadline: start + opts.total_timeout,
         cancel,
+        redactor: &redactor,
     };
     let queue: Mutex<VecDeque<usize>> = Mutex::new((0..opts.hosts.len()).collect());
     let results: Mutex<Vec<Option<HostReport>>> = Mutex::new(vec![None; opts.hosts.len()]);
@@ -171,7 +172,9 @@ pub fn run(
                     let next = queue.lock().map(|mut q| q.pop_front()).ok().flatten();
                     let Some(i) = next else { break };
                     let h = &opts.hosts[i];
-                    let mut report = if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                    // A host's own messages are redacted (then cut) as it ends; these are
+                    // the run's own words.
+                    let report = if cancel.load(std::sync::atomic::Ordering::Relaxed) {
                         HostReport::not_run(
                             h.label(),
                             Status::Interrupted,
@@ -186,9 +189,6 @@ pub fn run(
                     } else {
                         host::collect(h, &transports[i], &job)
                     };
-                    if let Some(m) = &report.message {
-                        report.message = Some(redactor.redact_str(m, &mut Counts::default()));
-                    }
                     on_done(&report);
                     if let Ok(mut r) = results.lock() {
                         r[i] = Some(report);

@@ -277,11 +277,21 @@ impl Fleet {
 
 /// `text` as inline Markdown that renders as the text itself: on one line, every ASCII
 /// punctuation character that could start markup backslash-escaped, `<`, `>` and `&` as
-/// entities (so no HTML or autolink), and control characters dropped.
+/// entities (so no HTML), control characters dropped, and what GitHub links or mentions
+/// after parsing (`http://`, `www.`, `a@b.example`, `@org/team`) broken with a zero-width
+/// joiner ([`crate::sanitize::link_break`]).
 pub fn escape(text: &str) -> String {
-    let line = crate::sanitize::one_line(text);
-    let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
+    use crate::sanitize::{LinkBreak, ZWJ, is_unsafe, link_break};
+    let chars: Vec<char> = crate::sanitize::one_line(text)
+        .chars()
+        .filter(|c| !is_unsafe(*c))
+        .collect();
+    let mut out = String::with_capacity(chars.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        let joiner = link_break(&chars, i);
+        if joiner == Some(LinkBreak::Before) {
+            out.push(ZWJ);
+        }
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -291,8 +301,10 @@ pub fn escape(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if crate::sanitize::is_unsafe(c) => {}
             c => out.push(c),
+        }
+        if joiner == Some(LinkBreak::After) {
+            out.push(ZWJ);
         }
     }
     out
@@ -415,6 +427,26 @@ mod tests {
         assert_eq!(json["hosts"][4]["status"], "unreachable");
         assert!(json["differing_facts"].get("kernel").is_some());
         assert!(json["differing_facts"].get("os").is_none());
+    }
+
+    #[test]
+    fn hostile_fact_values_neither_link_nor_mention() {
+        let mut fleet = fleet();
+        let hostile = "see www.evil.example or HTTPS://evil.example, mail a@evil.example, \
+                       ping @org/team";
+        fleet.hosts[1].facts.insert("kernel".into(), hostile.into());
+        let md = fleet.to_markdown();
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| b |"))
+            .unwrap_or_else(|| panic!("no row for b:\n{md}"));
+        assert!(row.contains("evil"), "{row}");
+        for linked in ["www.", "\\://", "a@e", "@o"] {
+            assert!(!row.contains(linked), "`{linked}` in {row}");
+        }
+        assert!(row.contains("www\u{200d}.evil"), "{row}");
+        assert!(row.contains("@\u{200d}org/team"), "{row}");
+        assert!(row.contains("HTTPS\\:\u{200d}//"), "{row}");
     }
 
     #[test]

@@ -203,8 +203,9 @@ pub enum Input<'a> {
 pub enum Output<'a> {
     /// Into [`Finished::stdout`] (at most 16 MiB).
     Capture,
-    /// Into this file, created or truncated.
-    File(&'a Path),
+    /// Into this file, created or truncated (0600), at most this many bytes: more is
+    /// [`RunError::TooLarge`].
+    File(&'a Path, u64),
 }
 
 /// A command that ended by itself.
@@ -242,6 +243,12 @@ pub enum RunError {
     /// The run was cancelled (Ctrl-C); it was killed.
     #[error("interrupted")]
     Cancelled,
+    /// Its stdout passed the most [`Output::File`] allows; it was killed.
+    #[error("its output is larger than {} MiB", .max / (1024 * 1024))]
+    TooLarge {
+        /// The most allowed, in bytes.
+        max: u64,
+    },
     /// Its stdout could not be saved.
     #[error("cannot write `{path}`: {source}")]
     Save {
@@ -264,14 +271,21 @@ fn supervise(
     let stderr = child.stderr.take();
     let sink = match output {
         Output::Capture => None,
-        Output::File(path) => Some((
+        Output::File(path, max) => Some((
             path,
-            File::create(path).map_err(|e| RunError::Save {
+            max,
+            create_private(path).map_err(|e| RunError::Save {
                 path: path.to_path_buf(),
                 source: e,
             })?,
         )),
     };
+    let too_large = AtomicBool::new(false);
+    let cap = match output {
+        Output::File(_, max) => max,
+        Output::Capture => MAX_CAPTURE,
+    };
+    let too_large = &too_large;
     std::thread::scope(|s| {
         // A host that stops reading is not an error of ours: its exit status tells.
         let feeder = s.spawn(move || {
@@ -283,15 +297,9 @@ fn supervise(
                 };
             }
         });
-        let errs = s.spawn(move || {
-            let mut text = Vec::new();
-            if let Some(pipe) = stderr {
-                let mut pipe = pipe;
-                let _ = (&mut pipe).take(MAX_STDERR).read_to_end(&mut text);
-                // Keep draining, so a chatty command never blocks on a full pipe.
-                let _ = io::copy(&mut pipe, &mut io::sink());
-            }
-            String::from_utf8_lossy(&text).into_owned()
+        let errs = s.spawn(move || match stderr {
+            Some(pipe) => read_stderr(pipe, MAX_STDERR),
+            None => String::new(),
         });
         let outs = s.spawn(move || -> Result<Vec<u8>, RunError> {
             let Some(mut pipe) = stdout else {
@@ -304,12 +312,18 @@ fn supervise(
                     let _ = io::copy(&mut pipe, &mut io::sink());
                     Ok(buf)
                 }
-                Some((path, mut file)) => {
+                Some((path, max, mut file)) => {
                     let save = |e| RunError::Save {
                         path: path.to_path_buf(),
                         source: e,
                     };
-                    io::copy(&mut pipe, &mut file).map_err(save)?;
+                    let copied =
+                        io::copy(&mut (&mut pipe).take(max + 1), &mut file).map_err(save)?;
+                    if copied > max {
+                        // The pipe closes as this returns; the command is killed too.
+                        too_large.store(true, Ordering::Relaxed);
+                        return Err(RunError::TooLarge { max });
+                    }
                     file.sync_all().map_err(save)?;
                     Ok(Vec::new())
                 }
@@ -328,6 +342,9 @@ fn supervise(
             }
             if cancel.load(Ordering::Relaxed) {
                 break Err(RunError::Cancelled);
+            }
+            if too_large.load(Ordering::Relaxed) {
+                break Err(RunError::TooLarge { max: cap });
             }
             if Instant::now() >= deadline {
                 break Err(RunError::TimedOut);
@@ -351,6 +368,35 @@ fn supervise(
             stderr,
         })
     })
+}
+
+/// `path` created or truncated, readable by its owner only from its first byte on (a
+/// file already there is made so too).
+fn create_private(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(crate::atomic::PRIVATE)
+        .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(crate::atomic::PRIVATE))?;
+    Ok(file)
+}
+
+/// At most `cap` bytes of a command's stderr, lossily decoded; the rest is drained, so a
+/// chatty command never blocks on a full pipe. When the cap cuts the text, the fragment
+/// after its last line end is dropped: a cut line is no longer what was said, and a secret
+/// cut there loses the shape its redaction rule knows it by.
+fn read_stderr(mut pipe: impl Read, cap: u64) -> String {
+    let mut text = Vec::new();
+    let _ = (&mut pipe).take(cap).read_to_end(&mut text);
+    let more = io::copy(&mut pipe, &mut io::sink()).unwrap_or(1);
+    if more > 0 {
+        let keep = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        text.truncate(keep);
+    }
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 fn kill_group(child: &Child) {
@@ -523,6 +569,67 @@ mod tests {
         assert_eq!(done.stdout, b"got it's here\n");
         assert_eq!(done.stderr, "oops\n");
         assert_eq!(done.status.code(), Some(3));
+    }
+
+    #[test]
+    fn a_saved_stdout_is_private_while_it_is_written() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.part");
+        let t = Transport::from_template("sh -c", "local", None, None).unwrap();
+        let never = AtomicBool::new(false);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        // The script looks at the file while its stdout goes there.
+        let done = t
+            .run(
+                &format!("echo data; ls -l {} >&2", quote(&path.to_string_lossy())),
+                Input::Empty,
+                Output::File(&path, 1024),
+                Instant::now() + Duration::from_secs(20),
+                &never,
+            )
+            .unwrap();
+        assert!(done.stderr.starts_with("-rw-------"), "{}", done.stderr);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(std::fs::read(&path).unwrap(), b"data\n");
+    }
+
+    #[test]
+    fn a_saved_stdout_past_its_cap_is_an_error_and_stops_the_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.part");
+        let t = Transport::from_template("sh -c", "local", None, None).unwrap();
+        let never = AtomicBool::new(false);
+        let start = Instant::now();
+        let run = |script: &str| {
+            t.run(
+                script,
+                Input::Empty,
+                Output::File(&path, 10),
+                start + Duration::from_secs(20),
+                &never,
+            )
+        };
+        assert!(run("printf 0123456789").unwrap().success());
+        // A command that would write for ever is stopped, not waited for.
+        let err = run("printf 0123456789x; exec sleep 30").unwrap_err();
+        assert!(matches!(err, RunError::TooLarge { max: 10 }), "{err}");
+        let err = run("yes").unwrap_err();
+        assert!(matches!(err, RunError::TooLarge { max: 10 }), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn stderr_cut_at_its_cap_keeps_only_whole_lines() {
+        let token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+        let text = format!("first line\nsecond {token}\n");
+        // The cap falls inside the token: the fragment before it is dropped with its line.
+        let cap = text.find("ghp_").unwrap() as u64 + 12;
+        let kept = read_stderr(text.as_bytes(), cap);
+        assert_eq!(kept, "first line\n");
+        // Under the cap, everything is kept, an unfinished last line too.
+        assert_eq!(read_stderr(&b"a\nb"[..], 64), "a\nb");
+        assert_eq!(read_stderr(&b"no line end at all"[..], 4), "");
     }
 
     #[test]

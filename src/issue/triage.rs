@@ -528,38 +528,25 @@ fn list_problems(out: &mut String, problems: &[String]) {
 /// characters are dropped, whitespace runs become one space, and the text is cut to
 /// [`MAX_VALUE_CHARS`].
 pub fn inline(text: &str) -> String {
-    const ZWJ: char = '\u{200d}';
+    use crate::sanitize::{LinkBreak, ZWJ, link_break};
     let text = clip(text);
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 16);
     for (i, &c) in chars.iter().enumerate() {
+        let joiner = link_break(&chars, i);
+        if joiner == Some(LinkBreak::Before) {
+            out.push(ZWJ);
+        }
         match c {
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!'
             | '|' | '<' | '>' | '~' | '&' | '"' | '\'' | '=' | '$' | '^' => {
                 out.push('\\');
                 out.push(c);
             }
-            // Mentions and e-mail autolinks.
-            '@' => {
-                out.push('@');
-                out.push(ZWJ);
-            }
-            // `http://`, `ftp://` and the like.
-            ':' if chars.get(i + 1) == Some(&'/') => {
-                out.push(':');
-                out.push(ZWJ);
-            }
-            // `www.example.com`.
-            '.' if i >= 3
-                && chars[i - 3..i]
-                    .iter()
-                    .collect::<String>()
-                    .eq_ignore_ascii_case("www") =>
-            {
-                out.push(ZWJ);
-                out.push('.');
-            }
             c => out.push(c),
+        }
+        if joiner == Some(LinkBreak::After) {
+            out.push(ZWJ);
         }
     }
     out
