@@ -108,6 +108,8 @@ pub mod checks;
 pub mod collect;
 pub mod completeness;
 pub mod facts;
+// Drives hosts through Unix process groups, shells and file modes; not built elsewhere.
+#[cfg(unix)]
 pub mod fleet;
 #[cfg(feature = "index")]
 pub mod index;

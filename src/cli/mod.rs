@@ -9,6 +9,7 @@ mod decrypt;
 mod diff;
 mod exit;
 mod extract;
+#[cfg(unix)]
 mod fleet;
 #[cfg(feature = "index")]
 mod index;
@@ -85,6 +86,7 @@ enum Command {
     #[cfg(feature = "index")]
     Index(index::Args),
     /// Collect from many hosts over ssh (or another exec transport), with one pseudonym key
+    #[cfg(unix)]
     Fleet(fleet::Args),
 }
 
@@ -284,6 +286,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Triage(args) => triage::run(&args),
         #[cfg(feature = "index")]
         Command::Index(args) => index::run(&args),
+        #[cfg(unix)]
         Command::Fleet(args) => fleet::run(&args),
     };
     match result {
