@@ -1265,6 +1265,36 @@ fn known_slow_env_and_ini_syntax_on_long_lines() {
     assert!(slow.is_empty(), "slow formats: {slow:?} (all: {took:?})");
 }
 
+/// Found by the redaction target: a 128 KiB line of `HOME=HOME=…` took 1.5 s as TOML and
+/// 0.4 s as env or INI: every `=` starts a bare value with no stop byte before the end of the
+/// line, and each was scanned to the end. The same line must not cost more than text does,
+/// and a secret on the next line is still found.
+#[test]
+fn known_slow_bare_values_running_to_the_end_of_a_long_line() {
+    let red = redactor();
+    let mut took = Vec::new();
+    for line in ["HOME=".repeat(26_000), "a=b,".repeat(32_000)] {
+        // A token every format's rules catch by its shape, after the long line.
+        let planted = format!("{line}\ntoken ghp_R8kT2mQ9vX4nL7pW3sZ6yB1cD5fG8hJ0kM2q\n");
+        for f in Format::ALL {
+            let started = Instant::now();
+            let mut c = Counts::default();
+            let out = red.redact_bytes(planted.as_bytes(), f, &mut c);
+            took.push((f.as_str(), started.elapsed()));
+            assert!(
+                memchr_find(&out, b"R8kT2mQ9vX4nL7pW3sZ6").is_none(),
+                "{} leaked the token",
+                f.as_str()
+            );
+        }
+    }
+    let slow: Vec<_> = took
+        .iter()
+        .filter(|(_, t)| *t > Duration::from_millis(250))
+        .collect();
+    assert!(slow.is_empty(), "slow formats: {slow:?} (all: {took:?})");
+}
+
 /// Found by the redaction target: in text, a `key=value` or `Header: value` secret right
 /// after `]`, `)`, `<` or `>` (`[db]password=...`, `<password=...>`, `>Cookie: ...`) comes
 /// out in clear, while after a space,

@@ -405,6 +405,7 @@ fn assign_at(
     equals: impl Iterator<Item = usize>,
     f: &mut impl FnMut(Pair),
 ) {
+    let mut ends = EndMemo::default();
     for eq in equals {
         let arrow = line.get(eq + 1) == Some(&b'>');
         if line.get(eq + 1) == Some(&b'=')
@@ -425,7 +426,7 @@ fn assign_at(
         }
         let value_at = if arrow { eq + 2 } else { eq + 1 };
         if let Some(key) = quoted_key_before(line, ke) {
-            if let Some(p) = assign_value(line, format, key, value_at, Form::Assign) {
+            if let Some(p) = assign_value(line, format, key, value_at, Form::Assign, &mut ends) {
                 f(p);
             }
             continue;
@@ -442,9 +443,44 @@ fn assign_at(
         if ks == ke {
             continue;
         }
-        if let Some(p) = assign_value(line, format, (ks, ke), value_at, form) {
+        if let Some(p) = assign_value(line, format, (ks, ke), value_at, form, &mut ends) {
             f(p);
         }
+    }
+}
+
+/// Where the last scan for the end of a bare value stopped. A later scan of the same kind
+/// that starts inside that run stops at the same place (there is no stop byte in between), so
+/// a line of many `k=v` with no stop byte (`HOME=HOME=…`, every value running to the end of
+/// the line) is scanned once, not once per `=`, which would cost the square of its length.
+#[derive(Debug, Default)]
+struct EndMemo {
+    /// (kind of scan, start, absolute end) of the last scan.
+    last: Option<(EndScan, usize, usize)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EndScan {
+    TomlBare,
+    Comment,
+    TextBare,
+}
+
+impl EndMemo {
+    /// The end of the value starting at `at`, by `scan` (which returns it relative to `at`)
+    /// or from the last scan. A comment starts only after a space, so a scan that starts on
+    /// the end it found would go on past it: that start is scanned again.
+    fn end(&mut self, kind: EndScan, at: usize, scan: impl FnOnce() -> usize) -> usize {
+        if let Some((k, from, end)) = self.last
+            && k == kind
+            && from <= at
+            && (at < end || (at == end && kind != EndScan::Comment))
+        {
+            return end - at;
+        }
+        let len = scan();
+        self.last = Some((kind, at, at + len));
+        len
     }
 }
 
@@ -454,6 +490,7 @@ fn assign_value(
     key: (usize, usize),
     value_at: usize,
     form: Form,
+    ends: &mut EndMemo,
 ) -> Option<Pair> {
     let vs = skip_spaces(line, value_at);
     let pair = |value, quoted| Some(Pair::new(key, value, form).quoted(quoted));
@@ -478,8 +515,8 @@ fn assign_value(
                 return pair((vs, vs + end), false);
             }
             let end = match format {
-                Format::Toml => bare_end(rest, b" \t,}]#\"'"),
-                Format::Ini | Format::Env => comment_start(rest),
+                Format::Toml => ends.end(EndScan::TomlBare, vs, || bare_end(rest, b" \t,}]#\"'")),
+                Format::Ini | Format::Env => ends.end(EndScan::Comment, vs, || comment_start(rest)),
                 _ => {
                     let env_style = line[key.0..key.1]
                         .iter()
@@ -488,7 +525,7 @@ fn assign_value(
                     if env_style && at_start {
                         env_value_end(rest)
                     } else {
-                        bare_end(rest, b" \t\"',;&)]}\\")
+                        ends.end(EndScan::TextBare, vs, || bare_end(rest, b" \t\"',;&)]}\\"))
                     }
                 }
             };
@@ -574,7 +611,14 @@ fn env(line: &[u8], f: &mut impl FnMut(Pair)) {
             None => return,
         },
     };
-    if let Some(p) = assign_value(line, Format::Env, key, eq + 1, Form::Assign) {
+    if let Some(p) = assign_value(
+        line,
+        Format::Env,
+        key,
+        eq + 1,
+        Form::Assign,
+        &mut EndMemo::default(),
+    ) {
         f(p);
     }
 }

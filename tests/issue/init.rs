@@ -276,6 +276,7 @@ fn seed(name: &str) -> Option<PathBuf> {
     let found = [
         root.join("../shared/seeds"),
         root.join("../../shared/seeds"),
+        PathBuf::from("/work/shared/seeds"),
     ]
     .into_iter()
     .map(|d| d.join(name))
