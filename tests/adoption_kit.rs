@@ -6,7 +6,7 @@
 //! without `--force`, and never half-written.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use support_bundle::issue::form::{self, Form};
@@ -21,24 +21,6 @@ const KIT_FILES: [&str; 4] = [
     ".github/support-bundle-snippet.md",
     ".github/workflows/support-bundle.yml",
 ];
-
-/// A real policy, where the shared folder sits beside the repository.
-fn seed(name: &str) -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let found = [
-        root.join("../shared/seeds"),
-        root.join("../../shared/seeds"),
-        PathBuf::from("/work/shared/seeds"),
-    ]
-    .into_iter()
-    .map(|d| d.join(name))
-    .find(|p| p.is_file());
-    assert!(
-        found.is_some() || std::env::var_os("CI").is_none(),
-        "{name} is not beside the repository, and CI is set"
-    );
-    found
-}
 
 /// Whether `program` runs; outside CI its absence is a printed skip, under CI a failure.
 fn tool_present(program: &str, args: &[&str], installed_by: &str) -> bool {
@@ -59,7 +41,7 @@ fn kits_from_the_real_policies_load_run_and_validate() {
         ("kestrel-SUPPORT.md", "kestrel"),
         ("gojinn-SUPPORT.md", "gojinn"),
     ] {
-        let Some(policy) = seed(file) else {
+        let Some(policy) = crate::harness::seed(file) else {
             eprintln!("skipped: {file} is not beside the repository");
             continue;
         };

@@ -86,6 +86,22 @@ pub(crate) fn make_executable(path: &Path) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// Run `fleet` on `work/hosts.toml` with the spec and output directory every test here
+/// uses, plus `extra` arguments.
+fn run_fleet(t: &Test, extra: &[&str]) -> crate::harness::Output {
+    let mut args = vec![
+        "fleet",
+        "--hosts",
+        "hosts.toml",
+        "--spec",
+        "[TMP]/spec.toml",
+        "--out",
+        "[TMP]/out",
+    ];
+    args.extend_from_slice(extra);
+    t.run_with(args)
+}
+
 /// `fleet.json` of a run.
 pub(crate) fn fleet_json(t: &Test) -> Value {
     let text = std::fs::read_to_string(t.join("out/fleet.json")).expect("fleet.json");
@@ -185,17 +201,7 @@ fn a_fleet_through_a_local_shell_reports_every_host_and_cleans_up() {
     ));
     std::fs::write(t.join("work/hosts.toml"), &inventory).unwrap();
 
-    let out = t.run_with([
-        "fleet",
-        "--hosts",
-        "hosts.toml",
-        "--spec",
-        "[TMP]/spec.toml",
-        "--out",
-        "[TMP]/out",
-        "--timeout",
-        "120",
-    ]);
+    let out = run_fleet(&t, &["--timeout", "120"]);
     out.status(1);
     for line in [
         "a: ok",
@@ -603,17 +609,7 @@ fn a_host_past_its_deadline_is_a_timeout_row_and_its_temp_dir_is_removed() {
     let t = Test::new().system_path().spec_file("spec.toml", SPEC);
     let inventory = hanging_host(&t);
     std::fs::write(t.join("work/hosts.toml"), inventory).unwrap();
-    let out = t.run_with([
-        "fleet",
-        "--hosts",
-        "hosts.toml",
-        "--spec",
-        "[TMP]/spec.toml",
-        "--out",
-        "[TMP]/out",
-        "--timeout",
-        "3",
-    ]);
+    let out = run_fleet(&t, &["--timeout", "3"]);
     out.status(1).stderr_has("slow: timeout");
     out.finished_within(Duration::from_secs(30));
     let fleet = fleet_json(&t);
@@ -630,15 +626,7 @@ fn ctrl_c_stops_the_hosts_removes_their_temp_dirs_and_writes_the_report() {
         .interrupt_when_exists("sending", nix::sys::signal::Signal::SIGINT);
     let inventory = hanging_host(&t);
     std::fs::write(t.join("work/hosts.toml"), inventory).unwrap();
-    let out = t.run_with([
-        "fleet",
-        "--hosts",
-        "hosts.toml",
-        "--spec",
-        "[TMP]/spec.toml",
-        "--out",
-        "[TMP]/out",
-    ]);
+    let out = run_fleet(&t, &[]);
     out.status(130).stderr_has("slow: interrupted");
     out.finished_within(Duration::from_secs(30));
     let fleet = fleet_json(&t);
@@ -659,19 +647,7 @@ fn hosts_not_started_by_the_runs_deadline_are_timeout_rows() {
         ));
     }
     std::fs::write(t.join("work/hosts.toml"), inventory).unwrap();
-    let out = t.run_with([
-        "fleet",
-        "--hosts",
-        "hosts.toml",
-        "--spec",
-        "[TMP]/spec.toml",
-        "--out",
-        "[TMP]/out",
-        "--parallel",
-        "1",
-        "--total-timeout",
-        "3",
-    ]);
+    let out = run_fleet(&t, &["--parallel", "1", "--total-timeout", "3"]);
     out.status(1);
     out.finished_within(Duration::from_secs(30));
     let fleet = fleet_json(&t);
@@ -723,15 +699,7 @@ fn a_secret_at_the_message_cut_is_redacted_before_the_cut() {
         ),
     )
     .unwrap();
-    let out = t.run_with([
-        "fleet",
-        "--hosts",
-        "hosts.toml",
-        "--spec",
-        "[TMP]/spec.toml",
-        "--out",
-        "[TMP]/out",
-    ]);
+    let out = run_fleet(&t, &[]);
     out.status(1).stderr_has("noisy: unreachable");
     let fleet = fleet_json(&t);
     let message = row(&fleet, "noisy")["message"]
@@ -796,15 +764,7 @@ fn inventory_variables_reach_collect_on_stdin_not_on_a_command_line() {
         ),
     )
     .unwrap();
-    let out = t.run_with([
-        "fleet",
-        "--hosts",
-        "hosts.toml",
-        "--spec",
-        "[TMP]/spec.toml",
-        "--out",
-        "[TMP]/out",
-    ]);
+    let out = run_fleet(&t, &[]);
     out.success().stderr_has("h: ok");
     let fleet = fleet_json(&t);
     assert_eq!(
@@ -893,15 +853,7 @@ fn a_temp_dir_at_an_unusual_path_is_not_used_and_not_left_behind() {
         format!("[[hosts]]\nhost = \"spaced\"\nvia = \"{via}\"\n"),
     )
     .unwrap();
-    let out = t.run_with([
-        "fleet",
-        "--hosts",
-        "hosts.toml",
-        "--spec",
-        "[TMP]/spec.toml",
-        "--out",
-        "[TMP]/out",
-    ]);
+    let out = run_fleet(&t, &[]);
     out.status(1).stderr_has("spaced: transfer_failed");
     let fleet = fleet_json(&t);
     let message = row(&fleet, "spaced")["message"]

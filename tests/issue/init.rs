@@ -269,32 +269,13 @@ fn gojinn_like_mojibake_policy_drafts_close_to_the_built_in_spec() {
     );
 }
 
-/// A real policy, read by path where the shared folder sits beside the repository. Under `CI`
-/// the folder must be there: a silent skip would let the test pass without running.
-fn seed(name: &str) -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let found = [
-        root.join("../shared/seeds"),
-        root.join("../../shared/seeds"),
-        PathBuf::from("/work/shared/seeds"),
-    ]
-    .into_iter()
-    .map(|d| d.join(name))
-    .find(|p| p.is_file());
-    assert!(
-        found.is_some() || std::env::var_os("CI").is_none(),
-        "{name} is not beside the repository, and CI is set"
-    );
-    found
-}
-
 #[test]
 fn real_policies_draft_close_to_the_built_in_specs() {
     for (file, builtin) in [
         ("kestrel-SUPPORT.md", "kestrel"),
         ("gojinn-SUPPORT.md", "gojinn"),
     ] {
-        let Some(path) = seed(file) else {
+        let Some(path) = crate::harness::seed(file) else {
             eprintln!("skipped: {file} is not beside the repository");
             continue;
         };
