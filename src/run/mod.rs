@@ -289,7 +289,7 @@ pub struct Collected {
     /// The manifest as written.
     pub manifest: Manifest,
     /// What `collect` writes to `<project>-issue.md`: the body, the title as a comment, and
-    /// which bundle to attach.
+    /// which bundle to attach (for a sealed report only the bundle and where to send it).
     pub issue_text: String,
     /// How to file the issue: URL or the security contact (no `gh` line: there is no body
     /// file for it to name).
