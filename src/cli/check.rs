@@ -1,7 +1,6 @@
 //! `check BUNDLE`: run the spec's `[[check]]`s again against the bundle's facts.
 
 use support_bundle::bundle::recheck;
-use support_bundle::spec;
 
 use super::{BundleArg, Exit, output};
 
@@ -19,10 +18,11 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
-    if let Some(note) = args.spec.as_deref().and_then(spec::shadowed_file_note) {
-        eprintln!("note: {}", support_bundle::sanitize::for_terminal(&note));
-    }
-    let newer = args.spec.as_deref().map(spec::load).transpose()?;
+    let newer = args
+        .spec
+        .as_deref()
+        .map(super::spec_source::load_local)
+        .transpose()?;
     let mut bundle = args.input.open()?;
     let result = recheck::replay_checks(&mut bundle, newer)?;
     output::emit(&result, args.json, recheck::render)?;

@@ -12,7 +12,7 @@ use anyhow::{Context as _, bail};
 use support_bundle::fleet::{self, HostReport, Status, transport::quote};
 use support_bundle::redact::pseudonym::PseudonymKey;
 use support_bundle::sanitize::for_terminal;
-use support_bundle::spec::{self, DEFAULT_SPEC};
+use support_bundle::spec::DEFAULT_SPEC;
 
 use super::{Exit, output};
 
@@ -64,11 +64,8 @@ pub(super) struct Args {
 
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let hosts = fleet::inventory::resolve(&args.hosts)?;
-    if let Some(note) = spec::shadowed_file_note(&args.spec) {
-        eprintln!("note: {}", for_terminal(&note));
-    }
     // Load it here first: a bad spec is one error now, not one per host.
-    let loaded = spec::load(&args.spec)?;
+    let loaded = super::spec_source::load_local(&args.spec)?;
     let source = fleet::spec_source(&args.spec)?;
     let transports = fleet::transports(&hosts, args.via.as_deref())?;
 

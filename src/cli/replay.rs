@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use support_bundle::replay::{self, Options};
-use support_bundle::spec;
 
 use super::{BundleArg, Exit, output, signals};
 
@@ -33,10 +32,11 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
-    if let Some(note) = args.spec.as_deref().and_then(spec::shadowed_file_note) {
-        eprintln!("note: {}", support_bundle::sanitize::for_terminal(&note));
-    }
-    let spec = args.spec.as_deref().map(spec::load).transpose()?;
+    let spec = args
+        .spec
+        .as_deref()
+        .map(super::spec_source::load_local)
+        .transpose()?;
     let mut bundle = args.input.open()?;
     let mut options = Options::default()
         .with_vars(args.vars.iter().cloned().collect::<BTreeMap<_, _>>())

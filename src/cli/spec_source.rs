@@ -68,11 +68,8 @@ pub(super) fn choose(value: Option<&str>) -> anyhow::Result<Chosen> {
             unpinned,
         });
     }
-    if let Some(note) = spec::shadowed_file_note(value) {
-        eprintln!("note: {}", for_terminal(&note));
-    }
     Ok(Chosen {
-        spec: spec::load(value)?,
+        spec: load_local(value)?,
         reason: None,
         unpinned: None,
     })
@@ -129,4 +126,13 @@ pub(super) fn confirm(unpinned: &Unpinned, plan: &str, yes: bool) -> anyhow::Res
         "not confirmed; nothing was run (to skip the question, pin the spec with --spec '{}')",
         for_terminal(pinned)
     )
+}
+
+/// Load a built-in name or a spec file as `--spec` names it, saying on stderr when a file of
+/// that name here is not the one read (a bare name is the built-in).
+pub(super) fn load_local(value: &str) -> anyhow::Result<Spec> {
+    if let Some(note) = spec::shadowed_file_note(value) {
+        eprintln!("note: {}", for_terminal(&note));
+    }
+    Ok(spec::load(value)?)
 }

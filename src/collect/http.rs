@@ -137,16 +137,7 @@ pub fn collect(req: &HttpRequest<'_>, ctx: &Context) -> RawItem {
         return fail(Status::Timeout, super::NOT_STARTED.to_string());
     };
 
-    let agent: Agent = Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .proxy(None)
-        .timeout_global(Some(timeout))
-        .user_agent(concat!("support-bundle/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
-
-    let response = match agent.get(&target.uri).call() {
+    let response = match agent(timeout).get(&target.uri).call() {
         Ok(response) => response,
         Err(e) => {
             let (status, detail) = classify(e, timeout);
@@ -252,6 +243,20 @@ impl Target {
             uri: clean,
         })
     }
+}
+
+/// The HTTP client every request of ours uses: no redirects followed (a redirect is reported,
+/// never chased off loopback), no proxy from the environment, statuses as responses rather
+/// than errors, one deadline for the whole exchange.
+pub(crate) fn agent(timeout: Duration) -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .timeout_global(Some(timeout))
+        .user_agent(concat!("support-bundle/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
 }
 
 /// `localhost`, 127.0.0.0/8 or `[::1]`.

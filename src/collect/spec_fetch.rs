@@ -8,8 +8,6 @@
 use std::io::Read;
 use std::time::Duration;
 
-use ureq::Agent;
-
 use crate::sanitize::one_line;
 use crate::spec::{self, RemoteError, RemoteSpec, Spec, SpecError};
 
@@ -102,15 +100,7 @@ fn get(remote: &RemoteSpec, timeout: Duration, max_bytes: u64) -> Result<Vec<u8>
         url: url.clone(),
         detail: one_line(&detail),
     };
-    let agent: Agent = Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .proxy(None)
-        .timeout_global(Some(timeout))
-        .user_agent(concat!("support-bundle/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
-    let response = agent
+    let response = super::http::agent(timeout)
         .get(url.as_str())
         .call()
         .map_err(|e| transport(e.to_string()))?;
