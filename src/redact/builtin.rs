@@ -26,6 +26,8 @@ mod tests {
 
     #[test]
     fn builtin_files_load_cleanly() {
+        // Loaded eagerly, as rule files are: every regex a run compiles on first use (see
+        // `RuleRegex`) compiles here, and its secret group exists.
         for (name, text) in defaults(false) {
             let mut set = RuleSet::default();
             set.load(name, text).unwrap();

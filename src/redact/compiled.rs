@@ -12,7 +12,7 @@ use regex::bytes::Regex;
 
 use super::prefilter::{self, Gate, Prefilter};
 use super::pseudonym;
-use super::rules::{Action, Allowlist, Detector, KeyRule, PatternRule, RuleSet};
+use super::rules::{Action, Allowlist, Detector, KeyRule, PatternRule, RuleRegex, RuleSet};
 use super::structured::Form;
 
 /// Compiled rules and the prefilter over their keywords.
@@ -317,7 +317,7 @@ fn domain_rule(
     let base = &rules[host];
     Ok(Some(PatternRule {
         id: base.id.clone(),
-        regex: Some(regex),
+        regex: Some(RuleRegex::ready(regex)),
         secret_group: Some(1),
         keywords: domains,
         entropy: None,

@@ -162,10 +162,11 @@ pub(crate) struct Engine<'a> {
     /// Number masks within this run only, for a writer to renumber (see [`LocalNumbers`]);
     /// used when `memo` is `None`.
     pub local: Option<LocalNumbers>,
-    /// Pseudonyms written, with the values they stand for (for `reveal`), when wanted.
-    pub minted: Option<HashMap<Vec<u8>, Vec<u8>>>,
+    /// Pseudonyms written, with the values they stand for (for `reveal`), when wanted: each
+    /// one the cache had not written before (so rarely one twice).
+    pub minted: Option<Vec<(Vec<u8>, Vec<u8>)>>,
     /// Pseudonyms already written; one seen again costs a probe, not a MAC. Only pseudonyms
-    /// this cache computed after `minted` was set are in `minted`, so a hit needs no insert.
+    /// this cache computed after `minted` was set are in `minted`, so a hit needs no record.
     pub cache: Option<pseudonym::Cache>,
     /// The number of the last mask written.
     last_no: Option<u32>,
@@ -188,11 +189,8 @@ impl<'a> Engine<'a> {
         format: Format,
         lim: Limits,
     ) -> Self {
-        let locs = c
-            .rules
-            .iter()
-            .map(|r| r.regex.as_ref().map(|re| re.capture_locations()))
-            .collect();
+        // Made when a rule first runs: its regex may not be compiled yet.
+        let locs = c.rules.iter().map(|_| None).collect();
         Engine {
             c,
             secret_ac,
@@ -343,8 +341,10 @@ impl<'a> Engine<'a> {
     /// Run the prefilter over a block of complete lines.
     fn block(&mut self, data: &[u8]) {
         self.sc.lower.clear();
-        self.sc.lower.extend_from_slice(data);
-        self.sc.lower.make_ascii_lowercase();
+        if self.c.prefilter.wants_lower() {
+            self.sc.lower.extend_from_slice(data);
+            self.sc.lower.make_ascii_lowercase();
+        }
         self.c
             .prefilter
             .hits(data, &self.sc.lower, &mut self.sc.hits);
@@ -409,11 +409,8 @@ impl<'a> Engine<'a> {
                             true
                         }
                     };
-                    if fresh
-                        && let Some(minted) = &mut self.minted
-                        && !minted.contains_key(&out[at..])
-                    {
-                        minted.insert(out[at..].to_vec(), value.to_vec());
+                    if fresh && let Some(minted) = &mut self.minted {
+                        minted.push((out[at..].to_vec(), value.to_vec()));
                     }
                 }
             } else {
@@ -551,8 +548,10 @@ impl<'a> Engine<'a> {
             Some(at) => (at, at + line.len(), self.sc.next_hit),
             None => {
                 self.sc.line_lower.clear();
-                self.sc.line_lower.extend_from_slice(line);
-                self.sc.line_lower.make_ascii_lowercase();
+                if pf.wants_lower() {
+                    self.sc.line_lower.extend_from_slice(line);
+                    self.sc.line_lower.make_ascii_lowercase();
+                }
                 pf.hits(line, &self.sc.line_lower, &mut self.sc.line_hits);
                 (0, line.len(), 0)
             }
@@ -590,9 +589,10 @@ impl<'a> Engine<'a> {
             _ => return,
         }
         let Some(re) = &rule.regex else { return };
-        let Some(mut locs) = self.sc.locs[i].take() else {
-            return;
-        };
+        let re = re.get();
+        let mut locs = self.sc.locs[i]
+            .take()
+            .unwrap_or_else(|| re.capture_locations());
         let mut at = 0;
         while at <= line.len() {
             let Some(m) = re.captures_read_at(&mut locs, line, at) else {

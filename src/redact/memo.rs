@@ -6,14 +6,21 @@
 //! through items, and each item's name, source, detail and content, in a fixed order, so the
 //! same input gives the same numbers, and the same bytes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Mutex;
+
+/// Hashing for tables keyed by values from the input: fast, and seeded per process.
+type Hasher = foldhash::fast::RandomState;
+
+/// The number of each value masked under one label.
+type Numbers = HashMap<Vec<u8>, u32, Hasher>;
 
 /// Numbers per label and minted pseudonyms. Shared by every engine a redactor runs.
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
-    numbers: Mutex<HashMap<String, HashMap<Vec<u8>, u32>>>,
-    minted: Mutex<BTreeMap<String, String>>,
+    numbers: Mutex<HashMap<String, Numbers, Hasher>>,
+    /// Pseudonym to value, as bytes: turned into text once, when the map is saved.
+    minted: Mutex<HashMap<Vec<u8>, Vec<u8>, Hasher>>,
 }
 
 impl Memo {
@@ -28,29 +35,31 @@ impl Memo {
             per.insert(value.to_vec(), next);
             return next;
         }
-        numbers.insert(label.to_string(), HashMap::from([(value.to_vec(), 1)]));
+        let mut per = HashMap::default();
+        per.insert(value.to_vec(), 1);
+        numbers.insert(label.to_string(), per);
         1
     }
 
-    /// Record pseudonyms minted by one engine (pseudonym to the value it stands for).
-    pub(super) fn absorb(&self, minted: HashMap<Vec<u8>, Vec<u8>>) {
+    /// Record pseudonyms minted by one engine (pseudonym and the value it stands for); one
+    /// already recorded keeps its first value.
+    pub(super) fn absorb(&self, minted: Vec<(Vec<u8>, Vec<u8>)>) {
         if minted.is_empty() {
             return;
         }
         let mut all = self.minted.lock().unwrap_or_else(|e| e.into_inner());
         for (p, v) in minted {
-            let p = String::from_utf8_lossy(&p).into_owned();
-            all.entry(p)
-                .or_insert_with(|| String::from_utf8_lossy(&v).into_owned());
+            all.entry(p).or_insert(v);
         }
     }
 
-    /// Every pseudonym minted so far, with its value.
-    pub(super) fn minted(&self) -> BTreeMap<String, String> {
-        self.minted
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    /// Call `f` with every pseudonym minted so far and its value.
+    pub(super) fn with_minted<T>(
+        &self,
+        f: impl for<'m> FnOnce(&mut dyn Iterator<Item = (&'m [u8], &'m [u8])>) -> T,
+    ) -> T {
+        let all = self.minted.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut all.iter().map(|(p, v)| (&p[..], &v[..])))
     }
 }
 

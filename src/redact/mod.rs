@@ -207,7 +207,7 @@ impl Redactor {
         let mut problems = Vec::new();
         if !opts.no_default_rules {
             for (name, text) in builtin::defaults(opts.keep_identifiers) {
-                if let Err(p) = set.load(name, text) {
+                if let Err(p) = set.load_builtin(name, text) {
                     problems.extend(p);
                 }
             }
@@ -511,7 +511,9 @@ impl Redactor {
     /// pseudonym key, mode 0600). Nothing to do with a key for this run only.
     pub fn save_reveal_map(&self) -> Result<(), reveal::RevealError> {
         match &self.reveal_map {
-            Some(path) => reveal::remember(path, &self.memo.minted()),
+            Some(path) => self
+                .memo
+                .with_minted(|minted| reveal::remember_pairs(path, minted)),
             None => Ok(()),
         }
     }

@@ -14,6 +14,9 @@
 //! Lines the engine already masked end in `]`, never in base64, so they are never held.
 
 use std::io::{self, Write};
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use super::scan;
 
@@ -42,8 +45,13 @@ fn classify(line: &[u8]) -> Kind {
     if text.len() > MAX_LINE {
         return Kind::Plain;
     }
-    if let Some(at) = memchr::memmem::find(text, b"-----END") {
-        if memchr::memmem::find(&text[at..], b"PRIVATE KEY").is_some() {
+    // Built once: a searcher made per line costs more than the search.
+    static END: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new("-----END"));
+    static PRIVATE: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new("PRIVATE KEY"));
+    if let Some(at) = END.find(text) {
+        if PRIVATE.find(&text[at..]).is_some() {
             return Kind::End;
         }
         return Kind::Plain;

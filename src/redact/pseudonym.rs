@@ -5,6 +5,7 @@
 //! the user's config dir (mode 0600, never in a bundle), so the same host maps the same way in
 //! every bundle from this machine, while nobody without the key can test a guess.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -138,14 +139,20 @@ impl std::fmt::Debug for PseudonymKey {
     }
 }
 
-/// Pseudonyms already written in one pass, so an address seen before costs a hash-table probe
-/// instead of an HMAC and hex formatting: logs repeat the same few clients on line after line.
+/// Pseudonyms already written by one engine, so a value seen before costs a hash-table probe
+/// instead of an HMAC and hex formatting: logs repeat the same clients on line after line.
 ///
-/// Direct-mapped with a fixed number of slots (a newer value evicts an older one), so memory
-/// stays bounded however many distinct values a stream holds, and nothing allocates per value.
-/// Only a cache: output is the same with or without it.
+/// Hash tables of at most [`MEMO_ENTRIES`] values, each emptied when full, so memory stays
+/// bounded however many distinct values a stream holds; nothing allocates per value. A miss
+/// is what tells the engine a pseudonym is new to it (for `reveal`'s map), so a value is
+/// reported again only after the table was emptied. Only a cache: output is the same with or
+/// without it.
 pub(crate) struct Cache {
-    slots: Box<[MemoSlot]>,
+    /// Values of at most 16 bytes (every IPv4 address, most names), packed in an integer
+    /// with their rule number and length, so a probe compares integers.
+    short: HashMap<(u128, u32), [u8; 6], foldhash::fast::RandomState>,
+    /// Longer values, up to [`MEMO_VALUE`] bytes.
+    long: HashMap<MemoKey, [u8; 6], foldhash::fast::RandomState>,
 }
 
 impl std::fmt::Debug for Cache {
@@ -157,28 +164,26 @@ impl std::fmt::Debug for Cache {
 
 /// Values longer than this (long host names) are not cached.
 const MEMO_VALUE: usize = 46;
-const MEMO_SLOTS: usize = 1 << 16;
+/// Entries at most per table: 7/8 of 64 Ki buckets, so a table never grows past them (about
+/// 2 MiB for short values, 4 MiB for long ones).
+const MEMO_ENTRIES: usize = (1 << 16) / 8 * 7;
 
-#[derive(Clone, Copy)]
-struct MemoSlot {
-    /// 0: empty; else the value's length + 1.
-    len: u8,
+/// A value longer than 16 bytes with the number of the rule (and so the prefix) it is
+/// written under, stored inline: unused bytes of `value` stay zero, so equality can compare
+/// them all.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct MemoKey {
     counter: u16,
+    len: u8,
     value: [u8; MEMO_VALUE],
-    hex: [u8; 6],
 }
 
 impl Cache {
-    /// An empty cache (about 3.5 MiB).
+    /// An empty cache.
     pub(crate) fn new() -> Self {
-        let empty = MemoSlot {
-            len: 0,
-            counter: 0,
-            value: [0; MEMO_VALUE],
-            hex: [0; 6],
-        };
         Cache {
-            slots: vec![empty; MEMO_SLOTS].into_boxed_slice(),
+            short: HashMap::with_hasher(foldhash::fast::RandomState::default()),
+            long: HashMap::with_hasher(foldhash::fast::RandomState::default()),
         }
     }
 
@@ -192,34 +197,57 @@ impl Cache {
         value: &[u8],
         out: &mut Vec<u8>,
     ) -> bool {
-        if value.len() > MEMO_VALUE || counter > usize::from(u16::MAX) {
+        let Ok(counter) = u16::try_from(counter) else {
             p.write(prefix, value, out);
             return true;
-        }
-        // FNV-1a: values are short, and a slot collision only costs a recomputation.
-        let mut h: u32 = 0x811c_9dc5 ^ counter as u32;
-        for &b in value {
-            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-        }
-        let slot = &mut self.slots[(h ^ (h >> 15)) as usize % MEMO_SLOTS];
-        if usize::from(slot.len) == value.len() + 1
-            && usize::from(slot.counter) == counter
-            && slot.value[..value.len()] == *value
-        {
+        };
+        let hit = if value.len() <= 16 {
+            let mut packed = [0u8; 16];
+            packed[..value.len()].copy_from_slice(value);
+            let key = (
+                u128::from_le_bytes(packed),
+                u32::from(counter) << 8 | value.len() as u32,
+            );
+            Self::probe(&mut self.short, key, p, prefix, value, out)
+        } else if value.len() <= MEMO_VALUE {
+            let mut key = MemoKey {
+                counter,
+                len: value.len() as u8,
+                value: [0; MEMO_VALUE],
+            };
+            key.value[..value.len()].copy_from_slice(value);
+            Self::probe(&mut self.long, key, p, prefix, value, out)
+        } else {
+            p.write(prefix, value, out);
+            false
+        };
+        !hit
+    }
+
+    /// Write the pseudonym for `key` from `table`, or compute and keep it; whether it was
+    /// there.
+    fn probe<K: std::hash::Hash + Eq>(
+        table: &mut HashMap<K, [u8; 6], foldhash::fast::RandomState>,
+        key: K,
+        p: &Pseudonymizer,
+        prefix: &str,
+        value: &[u8],
+        out: &mut Vec<u8>,
+    ) -> bool {
+        if let Some(hex) = table.get(&key) {
             out.extend_from_slice(prefix.as_bytes());
             out.push(b'-');
-            out.extend_from_slice(&slot.hex);
-            return false;
+            out.extend_from_slice(hex);
+            return true;
         }
-        let at = out.len();
         p.write(prefix, value, out);
-        let hex = &out[out.len() - 6..];
-        debug_assert_eq!(out.len() - at, prefix.len() + 7);
-        slot.len = value.len() as u8 + 1;
-        slot.counter = counter as u16;
-        slot.value[..value.len()].copy_from_slice(value);
-        slot.hex.copy_from_slice(hex);
-        true
+        let mut hex = [0u8; 6];
+        hex.copy_from_slice(&out[out.len() - 6..]);
+        if table.len() >= MEMO_ENTRIES {
+            table.clear();
+        }
+        table.insert(key, hex);
+        false
     }
 }
 
@@ -590,12 +618,15 @@ mod tests {
     }
 
     #[test]
-    fn cache_gives_what_the_pseudonymizer_gives_even_when_slots_collide() {
+    fn cache_gives_what_the_pseudonymizer_gives_even_when_full() {
         let p = Pseudonymizer::new(&[9u8; 32]);
         let mut memo = Cache::new();
-        // More distinct values than slots, each written twice: hits, misses and evictions.
-        let values: Vec<String> = (0..MEMO_SLOTS * 2)
-            .map(|i| format!("10.{}.{}.{}", i % 256, (i / 256) % 256, (i * 7919) % 256))
+        // More distinct values than fit, each written twice: hits, misses and emptying.
+        let values: Vec<String> = (0..MEMO_ENTRIES * 2)
+            .map(|i| match i % 3 {
+                0 => format!("node-{i}.rack-{}.dc.example.internal", i % 17),
+                _ => format!("10.{}.{}.{}", i % 256, (i / 256) % 256, (i * 7919) % 256),
+            })
             .chain(["a".repeat(MEMO_VALUE + 1), "Web01".into(), "web01".into()])
             .collect();
         for round in 0..2 {

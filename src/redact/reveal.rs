@@ -5,7 +5,8 @@
 //! never goes into a bundle: it holds the very values pseudonyms hide. It is a JSON object
 //! from pseudonym to value, merged with what is there on every save and written atomically.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -59,16 +60,66 @@ pub fn load(path: &Path) -> Result<BTreeMap<String, String>, RevealError> {
 
 /// Add `minted` to the map at `path` (atomically, mode 0600). A corrupt map is replaced.
 pub fn remember(path: &Path, minted: &BTreeMap<String, String>) -> Result<(), RevealError> {
-    if minted.is_empty() {
+    remember_pairs(
+        path,
+        minted.iter().map(|(p, v)| (p.as_bytes(), v.as_bytes())),
+    )
+}
+
+/// As [`remember`], for pseudonyms and values as the engine writes them. The map on disk is
+/// read without copying its strings and written only when something in `minted` is new to
+/// it: a run over logs seen before (tens of thousands of addresses) then costs one parse.
+pub(crate) fn remember_pairs<'a>(
+    path: &Path,
+    minted: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+) -> Result<(), RevealError> {
+    let mut minted = minted.peekable();
+    if minted.peek().is_none() {
         return Ok(());
     }
-    let mut map = load(path).unwrap_or_default();
-    let before = map.len();
-    for (p, v) in minted {
-        map.entry(p.clone()).or_insert_with(|| v.clone());
-    }
-    if map.len() == before && path.exists() {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(source) => {
+            return Err(RevealError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    // Borrowed from the file's bytes when no string in it has an escape (the usual case),
+    // copied when one has; a corrupt map is replaced.
+    type Map<K> = HashMap<K, K, foldhash::fast::RandomState>;
+    let stored: Map<Cow<'_, str>> = match bytes.as_deref() {
+        None => Map::default(),
+        Some(b) => match serde_json::from_slice::<Map<&str>>(b) {
+            Ok(m) => m
+                .into_iter()
+                .map(|(p, v)| (Cow::Borrowed(p), Cow::Borrowed(v)))
+                .collect(),
+            Err(_) => serde_json::from_slice::<Map<String>>(b)
+                .map(|m| {
+                    m.into_iter()
+                        .map(|(p, v)| (Cow::Owned(p), Cow::Owned(v)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        },
+    };
+    let new: Vec<(Cow<'_, str>, Cow<'_, str>)> = minted
+        .filter(|(p, _)| match std::str::from_utf8(p) {
+            Ok(p) => !stored.contains_key(p),
+            Err(_) => true,
+        })
+        .map(|(p, v)| (String::from_utf8_lossy(p), String::from_utf8_lossy(v)))
+        .filter(|(p, _)| !stored.contains_key(p.as_ref()))
+        .collect();
+    if new.is_empty() && bytes.is_some() {
         return Ok(());
+    }
+    let mut map: BTreeMap<&str, &str> = stored.iter().map(|(p, v)| (&**p, &**v)).collect();
+    for (p, v) in &new {
+        map.entry(p).or_insert(v);
     }
     write_private(path, &map).map_err(|source| RevealError::Io {
         path: path.to_path_buf(),
@@ -88,7 +139,7 @@ pub fn forget(path: &Path) -> Result<bool, RevealError> {
     }
 }
 
-fn write_private(path: &Path, map: &BTreeMap<String, String>) -> io::Result<()> {
+fn write_private(path: &Path, map: &BTreeMap<&str, &str>) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -144,6 +195,15 @@ mod tests {
         assert!(forget(&path).unwrap());
         assert!(!forget(&path).unwrap());
         assert!(load(&path).unwrap().is_empty());
+        // A value with an escape in the stored JSON is read too, and kept on the next save.
+        let three = BTreeMap::from([("user-cccccc".to_string(), "CORP\\ann \"a\"".to_string())]);
+        remember(&path, &three).unwrap();
+        remember(&path, &one).unwrap();
+        let four = BTreeMap::from([("ip-dddddd".to_string(), "10.9.9.9".to_string())]);
+        remember(&path, &four).unwrap();
+        let map = load(&path).unwrap();
+        assert_eq!(map.len(), 3, "{map:?}");
+        assert_eq!(map["user-cccccc"], "CORP\\ann \"a\"");
         fs::write(&path, "not json").unwrap();
         assert!(matches!(load(&path), Err(RevealError::Corrupt { .. })));
     }

@@ -15,6 +15,8 @@
 
 use std::collections::BTreeSet;
 
+use std::sync::OnceLock;
+
 use regex::bytes::{Regex, RegexBuilder};
 use toml::Spanned;
 
@@ -87,11 +89,59 @@ impl Allowlist {
     }
 }
 
+/// A pattern rule's regex, compiled when a line first needs it when it comes from the built-in
+/// rules: most of their ~190 vendor formats never see a line with their keywords, and
+/// compiling them all up front cost every run about 25 ms. Rule files are compiled as they
+/// load, so a bad regex is reported with its file and line.
+#[derive(Debug, Clone)]
+pub(crate) struct RuleRegex {
+    src: String,
+    compiled: OnceLock<Regex>,
+}
+
+impl RuleRegex {
+    /// A regex compiled already.
+    pub(crate) fn ready(re: Regex) -> RuleRegex {
+        RuleRegex {
+            src: re.as_str().to_string(),
+            compiled: OnceLock::from(re),
+        }
+    }
+
+    /// A built-in rule's regex, compiled on first use. That it compiles is tested (every
+    /// built-in file is loaded eagerly by the tests).
+    fn lazy(src: &str) -> RuleRegex {
+        RuleRegex {
+            src: src.to_string(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The regex, compiling it now if need be. A regex that fails (which the tests rule out
+    /// for built-in rules) matches nothing rather than stopping a run half-way.
+    pub(crate) fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            compile_regex(&self.src).unwrap_or_else(|_| {
+                // `[^\x00-\xff]` cannot match in a byte regex without Unicode.
+                RegexBuilder::new(r"[^\x00-\xFF]")
+                    .unicode(false)
+                    .build()
+                    .unwrap_or_else(|_| unreachable!("a fixed pattern"))
+            })
+        })
+    }
+
+    /// The source, for the literal gate.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.src
+    }
+}
+
 /// A pattern rule (`[[rules]]`).
 #[derive(Debug, Clone)]
 pub(crate) struct PatternRule {
     pub id: String,
-    pub regex: Option<Regex>,
+    pub regex: Option<RuleRegex>,
     /// `None`: gitleaks' default (first non-empty group, else the whole match).
     pub secret_group: Option<usize>,
     pub keywords: Vec<String>,
@@ -184,6 +234,8 @@ struct Loader<'a> {
     text: &'a str,
     problems: Vec<(usize, String)>,
     ignored: BTreeSet<String>,
+    /// Pattern rules' regexes are compiled on first use (built-in rules only).
+    lazy: bool,
 }
 
 impl Loader<'_> {
@@ -591,7 +643,11 @@ fn parse_rule(l: &mut Loader<'_>, v: &Val<'_>, warnings: &mut Vec<String>) -> Op
     let mut regex = None;
     if let Some(src) = get_str(l, t, "regex", &ctx) {
         let at = t.get("regex").map_or(0, |v| v.span().start);
-        match compile_regex(src) {
+        match if l.lazy {
+            Ok(RuleRegex::lazy(src))
+        } else {
+            compile_regex(src).map(RuleRegex::ready)
+        } {
             Ok(r) => regex = Some(r),
             Err(RegexFailure::Invalid(e)) => {
                 l.problem(at, format!("{ctx} has invalid regex: {e}"));
@@ -616,7 +672,7 @@ fn parse_rule(l: &mut Loader<'_>, v: &Val<'_>, warnings: &mut Vec<String>) -> Op
         return None;
     }
     let secret_group = get_count(l, t, "secretGroup", &ctx);
-    if let (Some(g), Some(r)) = (secret_group, &regex)
+    if let (Some(g), Some(r)) = (secret_group, regex.as_ref().and_then(|r| r.compiled.get()))
         && g >= r.captures_len()
     {
         let at = t.get("secretGroup").map_or(0, |v| v.span().start);
@@ -743,6 +799,16 @@ fn parse_key(l: &mut Loader<'_>, v: &Val<'_>) -> Option<KeyRule> {
 impl RuleSet {
     /// Load one rule file's text into the set. `name` is how problems name the file.
     pub(super) fn load(&mut self, name: &str, text: &str) -> Result<(), Vec<String>> {
+        self.load_with(name, text, false)
+    }
+
+    /// Load a built-in rule file: as [`RuleSet::load`], with pattern rules' regexes
+    /// compiled on first use.
+    pub(super) fn load_builtin(&mut self, name: &str, text: &str) -> Result<(), Vec<String>> {
+        self.load_with(name, text, true)
+    }
+
+    fn load_with(&mut self, name: &str, text: &str, lazy: bool) -> Result<(), Vec<String>> {
         let doc = match DeTable::parse(text) {
             Ok(d) => d,
             Err(e) => {
@@ -751,6 +817,7 @@ impl RuleSet {
                     text,
                     problems: Vec::new(),
                     ignored: BTreeSet::new(),
+                    lazy,
                 };
                 let at = e.span().map_or(0, |s| s.start);
                 l.problem(at, format!("invalid TOML: {}", one_line(e.message())));
@@ -762,6 +829,7 @@ impl RuleSet {
             text,
             problems: Vec::new(),
             ignored: BTreeSet::new(),
+            lazy,
         };
         let top = doc.get_ref();
         l.note_unknown(top, TOP_KNOWN, TOP_GITLEAKS, "");
@@ -839,6 +907,17 @@ impl RuleSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lazy_regex_compiles_on_first_use_and_a_broken_one_matches_nothing() {
+        let ok = RuleRegex::lazy(r"tok_[a-z]{4}");
+        assert!(ok.compiled.get().is_none());
+        assert!(ok.get().is_match(b"x tok_abcd"));
+        let broken = RuleRegex::lazy("(unclosed");
+        for hay in [&b""[..], b"(unclosed", b"\x00\xff any bytes"] {
+            assert!(!broken.get().is_match(hay));
+        }
+    }
 
     fn load(text: &str) -> Result<RuleSet, Vec<String>> {
         let mut set = RuleSet::default();

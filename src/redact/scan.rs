@@ -56,8 +56,11 @@ pub(crate) fn pem_body_span(line: &[u8]) -> Option<(usize, usize)> {
 /// Find IPv4 addresses in `line`; `found(start, end)` for each one worth pseudonymizing.
 pub(crate) fn ipv4(line: &[u8], mut found: impl FnMut(usize, usize)) {
     let mut next = 0;
-    for dot in memchr::memchr_iter(b'.', line) {
-        if dot < next || dot == 0 || !line[dot - 1].is_ascii_digit() {
+    // Searching on from `next` (not visiting every dot) skips the dots of an address found.
+    while let Some(i) = memchr::memchr(b'.', &line[next.min(line.len())..]) {
+        let dot = next + i;
+        next = dot + 1;
+        if dot == 0 || !line[dot - 1].is_ascii_digit() {
             continue;
         }
         let mut s = dot - 1;
@@ -152,12 +155,11 @@ pub(crate) fn colon_runs(
     want_mac: bool,
     mut found: impl FnMut(usize, usize, ColonKind),
 ) {
-    let run_byte = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+    let run_byte = |b: u8| RUN_BYTE[usize::from(b)];
     let mut next = 0;
-    for colon in memchr::memchr_iter(b':', line) {
-        if colon < next {
-            continue;
-        }
+    // Searching on from the end of each run skips the colons inside it.
+    while let Some(i) = memchr::memchr(b':', &line[next.min(line.len())..]) {
+        let colon = next + i;
         let mut s = colon;
         while s > 0 && run_byte(line[s - 1]) {
             s -= 1;
@@ -195,6 +197,17 @@ pub(crate) fn colon_runs(
     }
 }
 
+/// Bytes of an IPv6 or MAC run: hex digits, `:` and `.`.
+static RUN_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_hexdigit() || b == b':' as usize || b == b'.' as usize;
+        b += 1;
+    }
+    t
+};
+
 /// Whether `run` could parse as an IPv6 address, checked without parsing: every log
 /// timestamp (`10:31:18`) reaches here, and most are rejected by the colon count alone. A
 /// full address has 7 colons (6 before an embedded IPv4 tail); a `::` form has 2 to 8.
@@ -203,7 +216,8 @@ fn v6_shaped(run: &[u8]) -> bool {
     if colons > 8 {
         return false;
     }
-    if memchr::memmem::find(run, b"::").is_some() {
+    // Runs are short: a searcher would cost more to build than this scan.
+    if run.windows(2).any(|w| w == b"::") {
         return colons >= 2;
     }
     let v4_tail = run.contains(&b'.');
