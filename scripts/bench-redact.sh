@@ -92,7 +92,7 @@ for profile in "${profiles[@]}"; do
     cmds_against=()
     if [[ -n $against ]]; then
         names+=(against)
-        cmds_against=("$against" redact "$input")
+        cmds_against=("$against" redact --threads 1 "$input")
     fi
     for _ in $(seq "$runs"); do
         for which in "${names[@]}"; do

@@ -146,6 +146,8 @@ struct Scratch {
     pairs: Vec<(usize, usize, usize, bool, bool)>,
     line_no: u64,
     locs: Vec<Option<CaptureLocations>>,
+    /// Which key rule takes which key.
+    rule_memo: keyed::RuleMemo,
 }
 
 /// One redaction pass over one input.
@@ -211,6 +213,7 @@ impl<'a> Engine<'a> {
                 pairs: Vec::with_capacity(16),
                 line_no: 0,
                 locs,
+                rule_memo: keyed::RuleMemo::default(),
             },
             counts: vec![0; c.labels.len()],
             memo: None,
@@ -699,9 +702,10 @@ impl<'a> Engine<'a> {
         let bare_typed = matches!(self.format, Format::Toml | Format::Yaml);
         let section = std::mem::take(&mut self.st.section);
         let mut found = std::mem::take(&mut self.sc.pairs);
+        let mut memo = std::mem::take(&mut self.sc.rule_memo);
         found.clear();
         structured::pairs(line, self.format, |p| {
-            match keyed::claim(c, line, &p, &section) {
+            match keyed::claim(c, line, &p, &section, &mut memo) {
                 Some(Claim::Value { start, end, rule }) => {
                     let quote = bare_typed && !p.quoted && !p.loose;
                     found.push((start, end, rule, false, quote));
@@ -711,6 +715,7 @@ impl<'a> Engine<'a> {
             }
         });
         self.st.section = section;
+        self.sc.rule_memo = memo;
         for &(s, e, k, block, quote) in &found {
             let counter = c.rules.len() + k;
             if block {

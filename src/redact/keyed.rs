@@ -4,6 +4,8 @@
 //! secret elsewhere (`env.X`, `$(cmd)`, `getPassword()`), and, for pairs read from free text
 //! (weaker evidence), values too short or plain words of low entropy (`token: expired`).
 
+use std::collections::HashMap;
+
 use super::compiled::Compiled;
 use super::rules::Action;
 use super::structured::{self, Form, Pair};
@@ -21,9 +23,51 @@ pub(crate) enum Claim {
     Block { rule: usize },
 }
 
-/// The claim of the first key rule that takes `p`, found in `line` under `section`.
-pub(crate) fn claim(c: &Compiled, line: &[u8], p: &Pair, section: &[u8]) -> Option<Claim> {
-    let rule = c.key_rule_for(p.key_name(line), section, p.form)?;
+/// Which key rule (if any) takes a key written in a form, remembered by one engine: the same
+/// few keys (`level`, `msg`, `SRC`, `api_key`) come back line after line, and deciding costs
+/// a keyword scan and up to a regex per rule. Keys under a section (TOML, INI) and keys
+/// longer than [`RuleMemo::MAX_KEY`] are decided afresh each time.
+#[derive(Debug, Default)]
+pub(crate) struct RuleMemo {
+    /// The form's number, then the key, to the rule.
+    known: HashMap<Box<[u8]>, Option<usize>, foldhash::fast::RandomState>,
+}
+
+impl RuleMemo {
+    const MAX_KEY: usize = 95;
+    /// Entries at most; the table is emptied when full.
+    const MAX_ENTRIES: usize = 4096;
+
+    fn rule_for(&mut self, c: &Compiled, key: &[u8], section: &[u8], form: Form) -> Option<usize> {
+        if !section.is_empty() || key.len() > Self::MAX_KEY {
+            return c.key_rule_for(key, section, form);
+        }
+        let mut buf = [0u8; Self::MAX_KEY + 1];
+        buf[0] = form as u8;
+        buf[1..=key.len()].copy_from_slice(key);
+        let id = &buf[..=key.len()];
+        if let Some(&rule) = self.known.get(id) {
+            return rule;
+        }
+        let rule = c.key_rule_for(key, section, form);
+        if self.known.len() >= Self::MAX_ENTRIES {
+            self.known.clear();
+        }
+        self.known.insert(id.into(), rule);
+        rule
+    }
+}
+
+/// The claim of the first key rule that takes `p`, found in `line` under `section`; `memo`
+/// remembers which rule takes which key across calls.
+pub(crate) fn claim(
+    c: &Compiled,
+    line: &[u8],
+    p: &Pair,
+    section: &[u8],
+    memo: &mut RuleMemo,
+) -> Option<Claim> {
+    let rule = memo.rule_for(c, p.key_name(line), section, p.form)?;
     let r = &c.keys[rule];
     if p.form == Form::Block {
         return Some(Claim::Block { rule });

@@ -313,6 +313,7 @@ impl Redactor {
     pub fn learn(&mut self, data: &[u8], format: Format, vocab: &Vocabulary) {
         let mut found = Vec::new();
         let mut section: Vec<u8> = Vec::new();
+        let mut memo = keyed::RuleMemo::default();
         for line in data.split(|&b| b == b'\n') {
             if matches!(format, Format::Toml | Format::Ini)
                 && let Some(s) = structured::section_header(line)
@@ -321,7 +322,7 @@ impl Redactor {
             }
             structured::pairs(line, format, |p| {
                 if let Some(keyed::Claim::Value { start, end, rule }) =
-                    keyed::claim(&self.c, line, &p, &section)
+                    keyed::claim(&self.c, line, &p, &section, &mut memo)
                 {
                     let v = line[start..end].trim_ascii();
                     if !v.is_empty() {
