@@ -143,6 +143,7 @@ fn is_pseudonym(v: &[u8], prefix: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::redact::{Redactor, tests::opts};
 
     #[test]
     fn pseudonyms_are_recognised() {
@@ -151,5 +152,49 @@ mod tests {
         assert!(!is_pseudonym(b"user-3FA2C1", "user"));
         assert!(!is_pseudonym(b"host-3fa2c1", "user"));
         assert!(!is_pseudonym(b"kestrel", "user"));
+    }
+
+    #[test]
+    fn remembered_rules_are_the_rules_decided_afresh() {
+        let d = tempfile::tempdir().unwrap();
+        let r = Redactor::new(&opts(d.path())).unwrap();
+        let keys: [&[u8]; 9] = [
+            b"password",
+            b"Password",
+            b"api_key",
+            b"level",
+            b"msg",
+            b"token_type",
+            b"username",
+            b"x-api-key",
+            b"client_secret",
+        ];
+        let forms = [
+            Form::Json,
+            Form::Assign,
+            Form::Query,
+            Form::Colon,
+            Form::Flag,
+            Form::Spaced,
+        ];
+        let mut memo = RuleMemo::default();
+        let mut claimed = 0;
+        // Twice: the second round answers from the memo.
+        for _ in 0..2 {
+            for key in keys {
+                for form in forms {
+                    let want = r.c.key_rule_for(key, b"", form);
+                    claimed += usize::from(want.is_some());
+                    assert_eq!(memo.rule_for(&r.c, key, b"", form), want);
+                    // Under a section nothing is remembered, and the answer is still right.
+                    assert_eq!(
+                        memo.rule_for(&r.c, key, b"db", form),
+                        r.c.key_rule_for(key, b"db", form)
+                    );
+                }
+            }
+        }
+        assert!(claimed > 10, "{claimed}");
+        assert!(memo.known.len() <= keys.len() * forms.len());
     }
 }
