@@ -106,13 +106,11 @@ pub(crate) fn remember_pairs<'a>(
                 .unwrap_or_default(),
         },
     };
+    // Pseudonyms are ASCII: no copy is made for them here.
     let new: Vec<(Cow<'_, str>, Cow<'_, str>)> = minted
-        .filter(|(p, _)| match std::str::from_utf8(p) {
-            Ok(p) => !stored.contains_key(p),
-            Err(_) => true,
-        })
-        .map(|(p, v)| (String::from_utf8_lossy(p), String::from_utf8_lossy(v)))
+        .map(|(p, v)| (String::from_utf8_lossy(p), v))
         .filter(|(p, _)| !stored.contains_key(p.as_ref()))
+        .map(|(p, v)| (p, String::from_utf8_lossy(v)))
         .collect();
     if new.is_empty() && bytes.is_some() {
         return Ok(());
