@@ -142,26 +142,24 @@ impl std::fmt::Debug for PseudonymKey {
 /// Pseudonyms already written by one engine, so a value seen before costs a hash-table probe
 /// instead of an HMAC and hex formatting: logs repeat the same clients on line after line.
 ///
-/// Hash tables of at most [`MEMO_ENTRIES`] values, each emptied when full, so memory stays
-/// bounded however many distinct values a stream holds; nothing allocates per value but a
-/// new one longer than [`MEMO_VALUE`] bytes. A miss is what tells the engine a pseudonym is
-/// new to it (for `reveal`'s map), so a value is reported again only after its table was
-/// emptied. Only a cache: output is the same with or without it.
+/// Two hash tables, each emptied when it holds [`MEMO_ENTRIES`] values (or, for the second,
+/// [`MEMO_BYTES`] of keys), so memory stays bounded however many distinct values a stream
+/// holds. A miss is what tells the engine a pseudonym is new to it (for `reveal`'s map), so a
+/// value is reported again only after its table was emptied. Only a cache: output is the same
+/// with or without it.
 pub(crate) struct Cache {
     /// Values of at most 16 bytes (every IPv4 address, most names), packed in an integer
-    /// with their rule number and length, so a probe compares integers.
-    short: HashMap<(u128, u32), [u8; 6], foldhash::fast::RandomState>,
-    /// Longer values, up to [`MEMO_VALUE`] bytes.
-    long: HashMap<MemoKey, [u8; 6], foldhash::fast::RandomState>,
-    /// Anything else (longer values, rule numbers past `u16`): the rule number's 8 bytes,
-    /// then the value. Rare, but a value written on every line must still be reported new
-    /// once, not once per line.
-    other: HashMap<Box<[u8]>, [u8; 6], foldhash::fast::RandomState>,
-    /// The bytes of `other`'s keys.
+    /// with their rule number and length: nothing allocates, and a probe compares integers.
+    short: Table<(u128, u32)>,
+    /// Everything else: the rule number's 8 bytes, then the value.
+    other: Table<Box<[u8]>>,
+    /// Key bytes in `other`.
     other_bytes: usize,
     /// Where a key for `other` is put together.
     scratch: Vec<u8>,
 }
+
+type Table<K> = HashMap<K, [u8; 6], foldhash::fast::RandomState>;
 
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -170,32 +168,18 @@ impl std::fmt::Debug for Cache {
     }
 }
 
-/// Values up to this long are kept inline; longer ones (long host names) go to a table of
-/// boxed keys.
-const MEMO_VALUE: usize = 46;
-/// Key bytes at most in the table of boxed keys; it is emptied when full.
-const OTHER_BYTES: usize = 4 << 20;
 /// Entries at most per table: 7/8 of 64 Ki buckets, so a table never grows past them (about
-/// 2 MiB for short values, 4 MiB for long ones).
+/// 3 MiB for short values).
 const MEMO_ENTRIES: usize = (1 << 16) / 8 * 7;
-
-/// A value longer than 16 bytes with the number of the rule (and so the prefix) it is
-/// written under, stored inline: unused bytes of `value` stay zero, so equality can compare
-/// them all.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct MemoKey {
-    counter: u16,
-    len: u8,
-    value: [u8; MEMO_VALUE],
-}
+/// Key bytes at most in the table of longer values.
+const MEMO_BYTES: usize = 4 << 20;
 
 impl Cache {
     /// An empty cache.
     pub(crate) fn new() -> Self {
         Cache {
-            short: HashMap::with_hasher(foldhash::fast::RandomState::default()),
-            long: HashMap::with_hasher(foldhash::fast::RandomState::default()),
-            other: HashMap::with_hasher(foldhash::fast::RandomState::default()),
+            short: Table::default(),
+            other: Table::default(),
             other_bytes: 0,
             scratch: Vec::new(),
         }
@@ -211,85 +195,52 @@ impl Cache {
         value: &[u8],
         out: &mut Vec<u8>,
     ) -> bool {
-        let hit = match u16::try_from(counter) {
-            Ok(counter) if value.len() <= 16 => {
-                let mut packed = [0u8; 16];
-                packed[..value.len()].copy_from_slice(value);
-                let key = (
-                    u128::from_le_bytes(packed),
-                    u32::from(counter) << 8 | value.len() as u32,
-                );
-                Self::probe(&mut self.short, key, p, prefix, value, out)
+        let mut wrote = |hex: Option<&[u8; 6]>| match hex {
+            Some(hex) => {
+                out.extend_from_slice(prefix.as_bytes());
+                out.push(b'-');
+                out.extend_from_slice(hex);
+                None
             }
-            Ok(counter) if value.len() <= MEMO_VALUE => {
-                let mut key = MemoKey {
-                    counter,
-                    len: value.len() as u8,
-                    value: [0; MEMO_VALUE],
-                };
-                key.value[..value.len()].copy_from_slice(value);
-                Self::probe(&mut self.long, key, p, prefix, value, out)
+            None => {
+                p.write(prefix, value, out);
+                let mut hex = [0u8; 6];
+                hex.copy_from_slice(&out[out.len() - 6..]);
+                Some(hex)
             }
-            _ => self.probe_other(counter, p, prefix, value, out),
         };
-        !hit
-    }
-
-    /// As [`Cache::probe`], for the table of boxed keys.
-    fn probe_other(
-        &mut self,
-        counter: usize,
-        p: &Pseudonymizer,
-        prefix: &str,
-        value: &[u8],
-        out: &mut Vec<u8>,
-    ) -> bool {
+        if let Ok(counter) = u16::try_from(counter)
+            && value.len() <= 16
+        {
+            let mut packed = [0u8; 16];
+            packed[..value.len()].copy_from_slice(value);
+            let key = (
+                u128::from_le_bytes(packed),
+                u32::from(counter) << 8 | value.len() as u32,
+            );
+            let Some(hex) = wrote(self.short.get(&key)) else {
+                return false;
+            };
+            if self.short.len() >= MEMO_ENTRIES {
+                self.short.clear();
+            }
+            self.short.insert(key, hex);
+            return true;
+        }
         self.scratch.clear();
         self.scratch
             .extend_from_slice(&(counter as u64).to_le_bytes());
         self.scratch.extend_from_slice(value);
-        if let Some(hex) = self.other.get(&self.scratch[..]) {
-            out.extend_from_slice(prefix.as_bytes());
-            out.push(b'-');
-            out.extend_from_slice(hex);
-            return true;
-        }
-        p.write(prefix, value, out);
-        let mut hex = [0u8; 6];
-        hex.copy_from_slice(&out[out.len() - 6..]);
-        if self.other.len() >= MEMO_ENTRIES || self.other_bytes + self.scratch.len() > OTHER_BYTES {
+        let Some(hex) = wrote(self.other.get(&self.scratch[..])) else {
+            return false;
+        };
+        if self.other.len() >= MEMO_ENTRIES || self.other_bytes + self.scratch.len() > MEMO_BYTES {
             self.other.clear();
             self.other_bytes = 0;
         }
         self.other_bytes += self.scratch.len();
         self.other.insert(self.scratch[..].into(), hex);
-        false
-    }
-
-    /// Write the pseudonym for `key` from `table`, or compute and keep it; whether it was
-    /// there.
-    fn probe<K: std::hash::Hash + Eq>(
-        table: &mut HashMap<K, [u8; 6], foldhash::fast::RandomState>,
-        key: K,
-        p: &Pseudonymizer,
-        prefix: &str,
-        value: &[u8],
-        out: &mut Vec<u8>,
-    ) -> bool {
-        if let Some(hex) = table.get(&key) {
-            out.extend_from_slice(prefix.as_bytes());
-            out.push(b'-');
-            out.extend_from_slice(hex);
-            return true;
-        }
-        p.write(prefix, value, out);
-        let mut hex = [0u8; 6];
-        hex.copy_from_slice(&out[out.len() - 6..]);
-        if table.len() >= MEMO_ENTRIES {
-            table.clear();
-        }
-        table.insert(key, hex);
-        false
+        true
     }
 }
 
@@ -669,7 +620,7 @@ mod tests {
                 0 => format!("node-{i}.rack-{}.dc.example.internal", i % 17),
                 _ => format!("10.{}.{}.{}", i % 256, (i / 256) % 256, (i * 7919) % 256),
             })
-            .chain(["a".repeat(MEMO_VALUE + 1), "Web01".into(), "web01".into()])
+            .chain(["a".repeat(47), "Web01".into(), "web01".into()])
             .collect();
         for round in 0..2 {
             for (i, v) in values.iter().enumerate() {
@@ -684,10 +635,10 @@ mod tests {
         assert!(memo.write(&p, 3, "ip", b"10.200.0.1", &mut out));
         assert!(!memo.write(&p, 3, "ip", b"10.200.0.1", &mut out));
         assert!(memo.write(&p, 4, "host", b"10.200.0.1", &mut out));
-        // A value too long to keep inline, or a rule number past u16, is new once only: a
+        // A value too long to pack, or a rule number past u16, is new once only: a
         // long host name on every line must not be reported (and kept) once per line.
         let long = "build-agent-0042.ci.eu-central-1.internal.corp.example";
-        assert!(long.len() > MEMO_VALUE);
+        assert!(long.len() > 46);
         for (counter, prefix) in [(4, "host"), (70_000, "x")] {
             let (mut want, mut got) = (Vec::new(), Vec::new());
             p.write(prefix, long.as_bytes(), &mut want);
