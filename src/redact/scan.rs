@@ -93,7 +93,8 @@ pub(crate) fn ipv4(line: &[u8], mut found: impl FnMut(usize, usize)) {
     }
 }
 
-fn parse_v4(line: &[u8], start: usize) -> Option<(usize, [u8; 4])> {
+/// The dotted-quad address starting at `start`: (where it ends, its octets).
+pub(crate) fn parse_v4(line: &[u8], start: usize) -> Option<(usize, [u8; 4])> {
     let mut octets = [0u8; 4];
     let mut i = start;
     for (n, o) in octets.iter_mut().enumerate() {
