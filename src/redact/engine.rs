@@ -25,7 +25,7 @@ use regex::bytes::CaptureLocations;
 
 use super::compiled::Compiled;
 use super::keyed::{self, Claim};
-use super::memo::Memo;
+use super::memo::{Memo, Minted};
 use super::orphan_keys::OrphanKeys;
 use super::pseudonym;
 use super::rules::{Action, Detector};
@@ -166,7 +166,7 @@ pub(crate) struct Engine<'a> {
     pub local: Option<LocalNumbers>,
     /// Pseudonyms written, with the values they stand for (for `reveal`), when wanted: each
     /// one the cache had not written before (so rarely one twice).
-    pub minted: Option<Vec<(Vec<u8>, Vec<u8>)>>,
+    pub minted: Option<Minted>,
     /// Pseudonyms already written; one seen again costs a probe, not a MAC. Only pseudonyms
     /// this cache computed after `minted` was set are in `minted`, so a hit needs no record.
     pub cache: Option<pseudonym::Cache>,
@@ -413,7 +413,7 @@ impl<'a> Engine<'a> {
                         }
                     };
                     if fresh && let Some(minted) = &mut self.minted {
-                        minted.push((out[at..].to_vec(), value.to_vec()));
+                        minted.push(&out[at..], value);
                     }
                 }
             } else {

@@ -19,8 +19,86 @@ type Numbers = HashMap<Vec<u8>, u32, Hasher>;
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
     numbers: Mutex<HashMap<String, Numbers, Hasher>>,
-    /// Pseudonym to value, as bytes: turned into text once, when the map is saved.
-    minted: Mutex<HashMap<Vec<u8>, Vec<u8>, Hasher>>,
+    /// Pseudonyms and their values, as bytes: turned into text once, when the map is saved.
+    minted: Mutex<Minted>,
+}
+
+/// Pseudonyms and the values they stand for, in one buffer: a run over a large log mints
+/// tens of thousands, and two allocations each cost more to make, hash into a map and free
+/// than everything else done with them.
+#[derive(Debug, Default)]
+pub(crate) struct Minted {
+    bytes: Vec<u8>,
+    /// Per entry: where its pseudonym starts, where its value starts, where it ends.
+    spans: Vec<(usize, usize, usize)>,
+    /// How many entries were sorted and unique when last tidied.
+    tidy: usize,
+}
+
+impl Minted {
+    /// Record that `pseudonym` stands for `value`.
+    pub(crate) fn push(&mut self, pseudonym: &[u8], value: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(pseudonym);
+        self.bytes.extend_from_slice(value);
+        self.spans
+            .push((start, start + pseudonym.len(), self.bytes.len()));
+    }
+
+    /// No entries.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Entries as (pseudonym, value); sorted by pseudonym, each once, after [`Minted::tidy`].
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.spans
+            .iter()
+            .map(|&(s, m, e)| (&self.bytes[s..m], &self.bytes[m..e]))
+    }
+
+    /// Add `other`'s entries. Duplicates (the same value minted by two engines) are dropped
+    /// whenever the entries double, so they never take more than twice the room.
+    fn append(&mut self, other: Minted) {
+        if self.spans.is_empty() {
+            *self = Minted { tidy: 0, ..other };
+        } else {
+            let shift = self.bytes.len();
+            self.bytes.extend_from_slice(&other.bytes);
+            self.spans.extend(
+                other
+                    .spans
+                    .iter()
+                    .map(|&(s, m, e)| (s + shift, m + shift, e + shift)),
+            );
+        }
+        if self.spans.len() >= 2 * self.tidy.max(1 << 12) {
+            self.tidy();
+        }
+    }
+
+    /// Sort by pseudonym and keep one value per pseudonym: the least, so which engine
+    /// minted it first does not matter. (Two values share a pseudonym only when their MACs
+    /// share 24 bits.)
+    pub(crate) fn tidy(&mut self) {
+        if self.tidy == self.spans.len() {
+            return;
+        }
+        let bytes = &self.bytes;
+        let key = |&(s, m, e): &(usize, usize, usize)| (&bytes[s..m], &bytes[m..e]);
+        self.spans.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        self.spans
+            .dedup_by(|b, a| bytes[a.0..a.1] == bytes[b.0..b.1]);
+        let mut packed = Vec::with_capacity(self.spans.iter().map(|&(s, _, e)| e - s).sum());
+        for span in &mut self.spans {
+            let (s, m, e) = *span;
+            let start = packed.len();
+            packed.extend_from_slice(&bytes[s..e]);
+            *span = (start, start + m - s, start + e - s);
+        }
+        self.bytes = packed;
+        self.tidy = self.spans.len();
+    }
 }
 
 impl Memo {
@@ -41,25 +119,21 @@ impl Memo {
         1
     }
 
-    /// Record pseudonyms minted by one engine (pseudonym and the value it stands for); one
-    /// already recorded keeps its first value.
-    pub(super) fn absorb(&self, minted: Vec<(Vec<u8>, Vec<u8>)>) {
+    /// Record pseudonyms minted by one engine (pseudonym and the value it stands for).
+    pub(super) fn absorb(&self, minted: Minted) {
         if minted.is_empty() {
             return;
         }
         let mut all = self.minted.lock().unwrap_or_else(|e| e.into_inner());
-        for (p, v) in minted {
-            all.entry(p).or_insert(v);
-        }
+        all.append(minted);
     }
 
-    /// Call `f` with every pseudonym minted so far and its value.
-    pub(super) fn with_minted<T>(
-        &self,
-        f: impl for<'m> FnOnce(&mut dyn Iterator<Item = (&'m [u8], &'m [u8])>) -> T,
-    ) -> T {
-        let all = self.minted.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut all.iter().map(|(p, v)| (&p[..], &v[..])))
+    /// Call `f` with every pseudonym minted so far, sorted and each once (see
+    /// [`Minted::tidy`]).
+    pub(super) fn with_minted<T>(&self, f: impl FnOnce(&Minted) -> T) -> T {
+        let mut all = self.minted.lock().unwrap_or_else(|e| e.into_inner());
+        all.tidy();
+        f(&all)
     }
 }
 
@@ -75,5 +149,46 @@ mod tests {
         assert_eq!(m.number("token", b"aaa"), 1);
         assert_eq!(m.number("password", b"bbb"), 1);
         assert_eq!(m.number("token", b"ccc"), 3);
+    }
+
+    #[test]
+    fn minted_entries_end_sorted_once_each_whatever_the_order() {
+        let entries: Vec<(String, String)> = (0..10_000)
+            .map(|i| {
+                (
+                    format!("ip-{:06x}", (i * 7919) % 6000),
+                    format!("10.0.{}.{}", i / 250, i % 250),
+                )
+            })
+            .collect();
+        let mut want: Vec<(String, String)> = entries.clone();
+        want.sort();
+        want.dedup_by(|b, a| a.0 == b.0);
+        for order in [false, true] {
+            let memo = Memo::default();
+            let mut list = entries.clone();
+            if order {
+                list.reverse();
+            }
+            // In blocks, as engines hand them over.
+            for block in list.chunks(700) {
+                let mut m = Minted::default();
+                for (p, v) in block {
+                    m.push(p.as_bytes(), v.as_bytes());
+                }
+                memo.absorb(m);
+            }
+            let got: Vec<(String, String)> = memo.with_minted(|m| {
+                m.iter()
+                    .map(|(p, v)| {
+                        (
+                            String::from_utf8_lossy(p).into(),
+                            String::from_utf8_lossy(v).into(),
+                        )
+                    })
+                    .collect()
+            });
+            assert_eq!(got, want);
+        }
     }
 }

@@ -514,7 +514,7 @@ impl Redactor {
         match &self.reveal_map {
             Some(path) => self
                 .memo
-                .with_minted(|minted| reveal::remember_pairs(path, minted)),
+                .with_minted(|minted| reveal::remember_minted(path, minted)),
             None => Ok(()),
         }
     }
