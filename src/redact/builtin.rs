@@ -70,4 +70,102 @@ mod tests {
             assert!(!r.keywords.is_empty(), "rule {} has no keywords", r.id);
         }
     }
+
+    /// The prefilter runs a key rule only on lines holding one of its keywords, so every key
+    /// the rule takes must hold one: a keyword dropped or narrowed would silently skip
+    /// secrets. Checked over keys put together from the words key names are made of.
+    #[test]
+    fn every_key_a_key_rule_takes_holds_one_of_its_keywords() {
+        let words = [
+            "api",
+            "key",
+            "token",
+            "auth",
+            "access",
+            "session",
+            "sess",
+            "id",
+            "x",
+            "secret",
+            "client",
+            "private",
+            "pass",
+            "password",
+            "passwd",
+            "word",
+            "pwd",
+            "db",
+            "user",
+            "name",
+            "login",
+            "account",
+            "dsn",
+            "url",
+            "database",
+            "conn",
+            "connection",
+            "string",
+            "cookie",
+            "sig",
+            "signature",
+            "seed",
+            "salt",
+            "credential",
+            "credentials",
+            "cipher",
+            "signing",
+            "master",
+            "encryption",
+            "proxy",
+            "authorization",
+            "bearer",
+            "hook",
+            "webhook",
+            "Key",
+            "API",
+            "Token",
+            "Pwd",
+            "PASSWORD",
+            "phrase",
+            "sessid",
+        ];
+        let mut keys: Vec<String> = Vec::new();
+        for a in words {
+            keys.push(a.to_string());
+            for b in words {
+                for sep in ["", "_", "-", "."] {
+                    keys.push(format!("{a}{sep}{b}"));
+                    keys.push(format!("x-{a}{sep}{b}"));
+                }
+            }
+        }
+        let mut set = RuleSet::default();
+        for (name, text) in defaults(false) {
+            set.load(name, text).unwrap();
+        }
+        let mut taken = 0;
+        for rule in &set.keys {
+            for key in &keys {
+                let takes = rule.pattern.is_match(key.as_bytes())
+                    && !rule
+                        .exclude
+                        .as_ref()
+                        .is_some_and(|x| x.is_match(key.as_bytes()));
+                if !takes {
+                    continue;
+                }
+                taken += 1;
+                let lower = key.to_ascii_lowercase();
+                assert!(
+                    rule.keywords
+                        .iter()
+                        .any(|w| lower.contains(&w.to_ascii_lowercase())),
+                    "key rule {} takes `{key}` but none of its keywords {:?} is in it",
+                    rule.id,
+                    rule.keywords
+                );
+            }
+        }
+        assert!(taken > 1000, "only {taken} keys taken");
+    }
 }
