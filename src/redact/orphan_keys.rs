@@ -39,18 +39,24 @@ enum Kind {
     Plain,
 }
 
+/// Built once: a searcher made per line costs more than the search.
+static END: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("-----END"));
+
 fn classify(line: &[u8]) -> Kind {
+    classify_known(line, true)
+}
+
+/// As [`classify`]; `may_end` false says the line holds no `-----END` (the caller searched
+/// a whole buffer of lines for it at once).
+fn classify_known(line: &[u8], may_end: bool) -> Kind {
     let text = line.strip_suffix(b"\n").unwrap_or(line);
     // Whether a long line arrived in one write or several must not change what it is.
     if text.len() > MAX_LINE {
         return Kind::Plain;
     }
-    // Built once: a searcher made per line costs more than the search.
-    static END: LazyLock<memmem::Finder<'static>> =
-        LazyLock::new(|| memmem::Finder::new("-----END"));
     static PRIVATE: LazyLock<memmem::Finder<'static>> =
         LazyLock::new(|| memmem::Finder::new("PRIVATE KEY"));
-    if let Some(at) = END.find(text) {
+    if let Some(at) = END.find(text).filter(|_| may_end) {
         if PRIVATE.find(&text[at..]).is_some() {
             return Kind::End;
         }
@@ -263,7 +269,12 @@ impl<W: Write> Write for OrphanKeys<W> {
         }
         // Plain lines while nothing is held go out in one piece from `pass`.
         let mut pass = at;
+        // The next END marker: one search for the buffer instead of one per line.
+        let mut next_end = None;
         while at < buf.len() {
+            if next_end.is_none_or(|e| e < at) {
+                next_end = Some(END.find(&buf[at..]).map_or(buf.len(), |i| at + i));
+            }
             let Some(i) = memchr::memchr(b'\n', &buf[at..]) else {
                 self.inner.write_all(&buf[pass..at])?;
                 self.line.extend_from_slice(&buf[at..]);
@@ -274,7 +285,11 @@ impl<W: Write> Write for OrphanKeys<W> {
             };
             let end = at + i + 1;
             let line = &buf[at..end];
-            if self.held.is_empty() && !self.at_cut && matches!(classify(line), Kind::Plain) {
+            let may_end = next_end.is_some_and(|e| e < end);
+            if self.held.is_empty()
+                && !self.at_cut
+                && matches!(classify_known(line, may_end), Kind::Plain)
+            {
                 self.in_run = false;
                 self.closed = false;
                 self.at_start = false;

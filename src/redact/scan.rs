@@ -161,6 +161,13 @@ pub(crate) fn colon_runs(
     // Searching on from the end of each run skips the colons inside it.
     while let Some(i) = memchr::memchr(b':', &line[next.min(line.len())..]) {
         let colon = next + i;
+        // A colon with no address byte on either side (`"k":"v"`, `Date: `, `https://`) is
+        // a run of its own, too short to be anything: most colons in logs are these.
+        let before = colon > 0 && run_byte(line[colon - 1]);
+        if !before && !line.get(colon + 1).is_some_and(|&b| run_byte(b)) {
+            next = colon + 1;
+            continue;
+        }
         let mut s = colon;
         while s > 0 && run_byte(line[s - 1]) {
             s -= 1;
@@ -318,6 +325,15 @@ mod tests {
         let got = colons("ether 52:54:00:ab:cd:ef brd ff:ff:ff:ff:ff:ff");
         assert_eq!(got, vec![("52:54:00:ab:cd:ef", ColonKind::Mac)]);
         assert!(colons("sha256:abcdef0123 deadbeef:cafe").is_empty());
+        // Lone colons around them, and `::` forms that start or end with the colons.
+        let got = colons(r#"{"a":"::ffff:8.8.4.4","b": "2a01:4f8::", "c": "fe80::9"}"#);
+        assert_eq!(
+            got,
+            vec![
+                ("::ffff:8.8.4.4", ColonKind::Ipv6),
+                ("2a01:4f8::", ColonKind::Ipv6)
+            ]
+        );
         assert_eq!(
             colons("addr=2600:1f18:abcd::42, next"),
             vec![("2600:1f18:abcd::42", ColonKind::Ipv6)]
