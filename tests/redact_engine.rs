@@ -377,6 +377,26 @@ fn literals_from_options() {
     assert_eq!(c.by_rule().get("literal"), Some(&1));
 }
 
+/// Access logs name the client's browser: `Chrome/131.0.0.0` is a version, not an address,
+/// while the client address in the same line is pseudonymized.
+#[test]
+fn a_browser_version_in_a_user_agent_is_kept() {
+    let (r, _d) = redactor();
+    let text = "203.0.114.7 - - [25/Nov/2026:10:00:01 +0000] \"GET /hosts/10.9.8.7 HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0\"\n";
+    let (out, counts) = red(&r, text, Format::Text);
+    for kept in [
+        "Chrome/131.0.0.0 Safari/537.36",
+        "Edg/131.0.0.0\"",
+        "HTTP/1.1",
+    ] {
+        assert!(out.contains(kept), "{kept} missing in {out}");
+    }
+    for gone in ["203.0.114.7", "10.9.8.7"] {
+        assert!(!out.contains(gone), "{gone} in {out}");
+    }
+    assert_eq!(counts.by_rule().get("ipv4"), Some(&2), "{out}");
+}
+
 #[test]
 fn identifiers_are_pseudonymized_stably() {
     let (r, d) = redactor();

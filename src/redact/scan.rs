@@ -86,11 +86,31 @@ pub(crate) fn ipv4(line: &[u8], mut found: impl FnMut(usize, usize)) {
                 continue;
             }
         }
-        if keep_v4(Ipv4Addr::from(octets)) {
+        if keep_v4(Ipv4Addr::from(octets)) || product_version(line, s, end) {
             continue;
         }
         found(s, end);
     }
+}
+
+/// Whether the dotted quad at `s..e` is a version in a User-Agent product token
+/// (`Chrome/131.0.0.0 `): right after `Name/`, where the name starts a token with a capital
+/// letter, and followed by what ends a token. An address after a path segment
+/// (`/hosts/10.1.2.3`, `backups/10.1.2.3`) or a scheme (`http://10.1.2.3`) is not one.
+fn product_version(line: &[u8], s: usize, e: usize) -> bool {
+    if s < 2 || line[s - 1] != b'/' {
+        return false;
+    }
+    if e < line.len() && !matches!(line[e], b' ' | b'\t' | b')' | b';' | b'"' | b',') {
+        return false;
+    }
+    let mut p = s - 1;
+    while p > 0 && (line[p - 1].is_ascii_alphanumeric() || matches!(line[p - 1], b'-' | b'_')) {
+        p -= 1;
+    }
+    p < s - 1
+        && line[p].is_ascii_uppercase()
+        && (p == 0 || matches!(line[p - 1], b' ' | b'\t' | b'(' | b'"' | b'\'' | b','))
 }
 
 /// The dotted-quad address starting at `start`: (where it ends, its octets).
@@ -283,6 +303,13 @@ mod tests {
         assert!(v4("127.0.0.1 0.0.0.0 169.254.1.1 192.0.2.7 198.51.100.1 203.0.113.9").is_empty());
         assert!(v4("255.255.255.0 v1.2.3.4 1.2.3.4.5 1.2.3 256.1.1.1 01.2.3.4").is_empty());
         assert_eq!(v4("ts=1795393164.35 ip=172.16.0.9"), vec!["172.16.0.9"]);
+        // A browser version is no address; an address in a path or URL is one.
+        let ua = "\"Mozilla/5.0 (X11) Chrome/131.0.0.0 Safari/537.36\" (Edg/120.0.0.0,x)";
+        assert!(v4(ua).is_empty(), "{:?}", v4(ua));
+        assert_eq!(
+            v4("GET /v1/hosts/10.1.2.3 http://10.1.2.4/x /10.1.2.5 Log/10.1.2.6.gz to/10.1.2.7"),
+            vec!["10.1.2.3", "10.1.2.4", "10.1.2.5", "10.1.2.6", "10.1.2.7"]
+        );
     }
 
     #[test]
