@@ -86,7 +86,7 @@ pub(crate) fn ipv4(line: &[u8], mut found: impl FnMut(usize, usize)) {
                 continue;
             }
         }
-        if keep_v4(Ipv4Addr::from(octets)) || product_version(line, s, end) {
+        if keep_v4(Ipv4Addr::from(octets)) || product_version(line, s, end, octets) {
             continue;
         }
         found(s, end);
@@ -95,10 +95,12 @@ pub(crate) fn ipv4(line: &[u8], mut found: impl FnMut(usize, usize)) {
 
 /// Whether the dotted quad at `s..e` is a version in a User-Agent product token
 /// (`Chrome/131.0.0.0 `): right after `Name/`, where the name starts a token with a capital
-/// letter, and followed by what ends a token. An address after a path segment
-/// (`/hosts/10.1.2.3`, `backups/10.1.2.3`) or a scheme (`http://10.1.2.3`) is not one.
-fn product_version(line: &[u8], s: usize, e: usize) -> bool {
-    if s < 2 || line[s - 1] != b'/' {
+/// letter, followed by what ends a token, and ending in `.0.0` as the reduced versions
+/// browsers send do (an older `109.0.5414.120` is no address anyway). An address after a
+/// path segment (`/hosts/10.1.2.3`), a scheme (`http://10.1.2.3`) or a name
+/// (`Upstream/10.1.2.3`) is not one.
+fn product_version(line: &[u8], s: usize, e: usize, octets: [u8; 4]) -> bool {
+    if s < 2 || line[s - 1] != b'/' || octets[2] != 0 || octets[3] != 0 {
         return false;
     }
     if e < line.len() && !matches!(line[e], b' ' | b'\t' | b')' | b';' | b'"' | b',') {
@@ -307,8 +309,12 @@ mod tests {
         let ua = "\"Mozilla/5.0 (X11) Chrome/131.0.0.0 Safari/537.36\" (Edg/120.0.0.0,x)";
         assert!(v4(ua).is_empty(), "{:?}", v4(ua));
         assert_eq!(
-            v4("GET /v1/hosts/10.1.2.3 http://10.1.2.4/x /10.1.2.5 Log/10.1.2.6.gz to/10.1.2.7"),
-            vec!["10.1.2.3", "10.1.2.4", "10.1.2.5", "10.1.2.6", "10.1.2.7"]
+            v4(
+                "GET /v1/hosts/10.1.2.3 http://10.1.2.4/x /10.1.2.5 Log/10.1.0.0.gz to/10.1.0.0 Upstream/10.1.2.8 ok"
+            ),
+            vec![
+                "10.1.2.3", "10.1.2.4", "10.1.2.5", "10.1.0.0", "10.1.0.0", "10.1.2.8"
+            ]
         );
     }
 
