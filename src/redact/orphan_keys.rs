@@ -286,15 +286,27 @@ impl<W: Write> Write for OrphanKeys<W> {
             let end = at + i + 1;
             let line = &buf[at..end];
             let may_end = next_end.is_some_and(|e| e < end);
-            if self.held.is_empty()
-                && !self.at_cut
-                && matches!(classify_known(line, may_end), Kind::Plain)
-            {
-                self.in_run = false;
-                self.closed = false;
-                self.at_start = false;
-                at = end;
-                continue;
+            if self.held.is_empty() && !self.at_cut {
+                let plain_to = match classify_known(line, may_end) {
+                    Kind::Plain => Some(end),
+                    // A lone weak body line (a log line ending in an id) is masked only when
+                    // an END line comes next, and starts no run that could outlive a plain
+                    // line: with a plain line next, both pass as they are.
+                    Kind::Body(_, _, false, _) => memchr::memchr(b'\n', &buf[end..])
+                        .map(|i| end + i + 1)
+                        .filter(|&next| {
+                            let may_end = next_end.is_some_and(|e| e < next);
+                            matches!(classify_known(&buf[end..next], may_end), Kind::Plain)
+                        }),
+                    _ => None,
+                };
+                if let Some(to) = plain_to {
+                    self.in_run = false;
+                    self.closed = false;
+                    self.at_start = false;
+                    at = to;
+                    continue;
+                }
             }
             self.inner.write_all(&buf[pass..at])?;
             self.on_line(line)?;
@@ -338,6 +350,38 @@ mod tests {
         for cut in [1, 7, 30, 64, 65, 100, text.len()] {
             let (a, b) = text.split_at(cut.min(text.len()));
             assert_eq!(filter(&[a, b]), (want.to_string(), 1), "cut at {cut}");
+        }
+    }
+
+    /// A log line that ends in an id looks like the short last line of a key body: it is
+    /// masked before an END line only, however the writes split the text.
+    #[test]
+    fn a_line_ending_in_an_id_is_masked_only_before_an_end() {
+        let end = "-----END PRIVATE KEY-----";
+        let cases = [
+            (
+                format!("a\nreq 9f3Kx2\n{end}\nb\n"),
+                format!("a\nreq [REDACTED:private-key]\n{end}\nb\n"),
+                1,
+            ),
+            ("a\nreq 9f3Kx2\nplain\nb\n".to_string(), String::new(), 0),
+            (
+                "req 9f3Kx2\nid 77aB90\nplain\n".to_string(),
+                String::new(),
+                0,
+            ),
+            (
+                format!("req 9f3Kx2\n{L1}\nAbCd==\n{end}\n"),
+                format!("req 9f3Kx2\n[REDACTED:private-key]\n[REDACTED:private-key]\n{end}\n"),
+                1,
+            ),
+        ];
+        for (text, want, n) in cases {
+            let want = if want.is_empty() { text.clone() } else { want };
+            for cut in 0..=text.len() {
+                let (a, b) = text.split_at(cut);
+                assert_eq!(filter(&[a, b]), (want.clone(), n), "cut at {cut}: {text}");
+            }
         }
     }
 
