@@ -100,8 +100,11 @@ impl Finder {
 struct Trigrams {
     class: [u8; 256],
     bits: Box<[u64; TRIGRAM_WORDS]>,
-    /// Anchor number per index; read only on a hit.
-    ids: Box<[u16; TRIGRAM_INDEXES]>,
+    /// Set bits in the bitmap's words before each word: an index's rank among the anchors'.
+    rank: Box<[u16; TRIGRAM_WORDS]>,
+    /// Anchor number by rank; read only on a hit. (A table by index would take 512 KiB of
+    /// the cache the pseudonym table and the input need.)
+    ids: Vec<u16>,
 }
 
 /// Indexes of three 6-bit classes, and the bitmap's words.
@@ -137,19 +140,40 @@ impl Trigrams {
         for b in b'A'..=b'Z' {
             class[usize::from(b)] = class[usize::from(b.to_ascii_lowercase())];
         }
-        let mut bits = Box::new([0u64; TRIGRAM_WORDS]);
-        let mut ids: Box<[u16; TRIGRAM_INDEXES]> = vec![u16::MAX; TRIGRAM_INDEXES]
-            .into_boxed_slice()
-            .try_into()
-            .ok()?;
-        for (i, p) in pats.iter().enumerate() {
-            let idx = (usize::from(class[usize::from(p[0])]) << 12)
+        let index = |p: &[u8]| {
+            (usize::from(class[usize::from(p[0])]) << 12)
                 | (usize::from(class[usize::from(p[1])]) << 6)
-                | usize::from(class[usize::from(p[2])]);
+                | usize::from(class[usize::from(p[2])])
+        };
+        let mut bits = Box::new([0u64; TRIGRAM_WORDS]);
+        for p in pats {
+            let idx = index(p);
             bits[idx >> 6] |= 1 << (idx & 63);
-            ids[idx] = i as u16;
         }
-        Some(Trigrams { class, bits, ids })
+        let mut rank = Box::new([0u16; TRIGRAM_WORDS]);
+        let mut before = 0u16;
+        for (r, w) in rank.iter_mut().zip(bits.iter()) {
+            *r = before;
+            // At most `pats.len()` bits are set, fewer than `u16::MAX`.
+            before += w.count_ones() as u16;
+        }
+        let mut t = Trigrams {
+            class,
+            bits,
+            rank,
+            ids: vec![u16::MAX; usize::from(before)],
+        };
+        for (i, p) in pats.iter().enumerate() {
+            let r = t.rank_of(index(p));
+            t.ids[r] = i as u16;
+        }
+        Some(t)
+    }
+
+    /// The rank of a set index among the set ones.
+    fn rank_of(&self, idx: usize) -> usize {
+        let (w, b) = ((idx >> 6) & (TRIGRAM_WORDS - 1), idx & 63);
+        usize::from(self.rank[w]) + (self.bits[w] & ((1u64 << b) - 1)).count_ones() as usize
     }
 
     /// Call `f(start, pattern)` for every occurrence, in order of `start`.
@@ -159,7 +183,7 @@ impl Trigrams {
         for (end, idx) in found {
             f(
                 end as usize - 2,
-                usize::from(self.ids[idx as usize & (TRIGRAM_INDEXES - 1)]),
+                usize::from(self.ids[self.rank_of(idx as usize)]),
             );
         }
     }
@@ -168,16 +192,29 @@ impl Trigrams {
     /// callbacks so the loop's state stays in registers.
     #[inline(never)]
     fn find_all(&self, hay: &[u8], found: &mut Vec<(u32, u32)>) {
-        // Class 0 is in no anchor, so the first two indexes (which see it) never hit.
-        let (mut c1, mut c2) = (0usize, 0usize);
-        for (i, &b) in hay.iter().enumerate() {
-            let c = usize::from(self.class[usize::from(b)]) & 63;
-            let idx = (c2 << 12) | (c1 << 6) | c;
-            c2 = c1;
-            c1 = c;
-            if (self.bits[(idx >> 6) & (TRIGRAM_WORDS - 1)] >> (idx & 63)) & 1 != 0 {
-                found.push((i as u32, idx as u32));
+        // The last three classes, 6 bits each, in the low bits of `h`: the index. Class 0 is
+        // in no anchor, so the first two indexes (which see it) never hit. Classes are below
+        // 64 by construction, so `h & 63` is the current one: the bit to test.
+        let mut h = 0usize;
+        let mut step = |i: usize, b: u8| {
+            h = (h << 6) | usize::from(self.class[usize::from(b)]);
+            if (self.bits[(h >> 6) & (TRIGRAM_WORDS - 1)] >> (h & 63)) & 1 != 0 {
+                found.push((i as u32, (h & (TRIGRAM_INDEXES - 1)) as u32));
             }
+        };
+        // Four bytes a round: the loop's own count and test, once for four.
+        let mut chunks = hay.chunks_exact(4);
+        let mut i = 0;
+        for c in &mut chunks {
+            step(i, c[0]);
+            step(i + 1, c[1]);
+            step(i + 2, c[2]);
+            step(i + 3, c[3]);
+            i += 4;
+        }
+        for &b in chunks.remainder() {
+            step(i, b);
+            i += 1;
         }
     }
 }
