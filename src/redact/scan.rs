@@ -71,7 +71,11 @@ pub(crate) fn ipv4(line: &[u8], mut found: impl FnMut(usize, usize)) {
             next = dot + 1;
             continue;
         }
-        let Some((end, octets)) = parse_v4(line, s) else {
+        // The second octet ends in a dot 2 to 4 bytes on: most dots in logs (`HTTP/1.1`,
+        // `0.739`, `Mozilla/5.0`) fail this before the full parse.
+        let second_dot = (dot + 2..dot + 5).any(|i| line.get(i) == Some(&b'.'));
+        let parsed = if second_dot { parse_v4(line, s) } else { None };
+        let Some((end, octets)) = parsed else {
             next = dot + 1;
             continue;
         };
@@ -183,10 +187,12 @@ pub(crate) fn colon_runs(
     // Searching on from the end of each run skips the colons inside it.
     while let Some(i) = memchr::memchr(b':', &line[next.min(line.len())..]) {
         let colon = next + i;
-        // A colon with no address byte on either side (`"k":"v"`, `Date: `, `https://`) is
-        // a run of its own, too short to be anything: most colons in logs are these.
+        // A colon with no address byte before it starts its run, and of the runs that start
+        // with a colon only `::…` can be an address: most colons in logs (`"k":"v"`,
+        // `"n":42`, `Date: `, `https://`) are passed over here. (Any later colon of the same
+        // run finds the same run.)
         let before = colon > 0 && run_byte(line[colon - 1]);
-        if !before && !line.get(colon + 1).is_some_and(|&b| run_byte(b)) {
+        if !before && line.get(colon + 1) != Some(&b':') {
             next = colon + 1;
             continue;
         }
@@ -359,7 +365,7 @@ mod tests {
         assert_eq!(got, vec![("52:54:00:ab:cd:ef", ColonKind::Mac)]);
         assert!(colons("sha256:abcdef0123 deadbeef:cafe").is_empty());
         // Lone colons around them, and `::` forms that start or end with the colons.
-        let got = colons(r#"{"a":"::ffff:8.8.4.4","b": "2a01:4f8::", "c": "fe80::9"}"#);
+        let got = colons(r#"{"a":"::ffff:8.8.4.4","b": "2a01:4f8::", "c": "fe80::9", "n":42:1}"#);
         assert_eq!(
             got,
             vec![
