@@ -56,7 +56,8 @@ fn classify_known(line: &[u8], may_end: bool) -> Kind {
     }
     static PRIVATE: LazyLock<memmem::Finder<'static>> =
         LazyLock::new(|| memmem::Finder::new("PRIVATE KEY"));
-    if let Some(at) = END.find(text).filter(|_| may_end) {
+    let end_at = if may_end { END.find(text) } else { None };
+    if let Some(at) = end_at {
         if PRIVATE.find(&text[at..]).is_some() {
             return Kind::End;
         }
