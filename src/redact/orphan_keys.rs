@@ -42,12 +42,8 @@ enum Kind {
 /// Built once: a searcher made per line costs more than the search.
 static END: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("-----END"));
 
-fn classify(line: &[u8]) -> Kind {
-    classify_known(line, true)
-}
-
-/// As [`classify`]; `may_end` false says the line holds no `-----END` (the caller searched
-/// a whole buffer of lines for it at once).
+/// What `line` is. `may_end` false says it holds no `-----END` (the caller searched a whole
+/// buffer of lines for it at once).
 fn classify_known(line: &[u8], may_end: bool) -> Kind {
     let text = line.strip_suffix(b"\n").unwrap_or(line);
     // Whether a long line arrived in one write or several must not change what it is.
@@ -151,7 +147,7 @@ impl<W: Write> OrphanKeys<W> {
     pub(super) fn finish(&mut self) -> io::Result<()> {
         if !self.line.is_empty() {
             let line = std::mem::take(&mut self.line);
-            self.on_line(&line)?;
+            self.on_line(&line, true)?;
         }
         self.release(self.cut_run)?;
         self.inner.flush()
@@ -184,8 +180,9 @@ impl<W: Write> OrphanKeys<W> {
     }
 
     /// One whole line (with its newline, except at the end of the stream).
-    fn on_line(&mut self, line: &[u8]) -> io::Result<()> {
-        let kind = classify(line);
+    /// `may_end` false says the line holds no END marker (see [`classify_known`]).
+    fn on_line(&mut self, line: &[u8], may_end: bool) -> io::Result<()> {
+        let kind = classify_known(line, may_end);
         let after_cut = std::mem::replace(&mut self.at_cut, matches!(kind, Kind::Cut));
         let at_start = std::mem::replace(&mut self.at_start, false);
         match kind {
@@ -238,7 +235,7 @@ impl<W: Write> OrphanKeys<W> {
         self.line.extend_from_slice(&buf[..end]);
         if nl.is_some() {
             let line = std::mem::take(&mut self.line);
-            self.on_line(&line)?;
+            self.on_line(&line, true)?;
             self.line = line;
             self.line.clear();
         } else if self.line.len() > MAX_LINE {
@@ -310,7 +307,7 @@ impl<W: Write> Write for OrphanKeys<W> {
                 }
             }
             self.inner.write_all(&buf[pass..at])?;
-            self.on_line(line)?;
+            self.on_line(line, may_end)?;
             at = end;
             pass = end;
         }
