@@ -68,6 +68,8 @@ struct Span {
     /// Part of the secret the previous mask began (a PEM body line, a YAML block line, the
     /// tail of a value cut by a window): it takes that mask's number.
     follow: bool,
+    /// The IPv4 address the span is, as the scanner parsed it.
+    v4: Option<u32>,
 }
 
 /// State carried from one line to the next. A run over whole lines that ends quiet can be
@@ -406,7 +408,10 @@ impl<'a> Engine<'a> {
                     let counter = s.counter as usize;
                     let prefix = &self.c.prefixes[counter];
                     let fresh = match &mut self.cache {
-                        Some(cache) => cache.write(p, counter, prefix, value, out),
+                        Some(cache) => match s.v4 {
+                            Some(addr) => cache.write_v4(p, counter, prefix, addr, value, out),
+                            None => cache.write(p, counter, prefix, value, out),
+                        },
                         None => {
                             p.write(prefix, value, out);
                             true
@@ -468,6 +473,7 @@ impl<'a> Engine<'a> {
                 counted,
                 quote: false,
                 follow: false,
+                v4: None,
             });
         }
     }
@@ -741,7 +747,12 @@ impl<'a> Engine<'a> {
         let c = self.c;
         if let Some(r) = c.ipv4 {
             let spans = &mut self.sc.spans;
-            scan::ipv4(line, |s, e| spans.push(pseudo_span(s, e, r)));
+            scan::ipv4(line, |s, e, addr| {
+                spans.push(Span {
+                    v4: Some(addr),
+                    ..pseudo_span(s, e, r)
+                });
+            });
         }
         if c.ipv6.is_some() || c.mac.is_some() {
             let spans = &mut self.sc.spans;
@@ -858,5 +869,6 @@ fn pseudo_span(start: usize, end: usize, counter: usize) -> Span {
         counted: true,
         quote: false,
         follow: false,
+        v4: None,
     }
 }

@@ -204,50 +204,10 @@ impl Cache {
         value: &[u8],
         out: &mut Vec<u8>,
     ) -> bool {
-        let mut wrote = |hex: Option<&[u8; 6]>| match hex {
-            Some(hex) => {
-                out.extend_from_slice(prefix.as_bytes());
-                out.push(b'-');
-                out.extend_from_slice(hex);
-                None
-            }
-            None => {
-                p.write(prefix, value, out);
-                let mut hex = [0u8; 6];
-                hex.copy_from_slice(&out[out.len() - 6..]);
-                Some(hex)
-            }
-        };
         if let Some(addr) = v4_key(value) {
-            let table = match self.v4.iter().position(|(c, _)| *c == counter) {
-                Some(i) => &mut self.v4[i].1,
-                None => {
-                    self.v4.push((counter, HashMap::default()));
-                    &mut self.v4.last_mut().expect("just pushed").1
-                }
-            };
-            let known = table.get(&addr).map(|&bits| {
-                let b = bits.to_be_bytes();
-                let mut hex = [0u8; 6];
-                for (i, x) in b[1..].iter().enumerate() {
-                    hex[2 * i] = HEX[usize::from(x >> 4)];
-                    hex[2 * i + 1] = HEX[usize::from(x & 15)];
-                }
-                hex
-            });
-            let Some(hex) = wrote(known.as_ref()) else {
-                return false;
-            };
-            if table.len() >= V4_ENTRIES {
-                table.clear();
-            }
-            // The hex is ours (`Pseudonymizer::write`), so it always decodes.
-            let mut bits = [0u8; 4];
-            if hex::decode_to_slice(hex, &mut bits[1..]).is_ok() {
-                table.insert(addr, u32::from_be_bytes(bits));
-            }
-            return true;
+            return self.write_v4(p, counter, prefix, addr, value, out);
         }
+        let mut wrote = |hex: Option<&[u8; 6]>| write_hex(p, prefix, value, hex, out);
         if let Ok(counter) = u16::try_from(counter)
             && value.len() <= 16
         {
@@ -280,6 +240,74 @@ impl Cache {
         self.other_bytes += self.scratch.len();
         self.other.insert(self.scratch[..].into(), hex);
         true
+    }
+
+    /// As [`Cache::write`] for a value the caller found to be the IPv4 address `addr`
+    /// written the one way the scanner accepts (see `v4_key`): no second parse.
+    pub(crate) fn write_v4(
+        &mut self,
+        p: &Pseudonymizer,
+        counter: usize,
+        prefix: &str,
+        addr: u32,
+        value: &[u8],
+        out: &mut Vec<u8>,
+    ) -> bool {
+        debug_assert_eq!(v4_key(value), Some(addr));
+        let mut wrote = |hex: Option<&[u8; 6]>| write_hex(p, prefix, value, hex, out);
+        let table = match self.v4.iter().position(|(c, _)| *c == counter) {
+            Some(i) => &mut self.v4[i].1,
+            None => {
+                self.v4.push((counter, HashMap::default()));
+                &mut self.v4.last_mut().expect("just pushed").1
+            }
+        };
+        let known = table.get(&addr).map(|&bits| {
+            let b = bits.to_be_bytes();
+            let mut hex = [0u8; 6];
+            for (i, x) in b[1..].iter().enumerate() {
+                hex[2 * i] = HEX[usize::from(x >> 4)];
+                hex[2 * i + 1] = HEX[usize::from(x & 15)];
+            }
+            hex
+        });
+        let Some(hex) = wrote(known.as_ref()) else {
+            return false;
+        };
+        if table.len() >= V4_ENTRIES {
+            table.clear();
+        }
+        // The hex is ours (`Pseudonymizer::write`), so it always decodes.
+        let mut bits = [0u8; 4];
+        if hex::decode_to_slice(hex, &mut bits[1..]).is_ok() {
+            table.insert(addr, u32::from_be_bytes(bits));
+        }
+        true
+    }
+}
+
+/// Append the pseudonym for `value`: from `hex` when the cache had it (`None` returned),
+/// else from the MAC (its hex returned, for the cache to keep).
+fn write_hex(
+    p: &Pseudonymizer,
+    prefix: &str,
+    value: &[u8],
+    hex: Option<&[u8; 6]>,
+    out: &mut Vec<u8>,
+) -> Option<[u8; 6]> {
+    match hex {
+        Some(hex) => {
+            out.extend_from_slice(prefix.as_bytes());
+            out.push(b'-');
+            out.extend_from_slice(hex);
+            None
+        }
+        None => {
+            p.write(prefix, value, out);
+            let mut hex = [0u8; 6];
+            hex.copy_from_slice(&out[out.len() - 6..]);
+            Some(hex)
+        }
     }
 }
 

@@ -53,8 +53,9 @@ pub(crate) fn pem_body_span(line: &[u8]) -> Option<(usize, usize)> {
     (e > s && (s == 0 || !is_word(line[s - 1]))).then_some((s, e))
 }
 
-/// Find IPv4 addresses in `line`; `found(start, end)` for each one worth pseudonymizing.
-pub(crate) fn ipv4(line: &[u8], mut found: impl FnMut(usize, usize)) {
+/// Find IPv4 addresses in `line`; `found(start, end, address)` for each one worth
+/// pseudonymizing.
+pub(crate) fn ipv4(line: &[u8], mut found: impl FnMut(usize, usize, u32)) {
     let mut next = 0;
     // Searching on from `next` (not visiting every dot) skips the dots of an address found.
     while let Some(i) = memchr::memchr(b'.', &line[next.min(line.len())..]) {
@@ -93,7 +94,7 @@ pub(crate) fn ipv4(line: &[u8], mut found: impl FnMut(usize, usize)) {
         if keep_v4(Ipv4Addr::from(octets)) || product_version(line, s, end, octets) {
             continue;
         }
-        found(s, end);
+        found(s, end, u32::from_be_bytes(octets));
     }
 }
 
@@ -272,7 +273,7 @@ mod tests {
 
     fn v4(s: &str) -> Vec<&str> {
         let mut out = Vec::new();
-        ipv4(s.as_bytes(), |a, b| out.push(&s[a..b]));
+        ipv4(s.as_bytes(), |a, b, _| out.push(&s[a..b]));
         out
     }
 
