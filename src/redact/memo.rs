@@ -86,7 +86,19 @@ impl Minted {
         }
         let bytes = &self.bytes;
         let key = |&(s, m, e): &(usize, usize, usize)| (&bytes[s..m], &bytes[m..e]);
-        self.spans.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        // The first eight bytes of each pseudonym as a number that sorts as they do
+        // (zero-padded, big-endian): most comparisons end there, without reading the buffer.
+        let head = |&(s, m, _): &(usize, usize, usize)| {
+            let mut h = [0u8; 8];
+            let p = &bytes[s..m.min(s + 8)];
+            h[..p.len()].copy_from_slice(p);
+            u64::from_be_bytes(h)
+        };
+        let mut order: Vec<(u64, (usize, usize, usize))> =
+            self.spans.iter().map(|sp| (head(sp), *sp)).collect();
+        order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(&a.1).cmp(&key(&b.1))));
+        self.spans.clear();
+        self.spans.extend(order.into_iter().map(|(_, sp)| sp));
         self.spans
             .dedup_by(|b, a| bytes[a.0..a.1] == bytes[b.0..b.1]);
         let mut packed = Vec::with_capacity(self.spans.iter().map(|&(s, _, e)| e - s).sum());
