@@ -922,6 +922,12 @@ const SYNTAXES: &[Syntax] = &[
         "password",
     ),
     syn(
+        "curl.exe -u",
+        "PS> curl.exe -u svc-bot:{v} https://api.internal/v1\n",
+        Format::Text,
+        "password",
+    ),
+    syn(
         "netrc",
         "machine api.internal login svc-bot password {v}\n",
         Format::Text,

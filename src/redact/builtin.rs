@@ -77,6 +77,12 @@ mod tests {
     #[test]
     fn every_key_a_key_rule_takes_holds_one_of_its_keywords() {
         let words = [
+            "redis",
+            "amqp",
+            "broker",
+            "str",
+            "sentry",
+            "dsn",
             "api",
             "key",
             "token",
