@@ -3,14 +3,14 @@
 #
 #   scripts/check-binary-size.sh [--budget BYTES] [--no-build | --binary PATH]
 #
-#   --budget BYTES   the limit (default 7700000, i.e. 7.7 MB, for x86_64 Linux with default
+#   --budget BYTES   the limit (default 7750000, i.e. 7.75 MB, for x86_64 Linux with default
 #                    features: SQLite for `index` and age encryption included)
 #   --no-build       check target/release/support-bundle as it is
 #   --binary PATH    check this binary instead (implies --no-build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-budget=7700000
+budget=7750000
 build=1
 bin=${CARGO_TARGET_DIR:-target}/release/support-bundle
 while [[ $# -gt 0 ]]; do
